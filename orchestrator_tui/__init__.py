@@ -1,0 +1,25 @@
+"""orch: send each prompt to the right LLM, or to several at once, and see what it cost.
+
+The Python API (the seed's names) is loaded on first use, so `import orchestrator_tui`
+stays cheap for the CLI.
+"""
+
+__version__ = "0.1.0"
+
+_API = {
+    "run_orchestration": "api", "arun_orchestration": "api", "route_to_model": "api",
+    "run_with_fallback": "api", "run_ensemble": "api", "synthesize_responses": "api",
+    "ModelConfig": "types", "OrchestrationResult": "engine.events",
+    "ComplexityAnalyzer": "routing.complexity", "ConfidenceDetector": "routing.confidence",
+    "RateLimiter": "engine.ratelimit", "Engine": "engine.core", "Request": "engine.request",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name):
+    if name not in _API:
+        raise AttributeError(f"module 'orchestrator_tui' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f".{_API[name]}", __name__), name)

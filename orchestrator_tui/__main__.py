@@ -1,0 +1,5 @@
+"""`python -m orchestrator_tui` runs the CLI."""
+
+from .cli.main import run
+
+run()

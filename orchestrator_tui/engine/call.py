@@ -1,0 +1,116 @@
+"""One attempt at one model: rate limit, budget, stream, timeouts, and the one retry loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from ..providers.base import ProviderError, StopPart, TextPart, UsagePart
+from .cost import compute_cost, prices_used, worst_case_cost
+from .events import (Attempt, AttemptFinished, AttemptStarted, BudgetRefused, RateLimitWait,
+                     RetryScheduled, TextDelta)
+
+
+async def call_model(ctx, model) -> Attempt:
+    """Call `model` with retries; the finished attempt is emitted and recorded either way."""
+    provider = ctx.provider_for(model)
+    attempt = ctx.new_attempt(model, provider.name)
+    ctx.emit(AttemptStarted(attempt.attempt_id, model.name, provider.name))
+    start = time.perf_counter()
+    try:
+        await retry_loop(ctx, model, provider, attempt, start)
+    except asyncio.CancelledError:
+        attempt.status, attempt.error = "cancelled", "cancelled"
+        raise
+    finally:
+        attempt.latency = time.perf_counter() - start
+        attempt.cost = compute_cost(attempt.usage, model.prices)
+        ctx.finish_attempt(attempt)
+        ctx.emit(AttemptFinished(attempt))
+    return attempt
+
+
+async def retry_loop(ctx, model, provider, attempt: Attempt, start: float) -> None:
+    attempt.prices = prices_used(model.prices)
+    for retry_number in range(ctx.policy.max_retries + 2):
+        if retry_number:
+            attempt.retries = retry_number
+        try:
+            await one_try(ctx, model, provider, attempt, start)
+            attempt.status = "ok"
+            attempt.confidence = ctx.detector.score(ctx.request.prompt, attempt.text).score
+            return
+        except BudgetSkip as skip:
+            attempt.status, attempt.error = "skipped", str(skip)
+            return
+        except ProviderError as error:
+            wait = ctx.policy.delay(retry_number + 1, error.retry_after) \
+                if error.retryable else None
+            if wait is None:
+                attempt.status, attempt.error = "error", ctx.redact(str(error))
+                return
+            ctx.emit(RetryScheduled(attempt.attempt_id, model.name, retry_number + 1, wait,
+                                    ctx.redact(str(error))))
+            await asyncio.sleep(wait)
+
+
+class BudgetSkip(Exception):
+    """The call does not fit the remaining budget."""
+
+
+async def one_try(ctx, model, provider, attempt: Attempt, start: float) -> None:
+    """One HTTP call; its usage is added to the attempt even when it fails."""
+    estimate = worst_case_cost(model, ctx.input_tokens, ctx.max_tokens)
+    reservation = ctx.budget.reserve(estimate)
+    if reservation is None:
+        reason = ctx.budget.refusal(estimate)
+        ctx.emit(BudgetRefused(model.name, reason, estimate, ctx.budget.remaining))
+        raise BudgetSkip(f"skipped by budget: {reason}")
+    ticket = await ctx.limiter.acquire(
+        model.name, model.rpm, model.tpm, ctx.input_tokens + ctx.max_tokens,
+        on_wait=lambda wait: ctx.emit(RateLimitWait(attempt.attempt_id, model.name, wait)))
+    usage_box = []
+    try:
+        await stream_with_timeouts(ctx, model, provider, attempt, start, usage_box)
+    finally:
+        usage = usage_box[-1] if usage_box else None
+        if usage is not None:
+            attempt.usage = attempt.usage + usage
+            ticket.settle(usage.input_tokens + usage.output_tokens)
+        ctx.budget.settle(reservation, compute_cost(usage, model.prices) if usage else 0.0)
+
+
+async def stream_with_timeouts(ctx, model, provider, attempt, start, usage_box) -> None:
+    """Stream one call under the first-token and total deadlines; demand a proper stop."""
+    loop = asyncio.get_running_loop()
+    total_deadline = loop.time() + ctx.timeouts.total
+    sent = time.perf_counter()
+    pieces: list[str] = []
+    stopped = None
+    try:
+        async with asyncio.timeout(min(total_deadline, loop.time() + ctx.timeouts.first_token)) as cm:
+            async for part in provider.stream(model, ctx.params):
+                if isinstance(part, TextPart):
+                    if not pieces:
+                        attempt.time_to_first_token = time.perf_counter() - sent
+                        cm.reschedule(total_deadline)
+                    pieces.append(part.text)
+                    ctx.emit(TextDelta(attempt.attempt_id, model.name, part.text))
+                elif isinstance(part, UsagePart):
+                    usage_box.append(part.usage)
+                elif isinstance(part, StopPart):
+                    stopped = part.reason
+    except TimeoutError as exc:
+        raise ProviderError(timeout_message(ctx, model, bool(pieces)), kind="timeout") from exc
+    finally:
+        attempt.text = "".join(pieces)
+    if stopped is None:
+        raise ProviderError(f"{model.name}: the stream ended without a stop event (truncated)",
+                            kind="truncated")
+    attempt.stop_reason = stopped
+
+
+def timeout_message(ctx, model, started: bool) -> str:
+    if started:
+        return f"{model.name}: not finished within {ctx.timeouts.total:g} s"
+    return f"{model.name}: no first token within {ctx.timeouts.first_token:g} s"

@@ -1,0 +1,85 @@
+"""Everything one run needs, in one place: the request resolved against the settings, the
+budget pool, the attempt records and the way events go out."""
+
+from __future__ import annotations
+
+import time
+
+from ..errors import UsageError
+from ..providers.base import CallParams
+from ..types import ModelConfig
+from .budget import BudgetPool
+from .cost import estimate_tokens
+from .events import Attempt, Note
+from .request import Request
+
+
+class RunContext:
+    def __init__(self, engine, request: Request, emit):
+        settings = engine.settings
+        self.engine = engine
+        self.request = request
+        self.registry = engine.registry
+        self.settings = settings
+        self.emit = emit
+        self.policy = engine.policy
+        self.timeouts = settings.timeouts
+        self.limiter = engine.limiter
+        self.detector = engine.detector
+        self.analyzer = engine.analyzer
+        self.max_tokens = request.max_tokens or settings.max_tokens
+        self.threshold = settings.threshold if request.threshold is None else request.threshold
+        temperature = settings.temperature if request.temperature is None else request.temperature
+        messages = request.messages()
+        self.params = CallParams(messages, request.system, self.max_tokens, temperature)
+        self.input_tokens = estimate_tokens(messages, request.system)
+        self.budget = BudgetPool(request.max_cost)
+        self.attempts: list[Attempt] = []
+        self.started = time.perf_counter()
+        self._next_id = 0
+
+    def provider_for(self, model: ModelConfig):
+        return self.engine.provider_for(model)
+
+    def new_attempt(self, model: ModelConfig, provider_name: str) -> Attempt:
+        self._next_id += 1
+        return Attempt(self._next_id, model.name, provider_name)
+
+    def finish_attempt(self, attempt: Attempt) -> None:
+        self.attempts.append(attempt)
+        if self.engine.on_attempt is not None:
+            self.engine.on_attempt(self.request, attempt)
+
+    def unusable_reason(self, model: ModelConfig) -> str | None:
+        """Why this model cannot take this request, or None if it can."""
+        if not self.engine.demo and not self.registry.has_credentials(model.provider):
+            env = self.registry.providers[model.provider].api_key_env
+            return f"no {env} set"
+        if model.context_window is not None and self.input_tokens > model.context_window:
+            return (f"the prompt (~{self.input_tokens:,} tokens) exceeds its context window "
+                    f"({model.context_window:,})")
+        return None
+
+    def usable_models(self, models: list[ModelConfig], announce: bool = True) -> list[ModelConfig]:
+        """The models that can take the request; each skipped one is announced in a Note."""
+        usable = []
+        for model in models:
+            reason = self.unusable_reason(model)
+            if reason is None:
+                usable.append(model)
+            elif announce:
+                self.emit(Note(f"skipped {model.name}: {reason}"))
+        if not usable:
+            raise UsageError(self.none_usable_message(models))
+        return usable
+
+    def none_usable_message(self, models: list[ModelConfig]) -> str:
+        windows = [m.context_window for m in models if m.context_window]
+        if windows and self.input_tokens > max(windows):
+            return (f"the prompt (~{self.input_tokens:,} tokens) is larger than every context "
+                    f"window (largest: {max(windows):,})")
+        names = ", ".join(m.name for m in models)
+        return f"no usable model among {names}: set a provider's API key or use --demo"
+
+    def redact(self, text: str) -> str:
+        return self.engine.redact(text)

@@ -1,0 +1,119 @@
+"""The Engine: resolves a request, runs its strategy and streams the events out."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+from ..config import Settings
+from ..errors import UsageError
+from ..providers.base import Provider
+from ..registry import Registry
+from ..routing.complexity import ComplexityAnalyzer
+from ..routing.confidence import ConfidenceDetector
+from ..types import ModelConfig
+from .context import RunContext
+from .events import Event, ResultReady
+from .ratelimit import DEFAULT_LIMITER, RateLimiter
+from .request import STRATEGIES, Request
+from .retry import RetryPolicy
+from .strategies import STRATEGY_RUNNERS
+
+_DONE = object()
+SECRET_ENV_SUFFIXES = ("_API_KEY", "_AUTH_TOKEN", "_KEY", "_TOKEN")
+
+
+class Engine:
+    """Shared by every front end. Analyzer and detector are pluggable: any object with
+    `analyze(prompt)` / `score(prompt, answer)` of the same shape will do."""
+
+    def __init__(self, settings: Settings | None = None, registry: Registry | None = None, *,
+                 analyzer=None, detector=None, limiter: RateLimiter | None = None,
+                 demo: bool | None = None, on_attempt=None):
+        self.settings = settings or Settings()
+        self.registry = registry or Registry.build(self.settings)
+        self.analyzer = analyzer or ComplexityAnalyzer()
+        self.detector = detector or ConfidenceDetector()
+        self.limiter = limiter or DEFAULT_LIMITER
+        retries = self.settings.retries
+        self.policy = RetryPolicy(retries.max_retries, retries.base_delay, retries.max_delay)
+        self.demo = self.decide_demo(demo)
+        self.on_attempt = on_attempt  # called with (request, attempt) as each attempt ends
+        self._providers: dict[str, Provider] = {}
+
+    def decide_demo(self, forced: bool | None) -> bool:
+        if forced is not None:
+            return forced
+        mode = self.settings.demo
+        return mode == "always" or (mode == "auto" and not self.registry.any_credentials())
+
+    def provider_for(self, model: ModelConfig) -> Provider:
+        name = "demo" if self.demo else model.provider
+        if name not in self._providers:
+            self._providers[name] = self.make_provider(name)
+        return self._providers[name]
+
+    def make_provider(self, name: str) -> Provider:
+        if name == "demo":
+            from ..providers.demo import DemoProvider
+
+            return DemoProvider(self.settings.demo_speed, self.analyzer)
+        config = self.registry.providers[name]
+        if config.kind == "anthropic":
+            from ..providers.anthropic_provider import AnthropicProvider as cls
+        else:
+            from ..providers.openai_provider import OpenAIProvider as cls
+        return cls(config, self.settings.timeouts, self.registry.environ)
+
+    def check(self, request: Request) -> str:
+        """The strategy name, after the checks that need no call."""
+        if not request.prompt.strip():
+            raise UsageError("the prompt is empty")
+        strategy = request.strategy or self.settings.default_strategy
+        if strategy not in STRATEGIES:
+            raise UsageError(f"unknown strategy {strategy!r} (choose from {', '.join(STRATEGIES)})")
+        if request.max_cost is not None and request.max_cost < 0:
+            raise UsageError("--max-cost cannot be negative")
+        request.strategy = strategy
+        return strategy
+
+    def context(self, request: Request, emit=lambda event: None) -> RunContext:
+        self.check(request)
+        return RunContext(self, request, emit)
+
+    async def run(self, request: Request) -> AsyncIterator[Event]:
+        """Run a request, yielding its events; the last one is ResultReady."""
+        strategy = self.check(request)
+        queue: asyncio.Queue = asyncio.Queue()
+        ctx = RunContext(self, request, queue.put_nowait)
+        task = asyncio.create_task(STRATEGY_RUNNERS[strategy](ctx))
+        task.add_done_callback(lambda _: queue.put_nowait(_DONE))
+        try:
+            while (event := await queue.get()) is not _DONE:
+                yield event
+            yield ResultReady(task.result())
+        finally:
+            if not task.done():
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+
+    async def run_to_result(self, request: Request, on_event=None):
+        """Run a request to its OrchestrationResult, passing each event to `on_event`."""
+        async for event in self.run(request):
+            if on_event is not None:
+                on_event(event)
+            if isinstance(event, ResultReady):
+                return event.result
+        raise RuntimeError("the engine ended without a result")
+
+    def redact(self, text: str) -> str:
+        """`text` with every secret from the environment replaced, so no key is ever shown."""
+        for name, value in self.registry.environ.items():
+            if value and len(value) >= 8 and name.endswith(SECRET_ENV_SUFFIXES):
+                text = text.replace(value, "[redacted]")
+        return text
+
+    async def aclose(self) -> None:
+        for provider in self._providers.values():
+            await provider.aclose()
+        self._providers.clear()

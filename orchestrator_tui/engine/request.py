@@ -1,0 +1,33 @@
+"""What a caller asks the engine for."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..types import Message
+
+STRATEGIES = ("single", "cheapest", "fallback", "ensemble")
+
+
+@dataclass
+class Request:
+    """One prompt (optionally after an earlier conversation) and how to route it.
+
+    Fields left as None take the user's settings.
+    """
+
+    prompt: str
+    history: list[Message] = field(default_factory=list)
+    system: str | None = None
+    strategy: str | None = None
+    model: str | None = None
+    chain: str | None = None
+    models: list[str] | None = None
+    ensemble_size: int | None = None
+    threshold: float | None = None
+    max_cost: float | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+    def messages(self) -> list[Message]:
+        return [*self.history, Message("user", self.prompt)]

@@ -1,0 +1,38 @@
+"""`ensemble`: several models at once (wall time = the slowest member), then synthesis:
+each answer scored, the best one chosen, and the consensus between them measured."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import asdict
+
+from ...routing.synthesis import Candidate, consensus_level, synthesize_responses
+from ..call import call_model
+from ..events import RoutingDecided
+from ..results import build_result, failure_summary
+
+
+def ensemble_members(ctx):
+    request = ctx.request
+    if request.models:
+        return ctx.usable_models([ctx.registry.model(n) for n in request.models]), "models given"
+    name = request.chain or ctx.settings.default_chain
+    size = request.ensemble_size or ctx.settings.ensemble_size
+    return ctx.usable_models(ctx.registry.chain(name))[:size], f"first {size} of chain {name}"
+
+
+async def run_ensemble(ctx):
+    members, source = ensemble_members(ctx)
+    names = [m.name for m in members]
+    ctx.emit(RoutingDecided("ensemble", names, [f"{source}: {', '.join(names)}"]))
+    attempts = await asyncio.gather(*(call_model(ctx, m) for m in members))
+    answered = [(m, a) for m, a in zip(members, attempts) if a.status == "ok"]
+    if not answered:
+        return build_result(ctx, None, ensemble_models=names, error=failure_summary(attempts))
+    scored, agreement = synthesize_responses(
+        [Candidate(m.name, m.tier, a.text, a.confidence) for m, a in answered])
+    winner = answered[scored[0].index][1]
+    scores = [{**asdict(s), "attempt_id": answered[s.index][1].attempt_id} for s in scored]
+    meta = {"consensus": {"level": consensus_level(agreement), "agreement": agreement},
+            "scores": scores}
+    return build_result(ctx, winner, meta, ensemble_models=names)

@@ -1,0 +1,35 @@
+"""Where orch keeps its files: one home, `ORCH_HOME` when set, else the platform's dirs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+APP_NAME = "orch"
+
+
+def orch_home() -> Path | None:
+    value = os.environ.get("ORCH_HOME")
+    return Path(value).expanduser() if value else None
+
+
+def config_dir() -> Path:
+    home = orch_home()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    home = orch_home()
+    if home is not None:
+        return home
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME))
+
+
+def default_config_path() -> Path:
+    return config_dir() / "config.toml"

@@ -1,0 +1,53 @@
+"""Anthropic's Messages API, streamed, through the official SDK (imported on first call)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from ..types import ModelConfig, Usage
+from .base import CallParams, StopPart, StreamPart, TextPart, UsagePart
+from .sdk_provider import SDKProvider
+
+
+class AnthropicProvider(SDKProvider):
+    sdk_name = "anthropic"
+
+    def make_client(self, sdk, timeout):
+        return sdk.AsyncAnthropic(api_key=self.api_key(), base_url=self.base_url(),
+                                  max_retries=0, timeout=timeout)
+
+    async def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
+        usage, stop_reason = Usage(), None
+        stream = await self.client().messages.create(**request_body(model, params), stream=True)
+        async with stream:
+            async for event in stream:
+                if event.type == "message_start":
+                    usage = usage_from_start(event.message.usage)
+                    yield UsagePart(usage)
+                elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+                    yield TextPart(event.delta.text)
+                elif event.type == "message_delta":
+                    usage.output_tokens = event.usage.output_tokens or usage.output_tokens
+                    yield UsagePart(usage)
+                    stop_reason = event.delta.stop_reason
+                elif event.type == "message_stop":
+                    yield StopPart(stop_reason or "end_turn")
+
+
+def request_body(model: ModelConfig, params: CallParams) -> dict:
+    body = {"model": model.wire_name, "max_tokens": params.max_tokens,
+            "messages": [{"role": m.role, "content": m.content} for m in params.messages]}
+    if params.system:
+        body["system"] = params.system
+    if params.temperature is not None:
+        body["temperature"] = params.temperature
+    return body
+
+
+def usage_from_start(raw) -> Usage:
+    """Anthropic reports cache reads and writes apart from `input_tokens`; orch adds them in."""
+    cache_read = getattr(raw, "cache_read_input_tokens", None) or 0
+    cache_write = getattr(raw, "cache_creation_input_tokens", None) or 0
+    return Usage(input_tokens=(raw.input_tokens or 0) + cache_read + cache_write,
+                 output_tokens=raw.output_tokens or 0,
+                 cache_read_tokens=cache_read, cache_write_tokens=cache_write)

@@ -1,0 +1,110 @@
+"""The provider interface: stream one call's text, usage and stop, or raise ProviderError.
+
+A provider makes exactly one HTTP call per `stream` and never retries: the engine owns the
+one retry loop, so it can show each wait and fail over to another model.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from ..types import Message, ModelConfig, Usage
+
+RETRYABLE_STATUS = {408, 409, 429}
+
+
+@dataclass(frozen=True)
+class CallParams:
+    messages: list[Message]
+    system: str | None
+    max_tokens: int
+    temperature: float | None
+
+
+@dataclass(frozen=True)
+class TextPart:
+    text: str
+
+
+@dataclass(frozen=True)
+class UsagePart:
+    """The usage so far; a later UsagePart replaces an earlier one."""
+
+    usage: Usage
+
+
+@dataclass(frozen=True)
+class StopPart:
+    """The stream ended properly. A stream without one is truncated, not an answer."""
+
+    reason: str
+
+
+StreamPart = TextPart | UsagePart | StopPart
+
+
+class ProviderError(Exception):
+    """A failed call, classified so the engine can decide whether to retry."""
+
+    def __init__(self, message: str, *, kind: str, status: int | None = None,
+                 retry_after: float | None = None):
+        super().__init__(message)
+        self.kind = kind  # auth | rate_limit | overloaded | server | timeout | connection |
+        #                   truncated | bad_request | not_found | permission
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        if self.kind in ("timeout", "connection", "truncated", "overloaded", "rate_limit", "server"):
+            return True
+        return self.status is not None and (self.status in RETRYABLE_STATUS or self.status >= 500)
+
+
+class Provider(ABC):
+    """One endpoint that can stream chat completions."""
+
+    name: str
+    is_demo: bool = False
+
+    @abstractmethod
+    def stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
+        """Make one call and yield its text parts, usage updates and, if it finished, a stop."""
+
+    async def aclose(self) -> None:
+        """Release connections."""
+
+
+def kind_for_status(status: int) -> str:
+    return {400: "bad_request", 401: "auth", 403: "permission", 404: "not_found",
+            429: "rate_limit", 529: "overloaded"}.get(status, "server" if status >= 500 else "bad_request")
+
+
+def parse_retry_after(headers) -> float | None:
+    """Seconds from `retry-after-ms` or `retry-after` (seconds or an HTTP date)."""
+    if headers is None:
+        return None
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return float(millis) / 1000
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        parsed = email.utils.parsedate_to_datetime(value) if value else None
+        return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+
+
+def describe_status(provider: str, status: int, detail: str) -> str:
+    if status == 401:
+        return f"{provider} rejected the API key (401): check the key's environment variable"
+    return f"{provider} answered {status}: {detail}"

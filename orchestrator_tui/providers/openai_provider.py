@@ -1,0 +1,57 @@
+"""OpenAI Chat Completions, streamed with usage, through the official SDK (imported on first
+call). Serves OpenAI itself and any OpenAI-compatible endpoint (Ollama, vLLM, LM Studio)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from ..types import ModelConfig, Usage
+from .base import CallParams, StopPart, StreamPart, TextPart, UsagePart
+from .sdk_provider import SDKProvider
+
+KEYLESS = "no-key-needed"  # the SDK insists on a key; local servers ignore it
+
+
+class OpenAIProvider(SDKProvider):
+    sdk_name = "openai"
+
+    def make_client(self, sdk, timeout):
+        key = self.api_key() if self.config.api_key_env else KEYLESS
+        return sdk.AsyncOpenAI(api_key=key, base_url=self.base_url(), max_retries=0, timeout=timeout)
+
+    async def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
+        finish_reason = None
+        stream = await self.client().chat.completions.create(**request_body(model, params))
+        async with stream:
+            async for chunk in stream:
+                if chunk.usage is not None:
+                    yield UsagePart(usage_from_chunk(chunk.usage))
+                for choice in chunk.choices:
+                    if choice.delta is not None and choice.delta.content:
+                        yield TextPart(choice.delta.content)
+                    finish_reason = choice.finish_reason or finish_reason
+        if finish_reason is not None:
+            yield StopPart(finish_reason)
+
+
+def request_body(model: ModelConfig, params: CallParams) -> dict:
+    messages = [{"role": "system", "content": params.system}] if params.system else []
+    messages += [{"role": m.role, "content": m.content} for m in params.messages]
+    body = {"model": model.wire_name, "messages": messages, "stream": True,
+            "stream_options": {"include_usage": True}}
+    if model.reasoning:  # o-series and gpt-5+: no max_tokens, default temperature only
+        body["max_completion_tokens"] = params.max_tokens
+    else:
+        body["max_tokens"] = params.max_tokens
+        if params.temperature is not None:
+            body["temperature"] = params.temperature
+    return body
+
+
+def usage_from_chunk(raw) -> Usage:
+    prompt_details = getattr(raw, "prompt_tokens_details", None)
+    completion_details = getattr(raw, "completion_tokens_details", None)
+    return Usage(input_tokens=raw.prompt_tokens or 0,
+                 output_tokens=raw.completion_tokens or 0,
+                 cache_read_tokens=getattr(prompt_details, "cached_tokens", None) or 0,
+                 reasoning_tokens=getattr(completion_details, "reasoning_tokens", None) or 0)

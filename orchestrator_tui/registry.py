@@ -1,0 +1,119 @@
+"""The models, providers and chains orch can use: the packaged registry plus the user's config."""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib import resources
+
+from .config import ModelEntry, ProviderEntry, Settings
+from .errors import ConfigError, UsageError
+from .types import ModelConfig, Prices, ProviderConfig
+
+BUILTIN_PROVIDERS = {
+    "anthropic": ProviderConfig("anthropic", "anthropic", api_key_env="ANTHROPIC_API_KEY",
+                                base_url_env="ANTHROPIC_BASE_URL"),
+    "openai": ProviderConfig("openai", "openai", api_key_env="OPENAI_API_KEY",
+                             base_url_env="OPENAI_BASE_URL"),
+}
+PRICE_FIELDS = {"input": "input_cost_per_mtok", "output": "output_cost_per_mtok",
+                "cache_read": "cache_read_cost_per_mtok", "cache_write": "cache_write_cost_per_mtok"}
+PLAIN_FIELDS = ("provider", "tier", "context_window", "max_output", "reasoning", "rpm", "tpm",
+                "api_name")
+
+
+def load_packaged_registry() -> dict:
+    text = resources.files("orchestrator_tui").joinpath("data/models.toml").read_text("utf-8")
+    return tomllib.loads(text)
+
+
+@dataclass
+class Registry:
+    """Every model, provider and chain in effect, and which providers have credentials."""
+
+    models: dict[str, ModelConfig]
+    providers: dict[str, ProviderConfig]
+    chains: dict[str, list[str]]
+    source: str = ""
+    source_date: str = ""
+    environ: dict[str, str] = field(default_factory=lambda: dict(os.environ))
+
+    @classmethod
+    def build(cls, settings: Settings, environ: dict[str, str] | None = None) -> Registry:
+        packaged = load_packaged_registry()
+        providers = dict(BUILTIN_PROVIDERS)
+        providers.update({n: provider_from_entry(n, e) for n, e in settings.providers.items()})
+        models = {n: model_from_entry(n, ModelEntry(**raw))
+                  for n, raw in packaged["models"].items()}
+        for name, entry in settings.models.items():
+            models[name] = merge_model(models.get(name), name, entry)
+        chains = {**packaged["chains"], **settings.chains}
+        registry = cls(models, providers, chains, packaged.get("source", ""),
+                       packaged.get("source_date", ""),
+                       dict(os.environ) if environ is None else environ)
+        registry.check()
+        return registry
+
+    def check(self) -> None:
+        for model in self.models.values():
+            if model.provider not in self.providers:
+                raise ConfigError(f"models.{model.name}.provider: unknown provider "
+                                  f"{model.provider!r} (add it under [providers.{model.provider}])")
+        for chain, names in self.chains.items():
+            for name in names:
+                if name not in self.models:
+                    raise ConfigError(f"chains.{chain}: unknown model {name!r}{hint(name, self.models)}")
+
+    def model(self, name: str) -> ModelConfig:
+        if name not in self.models:
+            raise UsageError(f"unknown model {name!r}{hint(name, self.models)}")
+        return self.models[name]
+
+    def chain(self, spec: str) -> list[ModelConfig]:
+        """A named chain, or a comma-separated list of model names."""
+        if "," not in spec and spec not in self.chains and spec not in self.models:
+            raise UsageError(f"unknown chain {spec!r}{hint(spec, [*self.chains, *self.models])}")
+        names = self.chains.get(spec) or [part.strip() for part in spec.split(",") if part.strip()]
+        return [self.model(name) for name in names]
+
+    def has_credentials(self, provider_name: str) -> bool:
+        provider = self.providers[provider_name]
+        if provider.api_key_env is None:
+            return True  # a local server that needs no key
+        if self.environ.get(provider.api_key_env):
+            return True
+        return provider_name == "anthropic" and bool(self.environ.get("ANTHROPIC_AUTH_TOKEN"))
+
+    def any_credentials(self) -> bool:
+        used = {model.provider for model in self.models.values()}
+        return any(self.has_credentials(name) for name in used)
+
+
+def hint(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=3, cutoff=0.5)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+def provider_from_entry(name: str, entry: ProviderEntry) -> ProviderConfig:
+    return ProviderConfig(name, entry.kind, entry.base_url, entry.api_key_env or None)
+
+
+def model_from_entry(name: str, entry: ModelEntry) -> ModelConfig:
+    if entry.provider is None:
+        raise ConfigError(f"models.{name}.provider: required for a model that is not in the registry")
+    return merge_model(None, name, entry)
+
+
+def merge_model(base: ModelConfig | None, name: str, entry: ModelEntry) -> ModelConfig:
+    """`base` with the fields `entry` sets; a new model when there is no base."""
+    if base is None:
+        if entry.provider is None:
+            raise ConfigError(f"models.{name}.provider: required for a model that is not in the registry")
+        base = ModelConfig(name=name, provider=entry.provider)
+    plain = {f: getattr(entry, f) for f in PLAIN_FIELDS if getattr(entry, f) is not None}
+    prices = {k: getattr(entry, f) for k, f in PRICE_FIELDS.items() if getattr(entry, f) is not None}
+    if prices:
+        plain["prices"] = Prices(**{**base.prices.__dict__, **prices})
+    return base.with_changes(**plain)

@@ -1,0 +1,1 @@
+"""Prompt analysis, answer confidence and ensemble synthesis: pure functions, no I/O."""

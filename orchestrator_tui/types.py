@@ -1,0 +1,96 @@
+"""Plain data types shared by the engine, the providers and the front ends.
+
+Frozen dataclasses rather than pydantic models: they cost nothing to import, which keeps
+one-shot commands fast. User input is validated in `config.py` before it becomes these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+
+TIERS = ("basic", "intermediate", "advanced", "expert")
+
+
+def tier_rank(tier: str) -> int:
+    """0 for basic up to 3 for expert."""
+    return TIERS.index(tier)
+
+
+@dataclass(frozen=True)
+class Prices:
+    """USD per million tokens; None where the price is not known."""
+
+    input: float | None = None
+    output: float | None = None
+    cache_read: float | None = None
+    cache_write: float | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.input is not None and self.output is not None
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """One model as orch knows it: who serves it, what it costs, what it can do."""
+
+    name: str
+    provider: str
+    tier: str = "intermediate"
+    prices: Prices = field(default_factory=Prices)
+    context_window: int | None = None
+    max_output: int | None = None
+    reasoning: bool = False
+    rpm: int | None = None
+    tpm: int | None = None
+    api_name: str | None = None  # the name sent to the API when it differs from `name`
+
+    @property
+    def wire_name(self) -> str:
+        return self.api_name or self.name
+
+    def covers(self, level: str) -> bool:
+        """Whether this model's tier is at or above a complexity level."""
+        return tier_rank(self.tier) >= tier_rank(level)
+
+    def with_changes(self, **changes) -> ModelConfig:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """A provider endpoint: `kind` is the wire format ("anthropic" or "openai")."""
+
+    name: str
+    kind: str
+    base_url: str | None = None
+    api_key_env: str | None = None
+    base_url_env: str | None = None  # where the SDK's standard endpoint variable is read
+
+
+@dataclass(frozen=True)
+class Message:
+    role: str  # "user" or "assistant"
+    content: str
+
+
+@dataclass
+class Usage:
+    """Token counts as the API reported them. `input_tokens` includes cached tokens."""
+
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    reasoning_tokens: int = 0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())))
+
+    def as_tuple(self) -> tuple[int, ...]:
+        return (self.input_tokens, self.output_tokens, self.cache_read_tokens,
+                self.cache_write_tokens, self.reasoning_tokens)
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(zip(("input_tokens", "output_tokens", "cache_read_tokens",
+                         "cache_write_tokens", "reasoning_tokens"), self.as_tuple()))
