@@ -47,7 +47,7 @@ class DemoProvider(Provider):
         yield UsagePart(usage)
         rank = tier_rank(model.tier)
         await self.pause(0.25 + 0.15 * rank)
-        per_chunk = WORDS_PER_CHUNK * 1.3 / (140 - 25 * rank)
+        per_chunk = WORDS_PER_CHUNK * 1.3 / (200 - 30 * rank)  # tokens per second by tier
         for index, chunk in enumerate(chunks[: max(1, params.max_tokens // 4)]):
             if index:
                 await self.pause(per_chunk)

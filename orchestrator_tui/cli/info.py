@@ -1,0 +1,71 @@
+"""`orch models`, `orch chains` and `orch route`: what orch knows, and where a prompt would go."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+
+from .state import STATE
+
+
+def models(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
+    """List the models orch knows, their tiers and prices (USD per million tokens)."""
+    from ..registry import Registry
+    from .tables import models_table, model_record
+
+    registry = Registry.build(STATE.settings())
+    records = [model_record(registry, m) for m in registry.models.values()]
+    if as_json:
+        typer.echo(json.dumps(records, indent=2))
+        return
+    from rich.console import Console
+
+    Console().print(models_table(records, f"prices: {registry.source}, {registry.source_date}"))
+
+
+def chains(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
+    """List the named chains (cheapest first)."""
+    from ..registry import Registry
+
+    registry = Registry.build(STATE.settings())
+    if as_json:
+        typer.echo(json.dumps(registry.chains, indent=2))
+        return
+    for name, names in registry.chains.items():
+        tiers = [f"{n} [dim]({registry.models[n].tier})[/]" for n in names]
+        from rich.console import Console
+
+        Console(highlight=False).print(f"[bold]{name}[/]: " + " → ".join(tiers))
+
+
+def route(
+    prompt: Annotated[str, typer.Argument(help="The prompt to analyse (no call is made).")],
+    chain: Annotated[Optional[str], typer.Option(help="Choose only from this chain.")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option(min=1)] = None,
+    demo: Annotated[Optional[bool], typer.Option("--demo/--no-demo")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+):
+    """Dry run: the prompt's level and task types, and the model `cheapest` would pick."""
+    from ..engine import Request
+    from ..engine.cost import expected_cost, worst_case_cost
+    from ..engine.strategies.cheapest import rank_candidates
+
+    ctx = STATE.engine(demo=demo).context(
+        Request(prompt, strategy="cheapest", chain=chain, max_tokens=max_tokens))
+    analysis, ranked, reasons = rank_candidates(ctx)
+    chosen = ranked[0]
+    data = {**analysis.as_dict(), "model": chosen.name, "provider": chosen.provider,
+            "estimated_input_tokens": ctx.input_tokens,
+            "estimated_cost": expected_cost(chosen, ctx.input_tokens, ctx.max_tokens),
+            "worst_case_cost": worst_case_cost(chosen, ctx.input_tokens, ctx.max_tokens),
+            "alternatives": [m.name for m in ranked[1:]], "reasons": reasons}
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    from rich.console import Console
+
+    from .tables import route_panel
+
+    Console(highlight=False).print(route_panel(data))

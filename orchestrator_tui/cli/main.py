@@ -1,0 +1,56 @@
+"""The `orch` command: global options, the command list, and one-line errors."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import ask, info
+from .state import STATE
+
+app = typer.Typer(
+    name="orch", no_args_is_help=False, add_completion=False, pretty_exceptions_enable=False,
+    help="Send each prompt to the right LLM, or to several at once, and see what it cost.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.command("ask")(ask.ask)
+app.command("models")(info.models)
+app.command("chains")(info.chains)
+app.command("route")(info.route)
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    ctx: typer.Context,
+    config: Annotated[Optional[Path], typer.Option(
+        "--config", help="Read this config file instead of the default one.")] = None,
+    verbose: Annotated[bool, typer.Option(
+        "-v", "--verbose", help="Show routing reasons, and tracebacks on errors.")] = False,
+):
+    """orch: multi-model LLM orchestration in the terminal."""
+    STATE.config_path = config
+    STATE.verbose = STATE.verbose or verbose
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())  # the TUI will open here once it exists
+
+
+def run() -> None:
+    """Entry point: run the app, turning orch's errors into one line on stderr."""
+    from ..errors import OrchError
+
+    try:
+        app()
+    except OrchError as error:
+        if STATE.verbose:
+            raise
+        print(f"orch: error: {error}", file=sys.stderr)
+        sys.exit(error.exit_code)
+    except Exception as error:  # a bug, not a user error: still one line unless -v
+        if STATE.verbose:
+            raise
+        print(f"orch: internal error: {type(error).__name__}: {error} (run with -v for the "
+              "traceback)", file=sys.stderr)
+        sys.exit(70)

@@ -1,0 +1,223 @@
+"""A loopback HTTP server that speaks Anthropic's and OpenAI's streaming wire formats.
+
+The real SDK clients talk to it over TCP. Each request takes the next scripted `Reply` for its
+model (or for any model), else a default answer: text, usage, stops, errors with retry-after,
+delays, truncated streams and connections dropped mid-stream.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+DEFAULT_TEXT = ("The capital of France is Paris. This is clearly established and confirmed by "
+                "every atlas, so the answer is definitely Paris, the largest city of France.")
+
+
+@dataclass
+class Reply:
+    text: str = DEFAULT_TEXT
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    error_type: str = "api_error"
+    input_tokens: int = 25
+    cached_tokens: int = 0
+    output_tokens: int | None = None  # default: one per word
+    delay_before_headers: float = 0.0
+    chunk_delay: float = 0.0
+    truncate: bool = False  # end the stream cleanly but without a stop event
+    break_after: int | None = None  # drop the connection after this many text chunks
+    stream_error: str | None = None  # anthropic: an `event: error` of this type mid-stream
+
+    def chunks(self) -> list[str]:
+        words = self.text.split(" ")
+        return [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
+
+    def out_tokens(self) -> int:
+        return self.output_tokens if self.output_tokens is not None else len(self.text.split())
+
+
+class FakeAPI:
+    """Start with `with FakeAPI() as api:`; `api.url` is the root (openai: `api.url + "/v1"`)."""
+
+    def __init__(self):
+        self.scripts: dict[str, deque[Reply]] = defaultdict(deque)
+        self.requests: list[dict] = []
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self))
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def script(self, *replies: Reply, model: str = "*") -> None:
+        with self.lock:
+            self.scripts[model].extend(replies)
+
+    def next_reply(self, model: str) -> Reply:
+        with self.lock:
+            for key in (model, "*"):
+                if self.scripts[key]:
+                    return self.scripts[key].popleft()
+        return Reply()
+
+    def record(self, path: str, headers, body: dict) -> None:
+        with self.lock:
+            self.requests.append({"path": path, "body": body,
+                                  "headers": {k.lower(): v for k, v in headers.items()},
+                                  "time": time.monotonic()})
+
+    def calls(self, model: str | None = None) -> list[dict]:
+        return [r for r in self.requests if model is None or r["body"].get("model") == model]
+
+    def __enter__(self):
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def make_handler(api: FakeAPI):
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+            api.record(self.path, self.headers, body)
+            reply = api.next_reply(body.get("model", ""))
+            time.sleep(reply.delay_before_headers)
+            wire = AnthropicWire if self.path.endswith("/messages") else OpenAIWire
+            try:
+                if reply.status != 200:
+                    self.send_error_reply(reply, wire)
+                else:
+                    self.send_stream(reply, wire, body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+
+        def send_error_reply(self, reply: Reply, wire) -> None:
+            payload = json.dumps(wire.error_body(reply)).encode()
+            self.send_response(reply.status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(payload)))
+            for key, value in reply.headers.items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def send_stream(self, reply: Reply, wire, body: dict) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("transfer-encoding", "chunked")
+            self.end_headers()
+            for kind, data in wire.events(reply, body):
+                if kind == "break":
+                    self.wfile.write(b"400\r\npartial")  # promise 1 KiB, send 7 bytes, hang up
+                    self.wfile.flush()
+                    self.connection.shutdown(2)
+                    return
+                if kind == "sleep":
+                    time.sleep(data)
+                    continue
+                self.write_chunk(wire.frame(kind, data))
+            self.wfile.write(b"0\r\n\r\n")
+            self.wfile.flush()
+
+        def write_chunk(self, text: str) -> None:
+            raw = text.encode()
+            self.wfile.write(f"{len(raw):x}\r\n".encode() + raw + b"\r\n")
+            self.wfile.flush()
+
+    return Handler
+
+
+def text_events(reply: Reply, make_event):
+    for index, chunk in enumerate(reply.chunks()):
+        if reply.break_after is not None and index >= reply.break_after:
+            yield "break", None
+            return
+        if reply.chunk_delay:
+            yield "sleep", reply.chunk_delay
+        yield make_event(chunk)
+
+
+class AnthropicWire:
+    @staticmethod
+    def frame(kind: str, data: dict) -> str:
+        return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
+
+    @staticmethod
+    def error_body(reply: Reply) -> dict:
+        return {"type": "error", "error": {"type": reply.error_type, "message": "scripted error"}}
+
+    @staticmethod
+    def events(reply: Reply, body: dict):
+        usage = {"input_tokens": reply.input_tokens - reply.cached_tokens, "output_tokens": 1,
+                 "cache_read_input_tokens": reply.cached_tokens}
+        message = {"id": "msg_fake", "type": "message", "role": "assistant", "content": [],
+                   "model": body.get("model"), "stop_reason": None, "stop_sequence": None,
+                   "usage": usage}
+        yield "message_start", {"type": "message_start", "message": message}
+        yield "content_block_start", {"type": "content_block_start", "index": 0,
+                                      "content_block": {"type": "text", "text": ""}}
+        yield "ping", {"type": "ping"}
+        for item in text_events(reply, lambda chunk: ("content_block_delta", {
+                "type": "content_block_delta", "index": 0,
+                "delta": {"type": "text_delta", "text": chunk}})):
+            yield item
+            if item[0] == "break":
+                return
+        if reply.stream_error:
+            yield "error", {"type": "error", "error": {"type": reply.stream_error,
+                                                       "message": "Overloaded"}}
+            return
+        yield "content_block_stop", {"type": "content_block_stop", "index": 0}
+        if reply.truncate:
+            return
+        yield "message_delta", {"type": "message_delta",
+                                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                                "usage": {"output_tokens": reply.out_tokens()}}
+        yield "message_stop", {"type": "message_stop"}
+
+
+class OpenAIWire:
+    @staticmethod
+    def frame(kind: str, data) -> str:
+        return f"data: {data if isinstance(data, str) else json.dumps(data)}\n\n"
+
+    @staticmethod
+    def error_body(reply: Reply) -> dict:
+        return {"error": {"message": "scripted error", "type": reply.error_type, "param": None,
+                          "code": None}}
+
+    @staticmethod
+    def chunk(body: dict, delta: dict, finish=None) -> dict:
+        return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
+                "model": body.get("model"),
+                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+
+    @classmethod
+    def events(cls, reply: Reply, body: dict):
+        yield "data", cls.chunk(body, {"role": "assistant", "content": ""})
+        for item in text_events(reply, lambda c: ("data", cls.chunk(body, {"content": c}))):
+            yield item
+            if item[0] == "break":
+                return
+        if reply.truncate:
+            return
+        yield "data", cls.chunk(body, {}, "stop")
+        if body.get("stream_options", {}).get("include_usage"):
+            usage = {"prompt_tokens": reply.input_tokens, "completion_tokens": reply.out_tokens(),
+                     "total_tokens": reply.input_tokens + reply.out_tokens(),
+                     "prompt_tokens_details": {"cached_tokens": reply.cached_tokens}}
+            yield "data", {"id": "chatcmpl-fake", "object": "chat.completion.chunk",
+                           "created": 0, "model": body.get("model"), "choices": [],
+                           "usage": usage}
+        yield "data", "[DONE]"
