@@ -8,6 +8,7 @@ delays, truncated streams and connections dropped mid-stream.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import defaultdict, deque
@@ -87,6 +88,10 @@ def make_handler(api: FakeAPI):
 
         def log_message(self, *args):
             pass
+
+        def setup(self):
+            super().setup()  # small SSE writes must not wait for Nagle's algorithm
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from rich.table import Table
-
 
 def cost_text(cost: float | None) -> str:
     if cost is None:
@@ -24,7 +22,9 @@ def summary_line(result) -> str:
     return " · ".join(parts)
 
 
-def attempts_table(result) -> Table:
+def attempts_table(result):
+    from rich.table import Table
+
     scores = {s["attempt_id"]: s["score"] for s in result.metadata.get("scores", [])}
     table = Table(title=None, box=None, header_style="bold")
     for column in ("", "model", "status", "in", "out", "cost", "latency", "conf."):

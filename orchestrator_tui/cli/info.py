@@ -13,16 +13,18 @@ from .state import STATE
 def models(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
     """List the models orch knows, their tiers and prices (USD per million tokens)."""
     from ..registry import Registry
-    from .tables import models_table, model_record
+    from .tables import model_record, models_table
 
     registry = Registry.build(STATE.settings())
     records = [model_record(registry, m) for m in registry.models.values()]
     if as_json:
         typer.echo(json.dumps(records, indent=2))
         return
-    from rich.console import Console
-
-    Console().print(models_table(records, f"prices: {registry.source}, {registry.source_date}"))
+    header, *rows = models_table(records)
+    typer.secho(header, bold=True)
+    typer.echo("\n".join(rows))
+    typer.secho(f"prices: USD per million tokens, {registry.source}, {registry.source_date}",
+                dim=True)
 
 
 def chains(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):

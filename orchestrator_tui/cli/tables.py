@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from rich import box
-from rich.table import Table
-
 from .format import cost_text, price_text
 
 
@@ -18,16 +15,21 @@ def model_record(registry, model) -> dict:
             "available": registry.has_credentials(model.provider)}
 
 
-def models_table(records: list[dict], caption: str) -> Table:
-    table = Table(caption=caption, header_style="bold", box=box.SIMPLE_HEAD)
-    for column in ("model", "provider", "tier", "$ in/M", "$ out/M", "context", "key"):
-        table.add_column(column, no_wrap=True,
-                         justify="right" if column.startswith(("$", "con", "max")) else "left")
+def models_table(records: list[dict]) -> list[str]:
+    """Aligned plain-text rows: cheaper to print than a Rich table, which `orch models`'s
+    start-up time notices."""
+    rows = [("model", "provider", "tier", "$ in/M", "$ out/M", "context", "key")]
     for r in records:
-        table.add_row(r["name"], r["provider"], r["tier"], price_text(r["input_cost_per_mtok"]),
-                      price_text(r["output_cost_per_mtok"]), short_count(r["context_window"]),
-                      "yes" if r["available"] else "[dim]no[/]")
-    return table
+        rows.append((r["name"], r["provider"], r["tier"], price_text(r["input_cost_per_mtok"]),
+                     price_text(r["output_cost_per_mtok"]), short_count(r["context_window"]),
+                     "yes" if r["available"] else "no"))
+    return aligned(rows, right_aligned={3, 4, 5})
+
+
+def aligned(rows: list[tuple[str, ...]], right_aligned: set[int]) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.rjust(w) if i in right_aligned else cell.ljust(w)
+                      for i, (cell, w) in enumerate(zip(row, widths))).rstrip() for row in rows]
 
 
 def short_count(value: int | None) -> str:
@@ -39,7 +41,9 @@ def short_count(value: int | None) -> str:
     return f"{value / 1000:.3g}k" if value >= 1000 else str(value)
 
 
-def route_panel(data: dict) -> Table:
+def route_panel(data: dict):
+    from rich.table import Table
+
     table = Table.grid(padding=(0, 2))
     table.add_row("[bold]level[/]", data["level"])
     table.add_row("[bold]task types[/]", ", ".join(data["task_types"]))

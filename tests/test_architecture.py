@@ -1,0 +1,45 @@
+"""The engine stays headless and light: no TUI, CLI or SDK modules until they are needed."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+SCRIPT = """
+import asyncio, sys
+from orchestrator_tui.engine import Engine, Request
+from orchestrator_tui.config import Settings
+engine = Engine(Settings(demo_speed=0), demo=True)
+result = asyncio.run(engine.run_to_result(Request("What is 2+2?", strategy="ensemble")))
+assert result.success
+print(",".join(sorted(m for m in ("textual", "typer", "rich", "anthropic", "openai", "pydantic")
+                     if m in sys.modules)))
+"""
+
+
+def test_engine_runs_without_tui_cli_or_sdk_modules():
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
+
+
+def test_python_api_names_are_importable():
+    import orchestrator_tui as orch
+
+    for name in ("run_orchestration", "route_to_model", "run_with_fallback", "run_ensemble",
+                 "synthesize_responses", "ModelConfig", "OrchestrationResult",
+                 "ComplexityAnalyzer", "ConfidenceDetector", "RateLimiter"):
+        assert getattr(orch, name) is not None
+
+
+def test_python_api_runs_on_the_demo_provider():
+    import orchestrator_tui as orch
+    from orchestrator_tui.api import make_engine
+
+    engine = make_engine(demo=True)
+    engine.settings.demo_speed = 0
+    result = orch.run_ensemble("What is the capital of France?", engine=engine,
+                               ensemble_size=2)
+    assert result.success and len(result.attempts) == 2
+    assert orch.route_to_model("What is 2+2?", engine=engine).tier == "intermediate"

@@ -1,0 +1,172 @@
+"""The `orch` command as a user runs it: a real process, real exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import OPENAI_KEY, api_environ
+from .fake_server import Reply
+
+
+def orch(*args, home, env_extra=None, stdin=None):
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+    env.update({"ORCH_HOME": str(home), "COLUMNS": "120"}, **(env_extra or {}))
+    return subprocess.run([sys.executable, "-m", "orchestrator_tui", *args], env=env,
+                          input=stdin or "", capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture
+def home(isolated_home):
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    return isolated_home
+
+
+def assert_one_line_error(proc, *needles):
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert lines[-1].startswith("orch: error: ") and "Traceback" not in proc.stderr
+    for needle in needles:
+        assert needle in lines[-1]
+
+
+def test_demo_json_answer(home):
+    proc = orch("ask", "--json", "What is the capital of France?", home=home)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["provider"] == "demo" and "Paris" in data["response"]
+    for key in ("response", "model_used", "cost", "latency", "confidence", "input_tokens",
+                "output_tokens", "strategy", "ensemble_models", "metadata", "timestamp",
+                "attempts"):
+        assert key in data
+    assert "no API key found, using the demo provider" in proc.stderr
+
+
+def test_demo_fallback_escalates_and_summarises(home):
+    proc = orch("ask", "Prove that sqrt 2 is irrational", home=home)
+    assert proc.returncode == 0, proc.stderr
+    assert "escalating to" in proc.stderr and "confidence" in proc.stderr
+    assert proc.stdout.strip()  # piped: the final answer only
+
+
+def test_ensemble_table_and_consensus(home):
+    proc = orch("ask", "-s", "ensemble", "-e", "2", "What is the capital of France?", home=home)
+    assert proc.returncode == 0, proc.stderr
+    assert "consensus:" in proc.stderr and "★" in proc.stderr
+
+
+def test_prompt_from_stdin_and_output_file(home, tmp_path):
+    out = tmp_path / "answer.json"
+    proc = orch("ask", "-", "--json", "-o", str(out), home=home, stdin="What is 6 * 7?")
+    assert proc.returncode == 0, proc.stderr
+    assert "42" in json.loads(out.read_text())["response"] and proc.stdout == ""
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["ask", "-m", "gpt-6-lune", "hi"], ["unknown model", "gpt-6-luna"]),
+    (["ask", "--chain", "mixd", "hi"], ["unknown chain", "mixed"]),
+    (["ask", "   "], ["the prompt is empty"]),
+    (["ask", "-s", "fastest", "hi"], ["unknown strategy"]),
+    (["ask", "--no-demo", "hi"], ["no usable model", "API key"]),
+    (["ask", "-c", "0.0000000001", "hi"], ["budget is too small"]),
+    (["--config", "/nonexistent.toml", "ask", "hi"], ["no such config file"]),
+])
+def test_user_errors_are_one_line(home, args, needles):
+    assert_one_line_error(orch(*args, home=home), *needles)
+
+
+def test_prompt_larger_than_every_context_window(home):
+    (home / "config.toml").write_text("demo_speed = 0\n" + "".join(
+        f'[models."{m}"]\ncontext_window = 10\n' for m in
+        ("claude-haiku-5-5", "claude-haiku-4-5", "claude-sonnet-5-5", "claude-sonnet-4-6",
+         "claude-opus-5-5", "claude-mythos-5-1", "gpt-6-luna", "gpt-5.6-luna", "gpt-6.1-terra",
+         "gpt-6.1-sol", "gpt-5.5", "gpt-6-astra")))
+    assert_one_line_error(orch("ask", "word " * 100, home=home), "larger than every context")
+
+
+def test_invalid_config_is_one_line(home):
+    (home / "config.toml").write_text("[retries]\nmax_retry = 3\n")
+    assert_one_line_error(orch("models", home=home), "config.toml", "retries.max_retry",
+                          "unknown key")
+
+
+def test_verbose_shows_the_traceback(home):
+    proc = orch("-v", "ask", "-m", "nope", "hi", home=home)
+    assert proc.returncode != 0 and "Traceback" in proc.stderr
+
+
+def test_auth_failure_against_the_server_is_one_line_without_the_key(home, fake_api):
+    fake_api.script(Reply(status=401, error_type="authentication_error"))
+    proc = orch("ask", "-m", "gpt-6-luna", "hi", "--json", home=home,
+                env_extra=api_environ(fake_api))
+    assert_one_line_error(proc, "401", "API key")
+    assert OPENAI_KEY not in proc.stdout + proc.stderr
+    assert json.loads(proc.stdout)["success"] is False
+
+
+def test_real_provider_answer_through_the_cli(home, fake_api):
+    proc = orch("ask", "--json", "-m", "claude-haiku-5-5", "Capital of France?", home=home,
+                env_extra=api_environ(fake_api))
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["provider"] == "anthropic" and data["cost"] > 0
+    assert "demo" not in proc.stderr
+
+
+def test_local_openai_compatible_provider_with_zero_price(home, fake_api):
+    (home / "config.toml").write_text(f"""
+demo_speed = 0
+default_chain = "local"
+[providers.local]
+kind = "openai"
+base_url = "{fake_api.url}/v1"
+[models."llama3.2"]
+provider = "local"
+tier = "intermediate"
+input_cost_per_mtok = 0
+output_cost_per_mtok = 0
+[chains]
+local = ["llama3.2"]
+""")
+    proc = orch("ask", "--json", "What is the capital of France?", home=home)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert data["provider"] == "local" and data["cost"] == 0
+    assert fake_api.requests[0]["body"]["max_tokens"] == 2048  # not a reasoning model
+
+
+def test_models_json(home):
+    proc = orch("models", "--json", home=home)
+    records = json.loads(proc.stdout)
+    names = {r["name"] for r in records}
+    assert {"claude-haiku-5-5", "gpt-6-luna"} <= names
+    for record in records:
+        assert {"name", "provider", "tier", "input_cost_per_mtok", "output_cost_per_mtok",
+                "context_window", "available"} <= set(record)
+        assert record["available"] is False
+
+
+def test_models_available_with_a_key(home):
+    proc = orch("models", "--json", home=home, env_extra={"OPENAI_API_KEY": "x"})
+    available = {r["name"]: r["available"] for r in json.loads(proc.stdout)}
+    assert available["gpt-6-luna"] and not available["claude-haiku-5-5"]
+
+
+def test_chains_and_route(home):
+    chains = json.loads(orch("chains", "--json", home=home).stdout)
+    assert {"mixed", "anthropic", "openai", "fast"} <= set(chains)
+    route = json.loads(orch("route", "--json", "What is 2+2?", home=home).stdout)
+    assert route["level"] == "basic" and route["matched"] == {"basic": ["what is"]}
+    assert route["model"] in ("claude-haiku-5-5", "gpt-6-luna")
+    assert route["estimated_cost"] > 0
+
+
+def test_no_command_prints_help(home):
+    proc = orch(home=home)
+    assert proc.returncode == 0 and "ask" in proc.stdout

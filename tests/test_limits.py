@@ -1,0 +1,85 @@
+"""Rate limiter, budget pool and retry policy."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from orchestrator_tui.engine.budget import BudgetPool
+from orchestrator_tui.engine.ratelimit import RateLimiter
+from orchestrator_tui.engine.retry import RetryPolicy
+
+
+async def test_rpm_makes_the_extra_request_wait_for_the_window():
+    limiter = RateLimiter(window_seconds=0.4)
+    started = time.monotonic()
+    waits = []
+    for _ in range(3):
+        await limiter.acquire("m", rpm=2, tpm=None, tokens=1, on_wait=waits.append)
+    assert time.monotonic() - started >= 0.38
+    assert len(waits) == 1 and 0.3 < waits[0] <= 0.4
+
+
+async def test_tpm_counts_tokens_and_settles_to_real_usage():
+    limiter = RateLimiter(window_seconds=0.3)
+    ticket = await limiter.acquire("m", rpm=None, tpm=100, tokens=90)
+    ticket.settle(10)  # the call used far fewer tokens than reserved
+    started = time.monotonic()
+    await limiter.acquire("m", rpm=None, tpm=100, tokens=80)
+    assert time.monotonic() - started < 0.1  # fits at once after settling
+    await limiter.acquire("m", rpm=None, tpm=100, tokens=50)
+    assert time.monotonic() - started >= 0.25  # had to wait for the window
+
+
+async def test_limiter_is_shared_by_concurrent_requests_in_arrival_order():
+    limiter = RateLimiter(window_seconds=0.3)
+    order = []
+
+    async def call(index):
+        await limiter.acquire("m", rpm=2, tpm=None, tokens=1)
+        order.append(index)
+
+    await asyncio.gather(*(call(i) for i in range(5)))
+    assert order == [0, 1, 2, 3, 4]
+
+
+async def test_a_request_larger_than_the_tpm_still_goes_when_the_window_is_empty():
+    limiter = RateLimiter(window_seconds=10)
+    await asyncio.wait_for(limiter.acquire("m", rpm=None, tpm=10, tokens=50), timeout=0.5)
+
+
+def test_budget_reserves_worst_case_and_settles_real_cost():
+    pool = BudgetPool(1.0)
+    first = pool.reserve(0.6)
+    assert pool.reserve(0.5) is None
+    assert "could cost up to $0.500000" in pool.refusal(0.5)
+    pool.settle(first, 0.1)
+    assert pool.spent == pytest.approx(0.1) and pool.remaining == pytest.approx(0.9)
+    assert pool.reserve(0.5) is not None
+
+
+def test_budget_treats_unknown_prices_as_unaffordable():
+    assert BudgetPool(10.0).reserve(None) is None
+    assert BudgetPool(None).reserve(None) is not None  # no budget, no limit
+
+
+def test_budget_settles_an_unknown_actual_as_the_reservation():
+    pool = BudgetPool(1.0)
+    pool.settle(pool.reserve(0.4), None)
+    assert pool.spent == pytest.approx(0.4)
+
+
+def test_retry_policy_backoff_grows_with_jitter_and_caps():
+    policy = RetryPolicy(max_retries=5, base_delay=0.5, max_delay=2.0)
+    delays = [policy.delay(n, None) for n in range(1, 6)]
+    assert 0.375 <= delays[0] <= 0.5 and 0.75 <= delays[1] <= 1.0
+    assert all(d <= 2.0 for d in delays) and delays[4] >= 1.5
+    assert policy.delay(6, None) is None
+
+
+def test_retry_policy_honours_retry_after_but_not_absurd_ones():
+    policy = RetryPolicy(max_retries=2)
+    assert policy.delay(1, 7.5) == 7.5
+    assert policy.delay(1, 600) is None
