@@ -127,12 +127,21 @@ def finish(result, renderer: Renderer, as_json: bool, output) -> None:
     """Print (or write) the result and the summary; fail with one line if nothing answered."""
     if as_json:
         emit_output(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), output)
+    elif renderer.live and not renderer.streaming:
+        show_markdown(result.response)  # an ensemble's winner, on a terminal
+        show_summary(result, renderer)
     else:
         if output is not None or not renderer.streaming:
             emit_output(result.response, output)
         show_summary(result, renderer)
     if not result.success:
         raise AllAttemptsFailed(result.metadata.get("error", "no answer"))
+
+
+def show_markdown(text: str) -> None:
+    from rich.markdown import Markdown
+
+    Console().print(Markdown(text))
 
 
 def emit_output(text: str, output) -> None:

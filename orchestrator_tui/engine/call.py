@@ -18,7 +18,7 @@ async def call_model(ctx, model) -> Attempt:
     ctx.emit(AttemptStarted(attempt.attempt_id, model.name, provider.name))
     start = time.perf_counter()
     try:
-        await retry_loop(ctx, model, provider, attempt, start)
+        await retry_loop(ctx, model, provider, attempt)
     except asyncio.CancelledError:
         attempt.status, attempt.error = "cancelled", "cancelled"
         raise
@@ -30,13 +30,12 @@ async def call_model(ctx, model) -> Attempt:
     return attempt
 
 
-async def retry_loop(ctx, model, provider, attempt: Attempt, start: float) -> None:
+async def retry_loop(ctx, model, provider, attempt: Attempt) -> None:
+    """Try until an answer, a budget refusal, an error not worth retrying, or no retries left."""
     attempt.prices = prices_used(model.prices)
-    for retry_number in range(ctx.policy.max_retries + 2):
-        if retry_number:
-            attempt.retries = retry_number
+    while True:
         try:
-            await one_try(ctx, model, provider, attempt, start)
+            await one_try(ctx, model, provider, attempt)
             attempt.status = "ok"
             attempt.confidence = ctx.detector.score(ctx.request.prompt, attempt.text).score
             return
@@ -44,21 +43,22 @@ async def retry_loop(ctx, model, provider, attempt: Attempt, start: float) -> No
             attempt.status, attempt.error = "skipped", str(skip)
             return
         except ProviderError as error:
-            wait = ctx.policy.delay(retry_number + 1, error.retry_after) \
-                if error.retryable else None
+            retry_number = attempt.retries + 1
+            wait = ctx.policy.delay(retry_number, error.retry_after) if error.retryable else None
             if wait is None:
                 attempt.status, attempt.error = "error", ctx.redact(str(error))
                 return
-            ctx.emit(RetryScheduled(attempt.attempt_id, model.name, retry_number + 1, wait,
+            ctx.emit(RetryScheduled(attempt.attempt_id, model.name, retry_number, wait,
                                     ctx.redact(str(error))))
             await asyncio.sleep(wait)
+            attempt.retries = retry_number
 
 
 class BudgetSkip(Exception):
     """The call does not fit the remaining budget."""
 
 
-async def one_try(ctx, model, provider, attempt: Attempt, start: float) -> None:
+async def one_try(ctx, model, provider, attempt: Attempt) -> None:
     """One HTTP call; its usage is added to the attempt even when it fails."""
     estimate = worst_case_cost(model, ctx.input_tokens, ctx.max_tokens)
     reservation = ctx.budget.reserve(estimate)
@@ -71,7 +71,7 @@ async def one_try(ctx, model, provider, attempt: Attempt, start: float) -> None:
         on_wait=lambda wait: ctx.emit(RateLimitWait(attempt.attempt_id, model.name, wait)))
     usage_box = []
     try:
-        await stream_with_timeouts(ctx, model, provider, attempt, start, usage_box)
+        await stream_with_timeouts(ctx, model, provider, attempt, usage_box)
     finally:
         usage = usage_box[-1] if usage_box else None
         if usage is not None:
@@ -80,7 +80,7 @@ async def one_try(ctx, model, provider, attempt: Attempt, start: float) -> None:
         ctx.budget.settle(reservation, compute_cost(usage, model.prices) if usage else 0.0)
 
 
-async def stream_with_timeouts(ctx, model, provider, attempt, start, usage_box) -> None:
+async def stream_with_timeouts(ctx, model, provider, attempt, usage_box) -> None:
     """Stream one call under the first-token and total deadlines; demand a proper stop."""
     loop = asyncio.get_running_loop()
     total_deadline = loop.time() + ctx.timeouts.total

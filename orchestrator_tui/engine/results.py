@@ -48,5 +48,10 @@ def failure_summary(attempts: list[Attempt]) -> str:
     if attempts and all(a.status == "skipped" for a in attempts):
         return "the budget is too small for any call: " + attempts[0].error.removeprefix(
             "skipped by budget: ")
-    reasons = [f"{a.model}: {a.error}" for a in attempts if a.error]
+    reasons = [f"{a.model}: {attempt_failure(a)}" for a in attempts if a.error]
     return "every model failed (" + "; ".join(reasons) + ")" if reasons else "no model was called"
+
+
+def attempt_failure(attempt: Attempt) -> str:
+    """Why an attempt gave no answer, e.g. "failed: anthropic answered 529: Overloaded"."""
+    return attempt.error if attempt.status == "skipped" else f"{attempt.status}: {attempt.error}"

@@ -7,7 +7,7 @@ from ...types import ModelConfig, tier_rank
 from ..call import call_model
 from ..cost import expected_cost
 from ..events import Escalated, RoutingDecided
-from ..results import build_result, failure_summary
+from ..results import attempt_failure, build_result, failure_summary
 
 
 def candidate_pool(ctx) -> list[ModelConfig]:
@@ -50,5 +50,5 @@ async def run_cheapest(ctx):
         if attempt.status == "ok":
             return build_result(ctx, attempt, meta)
         following = ranked[index + 1].name if index + 1 < len(ranked) else None
-        ctx.emit(Escalated(model.name, following, f"{attempt.status}: {attempt.error}"))
+        ctx.emit(Escalated(model.name, following, attempt_failure(attempt)))
     return build_result(ctx, None, meta, error=failure_summary(ctx.attempts))

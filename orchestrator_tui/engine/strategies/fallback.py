@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..call import call_model
 from ..events import Escalated, RoutingDecided
-from ..results import build_result, failure_summary
+from ..results import attempt_failure, build_result, failure_summary
 
 
 def chain_models(ctx):
@@ -18,7 +18,7 @@ def chain_models(ctx):
 
 def escalation_reason(ctx, attempt) -> str:
     if attempt.status != "ok":
-        return f"{attempt.status}: {attempt.error}"
+        return attempt_failure(attempt)
     explained = ctx.detector.score(ctx.request.prompt, attempt.text).explain()
     return f"confidence {attempt.confidence:.2f} < {ctx.threshold:.2f} ({explained})"
 
