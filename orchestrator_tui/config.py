@@ -43,6 +43,17 @@ class RetrySettings:
 
 
 @dataclass
+class BudgetSettings:
+    __pydantic_config__ = STRICT
+    daily: float | None = None
+    """USD per calendar day (local time); `orch budget set` overrides it."""
+    monthly: float | None = None
+    """USD per calendar month."""
+    warn_at: float = 0.8
+    """Warn when this share of a budget is spent."""
+
+
+@dataclass
 class ProviderEntry:
     __pydantic_config__ = STRICT
     kind: Literal["anthropic", "openai"] = "openai"
@@ -86,6 +97,11 @@ class Settings:
     demo_speed: float = 1.0
     """Demo latency multiplier; 0 answers at once."""
     log_prompts: bool = True
+    """False: history keeps costs and tokens but not prompts and responses."""
+    cache: bool = True
+    cache_ttl: float = 86400.0
+    """Seconds a cached answer stays fresh."""
+    budget: BudgetSettings = field(default_factory=BudgetSettings)
     timeouts: TimeoutSettings = field(default_factory=TimeoutSettings)
     retries: RetrySettings = field(default_factory=RetrySettings)
     providers: dict[str, ProviderEntry] = field(default_factory=dict)

@@ -33,6 +33,10 @@ def ask(
     verbose: Annotated[bool, Opt("-v", "--verbose", help="Show routing reasons; tracebacks on errors.")] = False,
     output: Annotated[Optional[Path], Opt("-o", "--output", help="Write the answer (or JSON) to FILE.")] = None,
     as_json: Annotated[bool, Opt("--json", help="Print only the result as JSON on stdout.")] = False,
+    category: Annotated[Optional[str], Opt(help="Category for history and reports.")] = None,
+    tag: Annotated[Optional[list[str]], Opt(help="Tag for history (repeatable).")] = None,
+    no_log: Annotated[bool, Opt("--no-log", help="Keep cost and tokens in history, not the text.")] = False,
+    no_cache: Annotated[bool, Opt("--no-cache", help="Do not answer from, or add to, the cache.")] = False,
 ):
     """Send one prompt and stream the answer, with what it cost."""
     import asyncio
@@ -45,11 +49,13 @@ def ask(
     request = Request(
         text, system=system, strategy=strategy or ("single" if model else None), model=model,
         chain=chain, models=split_list(models), ensemble_size=ensemble_size, threshold=threshold,
-        max_cost=max_cost, max_tokens=max_tokens, temperature=temperature)
+        max_cost=max_cost, max_tokens=max_tokens, temperature=temperature, category=category,
+        tags=tag or [], log_text=not no_log, use_cache=not no_cache)
     engine = STATE.engine(demo=demo)
     renderer = Renderer(engine, live=not as_json and output is None and sys.stdout.isatty(),
                         verbose=STATE.verbose)
     result = asyncio.run(run_request(engine, request, renderer))
+    warn_about_budgets(engine, renderer)
     finish(result, renderer, as_json=as_json, output=output)
 
 
@@ -59,6 +65,17 @@ async def run_request(engine, request, renderer):
     finally:
         renderer.close()
         await engine.aclose()
+
+
+def warn_about_budgets(engine, renderer) -> None:
+    from ..store.budgets import budget_states
+    from .format import usd
+
+    settings = engine.settings
+    for state in budget_states(STATE.db(), settings, engine.demo):
+        if state.share >= settings.budget.warn_at:
+            renderer.err.print(f"[yellow]warning: {state.share:.0%} of the {state.period} "
+                               f"budget ({usd(state.limit)}) is spent; {usd(state.left)} left[/]")
 
 
 def read_prompt(argument: str | None, option: str | None) -> str:

@@ -6,7 +6,12 @@ from __future__ import annotations
 def cost_text(cost: float | None) -> str:
     if cost is None:
         return "unknown"
-    return f"${cost:.6f}" if cost < 0.01 else f"${cost:.4f}"
+    return f"${cost:.6f}" if abs(cost) < 0.01 else f"${cost:.4f}"
+
+
+def usd(amount: float) -> str:
+    """A limit or a balance: cents when they say enough, more digits when they do not."""
+    return f"${amount:.2f}" if amount == 0 or abs(amount) >= 1 else f"${amount:.6g}"
 
 
 def price_text(price: float | None) -> str:
@@ -19,6 +24,8 @@ def summary_line(result) -> str:
              cost_text(result.cost), f"{result.latency:.2f} s"]
     if result.confidence is not None:
         parts.append(f"confidence {result.confidence:.2f}")
+    if result.cached:
+        parts.append("from the cache")
     return " · ".join(parts)
 
 

@@ -54,7 +54,7 @@ def route(
     from ..engine.cost import expected_cost, worst_case_cost
     from ..engine.strategies.cheapest import rank_candidates
 
-    ctx = STATE.engine(demo=demo).context(
+    ctx = STATE.engine(demo=demo, record=False).context(
         Request(prompt, strategy="cheapest", chain=chain, max_tokens=max_tokens))
     analysis, ranked, reasons = rank_candidates(ctx)
     chosen = ranked[0]

@@ -8,7 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import ask, info
+from . import ask, info, reports
+from .budget_cmds import budget_app, cache_app
+from .history_cmds import history_app
 from .state import STATE
 
 app = typer.Typer(
@@ -21,6 +23,12 @@ app.command("ask")(ask.ask)
 app.command("models")(info.models)
 app.command("chains")(info.chains)
 app.command("route")(info.route)
+app.add_typer(history_app, name="history")
+app.command("stats")(reports.stats)
+app.command("report")(reports.report)
+app.command("export")(reports.export)
+app.add_typer(budget_app, name="budget")
+app.add_typer(cache_app, name="cache")
 
 
 @app.callback(invoke_without_command=True)

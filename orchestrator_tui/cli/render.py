@@ -99,7 +99,8 @@ class Renderer:
         self.err.print(f"[magenta]↳ {event.from_model}: {event.reason}; {target}[/]")
 
     def on_BudgetRefused(self, event: ev.BudgetRefused) -> None:
-        self.err.print(f"[yellow]budget: skipped {event.model}: {event.reason}[/]")
+        if self.strategy == "ensemble":  # elsewhere the escalation line gives the reason
+            self.err.print(f"[yellow]budget: skipped {event.model}: {event.reason}[/]")
 
     def end_stream_line(self, attempt_id: int) -> None:
         if self.streaming and self.streamed.get(attempt_id):

@@ -1,4 +1,5 @@
-"""Options that apply to every command, and the engine built from them."""
+"""Options that apply to every command, and what is built from them: settings, the
+database and the engine."""
 
 from __future__ import annotations
 
@@ -10,16 +11,36 @@ from pathlib import Path
 class CliState:
     config_path: Path | None = None
     verbose: bool = False
+    _settings: object = None
+    _db: object = None
 
     def settings(self):
-        from ..config import load_settings
+        if self._settings is None:
+            from ..config import load_settings
 
-        return load_settings(self.config_path)[0]
+            self._settings = load_settings(self.config_path)[0]
+        return self._settings
 
-    def engine(self, demo: bool | None = None, **options):
+    def db(self):
+        if self._db is None:
+            from ..store.db import open_db
+
+            self._db = open_db()
+        return self._db
+
+    def engine(self, demo: bool | None = None, record: bool = True, use_cache: bool = True):
+        """An engine that records to the history and enforces the persistent budgets."""
         from ..engine import Engine
 
-        return Engine(self.settings(), demo=demo, **options)
+        settings = self.settings()
+        if not record:
+            return Engine(settings, demo=demo)
+        from ..store.cache import SQLiteCache
+        from ..store.ledger import SQLiteLedger
+
+        db = self.db()
+        cache = SQLiteCache(db, settings.cache_ttl) if settings.cache and use_cache else None
+        return Engine(settings, demo=demo, ledger=SQLiteLedger(db, settings), cache=cache)
 
 
 STATE = CliState()

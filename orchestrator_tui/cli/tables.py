@@ -54,3 +54,47 @@ def route_panel(data: dict):
                   f"{cost_text(data['worst_case_cost'])} at most")
     table.add_row("[bold]why[/]", "\n".join(data["reasons"]))
     return table
+
+
+def history_lines(rows: list[dict]) -> list[str]:
+    from .history_cmds import when
+
+    table = [("id", "when", "strategy", "model", "cost", "tokens in/out", "latency", "note",
+              "prompt")]
+    for r in rows:
+        note = ", ".join(n for n, on in (("demo", r["demo"]), ("cached", r["cached"]),
+                                          (r["status"], r["status"] != "ok")) if on)
+        prompt = (r["prompt"] or "").replace("\n", " ")
+        table.append((str(r["id"]), when(r["timestamp"]), r["strategy"] or "",
+                      r["model_used"] or "—", cost_text(r["cost"]),
+                      f"{r['input_tokens'] or 0}/{r['output_tokens'] or 0}",
+                      f"{r['latency'] or 0:.2f} s", note,
+                      prompt[:40] + ("…" if len(prompt) > 40 else "")))
+    return aligned(table, right_aligned={0, 4, 5, 6})
+
+
+def request_detail(record: dict) -> list:
+    from rich.markdown import Markdown
+    from rich.table import Table
+
+    from .history_cmds import when
+
+    head = Table.grid(padding=(0, 2))
+    for label, value in (("id", record["id"]), ("when", when(record["timestamp"])),
+                         ("strategy", record["strategy"]), ("status", record["status"]),
+                         ("model", f"{record['model_used']} ({record['provider']})"),
+                         ("cost", cost_text(record["cost"])),
+                         ("category", record["category"] or "—"),
+                         ("demo", "yes" if record["demo"] else "no"),
+                         ("prompt", record["prompt"] or "(not logged)")):
+        head.add_row(f"[bold]{label}[/]", str(value))
+    attempts = Table(header_style="bold", box=None)
+    for column in ("#", "model", "status", "in", "out", "cost", "latency", "conf.", "note"):
+        attempts.add_column(column)
+    for a in record["attempts"]:
+        attempts.add_row(str(a["attempt_no"]), a["model"], a["status"], str(a["input_tokens"]),
+                         str(a["output_tokens"]), cost_text(a["cost"]),
+                         f"{a['latency'] or 0:.2f} s",
+                         "" if a["confidence"] is None else f"{a['confidence']:.2f}",
+                         "★" if a["accepted"] else (a["error"] or ""))
+    return [head, attempts, Markdown(record["response"] or "*(response not logged)*")]

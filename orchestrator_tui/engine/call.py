@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import time
 
 from ..providers.base import ProviderError, StopPart, TextPart, UsagePart
@@ -24,7 +26,7 @@ async def call_model(ctx, model) -> Attempt:
         raise
     finally:
         attempt.latency = time.perf_counter() - start
-        attempt.cost = compute_cost(attempt.usage, model.prices)
+        attempt.cost = 0.0 if attempt.cached else compute_cost(attempt.usage, model.prices)
         ctx.finish_attempt(attempt)
         ctx.emit(AttemptFinished(attempt))
     return attempt
@@ -33,11 +35,17 @@ async def call_model(ctx, model) -> Attempt:
 async def retry_loop(ctx, model, provider, attempt: Attempt) -> None:
     """Try until an answer, a budget refusal, an error not worth retrying, or no retries left."""
     attempt.prices = prices_used(model.prices)
+    key = cache_key(ctx, model, provider) if ctx.request.use_cache else None
+    if key is not None and answer_from_cache(ctx, model, attempt, key):
+        return
     while True:
         try:
             await one_try(ctx, model, provider, attempt)
             attempt.status = "ok"
             attempt.confidence = ctx.detector.score(ctx.request.prompt, attempt.text).score
+            if key is not None:
+                ctx.engine.cache.put(key, model.name, provider.name, attempt.text,
+                                     attempt.usage.as_dict())
             return
         except BudgetSkip as skip:
             attempt.status, attempt.error = "skipped", str(skip)
@@ -54,6 +62,27 @@ async def retry_loop(ctx, model, provider, attempt: Attempt) -> None:
             attempt.retries = retry_number
 
 
+def cache_key(ctx, model, provider) -> str:
+    """Exact match on provider, model, messages and parameters."""
+    params = ctx.params
+    payload = {"provider": provider.name, "model": model.wire_name, "system": params.system,
+               "messages": [[m.role, m.content] for m in params.messages],
+               "max_tokens": params.max_tokens, "temperature": params.temperature}
+    return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+
+def answer_from_cache(ctx, model, attempt: Attempt, key: str) -> bool:
+    hit = ctx.engine.cache.get(key)
+    if hit is None:
+        return False
+    attempt.text, _ = hit
+    attempt.cached, attempt.status, attempt.stop_reason = True, "ok", "cached"
+    attempt.time_to_first_token = 0.0
+    attempt.confidence = ctx.detector.score(ctx.request.prompt, attempt.text).score
+    ctx.emit(TextDelta(attempt.attempt_id, model.name, attempt.text))
+    return True
+
+
 class BudgetSkip(Exception):
     """The call does not fit the remaining budget."""
 
@@ -62,10 +91,13 @@ async def one_try(ctx, model, provider, attempt: Attempt) -> None:
     """One HTTP call; its usage is added to the attempt even when it fails."""
     estimate = worst_case_cost(model, ctx.input_tokens, ctx.max_tokens)
     reservation = ctx.budget.reserve(estimate)
-    if reservation is None:
-        reason = ctx.budget.refusal(estimate)
-        ctx.emit(BudgetRefused(model.name, reason, estimate, ctx.budget.remaining))
-        raise BudgetSkip(f"skipped by budget: {reason}")
+    refusal = ctx.budget.refusal(estimate) if reservation is None else \
+        ctx.engine.ledger.reserve(ctx, attempt, model, estimate)
+    if refusal is not None:
+        if reservation is not None:
+            ctx.budget.settle(reservation, 0.0)
+        ctx.emit(BudgetRefused(model.name, refusal, estimate, ctx.budget.remaining))
+        raise BudgetSkip(f"skipped by budget: {refusal}")
     ticket = await ctx.limiter.acquire(
         model.name, model.rpm, model.tpm, ctx.input_tokens + ctx.max_tokens,
         on_wait=lambda wait: ctx.emit(RateLimitWait(attempt.attempt_id, model.name, wait)))
@@ -77,7 +109,9 @@ async def one_try(ctx, model, provider, attempt: Attempt) -> None:
         if usage is not None:
             attempt.usage = attempt.usage + usage
             ticket.settle(usage.input_tokens + usage.output_tokens)
-        ctx.budget.settle(reservation, compute_cost(usage, model.prices) if usage else 0.0)
+        actual = compute_cost(usage, model.prices) if usage else 0.0
+        ctx.budget.settle(reservation, actual)
+        ctx.engine.ledger.settle(ctx, attempt, actual)
 
 
 async def stream_with_timeouts(ctx, model, provider, attempt, usage_box) -> None:

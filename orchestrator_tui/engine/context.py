@@ -4,6 +4,7 @@ budget pool, the attempt records and the way events go out."""
 from __future__ import annotations
 
 import time
+import uuid
 
 from ..errors import UsageError
 from ..providers.base import CallParams
@@ -36,6 +37,8 @@ class RunContext:
         self.budget = BudgetPool(request.max_cost)
         self.attempts: list[Attempt] = []
         self.started = time.perf_counter()
+        self.run_id = uuid.uuid4().hex
+        self.candidates: list[ModelConfig] = []  # what the strategy chose from (for savings)
         self._next_id = 0
 
     def provider_for(self, model: ModelConfig):
@@ -47,8 +50,7 @@ class RunContext:
 
     def finish_attempt(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
-        if self.engine.on_attempt is not None:
-            self.engine.on_attempt(self.request, attempt)
+        self.engine.ledger.attempt_finished(self, attempt)
 
     def unusable_reason(self, model: ModelConfig) -> str | None:
         """Why this model cannot take this request, or None if it can."""

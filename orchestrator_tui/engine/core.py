@@ -14,6 +14,7 @@ from ..routing.confidence import ConfidenceDetector
 from ..types import ModelConfig
 from .context import RunContext
 from .events import Event, ResultReady
+from .ledger import Cache, Ledger
 from .ratelimit import DEFAULT_LIMITER, RateLimiter
 from .request import STRATEGIES, Request
 from .retry import RetryPolicy
@@ -29,7 +30,8 @@ class Engine:
 
     def __init__(self, settings: Settings | None = None, registry: Registry | None = None, *,
                  analyzer=None, detector=None, limiter: RateLimiter | None = None,
-                 demo: bool | None = None, on_attempt=None):
+                 demo: bool | None = None, ledger: Ledger | None = None,
+                 cache: Cache | None = None):
         self.settings = settings or Settings()
         self.registry = registry or Registry.build(self.settings)
         self.analyzer = analyzer or ComplexityAnalyzer()
@@ -38,7 +40,8 @@ class Engine:
         retries = self.settings.retries
         self.policy = RetryPolicy(retries.max_retries, retries.base_delay, retries.max_delay)
         self.demo = self.decide_demo(demo)
-        self.on_attempt = on_attempt  # called with (request, attempt) as each attempt ends
+        self.ledger = ledger or Ledger()  # history and persistent budgets
+        self.cache = cache or Cache()
         self._providers: dict[str, Provider] = {}
 
     def decide_demo(self, forced: bool | None) -> bool:
@@ -86,16 +89,20 @@ class Engine:
         strategy = self.check(request)
         queue: asyncio.Queue = asyncio.Queue()
         ctx = RunContext(self, request, queue.put_nowait)
+        self.ledger.request_started(ctx)
         task = asyncio.create_task(STRATEGY_RUNNERS[strategy](ctx))
         task.add_done_callback(lambda _: queue.put_nowait(_DONE))
+        result = None
         try:
             while (event := await queue.get()) is not _DONE:
                 yield event
-            yield ResultReady(task.result())
+            result = task.result()
+            yield ResultReady(result)
         finally:
             if not task.done():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
+            self.ledger.request_finished(ctx, result)
 
     async def run_to_result(self, request: Request, on_event=None):
         """Run a request to its OrchestrationResult, passing each event to `on_event`."""

@@ -31,6 +31,7 @@ class Attempt:
     retries: int = 0
     accepted: bool = False
     stop_reason: str | None = None
+    cached: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -57,11 +58,13 @@ class OrchestrationResult:
     metadata: dict[str, Any] = field(default_factory=dict)
     timestamp: float = field(default_factory=time.time)
     success: bool = True
+    cached: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: getattr(self, k) for k in (
             "response", "model_used", "provider", "strategy", "cost", "latency", "confidence",
-            "input_tokens", "output_tokens", "ensemble_models", "metadata", "timestamp", "success")}
+            "input_tokens", "output_tokens", "ensemble_models", "metadata", "timestamp", "success",
+            "cached")}
         data["attempts"] = [a.to_dict() for a in self.attempts]
         return data
 

@@ -28,6 +28,11 @@ class Request:
     max_cost: float | None = None
     max_tokens: int | None = None
     temperature: float | None = None
+    category: str | None = None
+    tags: list[str] = field(default_factory=list)
+    conversation_id: str | None = None
+    log_text: bool = True  # False: history keeps the cost, not the prompt and response
+    use_cache: bool = True
 
     def messages(self) -> list[Message]:
         return [*self.history, Message("user", self.prompt)]

@@ -40,6 +40,7 @@ def build_result(ctx, chosen: Attempt | None, metadata: dict | None = None,
         ensemble_models=ensemble_models or [],
         metadata=meta,
         success=chosen is not None,
+        cached=bool(chosen and chosen.cached),
     )
 
 

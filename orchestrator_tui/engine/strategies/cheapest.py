@@ -28,6 +28,7 @@ def rank_candidates(ctx):
     """(analysis, models able to take the prompt, cheapest first, and why)."""
     analysis = ctx.analyzer.analyze(ctx.request.prompt)
     usable = ctx.usable_models(candidate_pool(ctx), announce=False)
+    ctx.candidates = usable
     covering = [m for m in usable if m.covers(analysis.level)]
     reasons = list(analysis.reasons)
     if not covering:

@@ -23,6 +23,7 @@ def ensemble_members(ctx):
 
 async def run_ensemble(ctx):
     members, source = ensemble_members(ctx)
+    ctx.candidates = members
     names = [m.name for m in members]
     ctx.emit(RoutingDecided("ensemble", names, [f"{source}: {', '.join(names)}"]))
     attempts = await asyncio.gather(*(call_model(ctx, m) for m in members))

@@ -25,7 +25,7 @@ def escalation_reason(ctx, attempt) -> str:
 
 async def run_fallback(ctx):
     models, source = chain_models(ctx)
-    chain = ctx.usable_models(models)
+    chain = ctx.candidates = ctx.usable_models(models)
     ctx.emit(RoutingDecided("fallback", [m.name for m in chain],
                             [f"{source}: {' → '.join(m.name for m in chain)}",
                              f"escalate below confidence {ctx.threshold:.2f}"]))

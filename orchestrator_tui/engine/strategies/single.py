@@ -12,6 +12,7 @@ async def run_single(ctx):
     if not ctx.request.model:
         raise UsageError("the single strategy needs a model: -m MODEL")
     [model] = ctx.usable_models([ctx.registry.model(ctx.request.model)])
+    ctx.candidates = [model]
     ctx.emit(RoutingDecided("single", [model.name], ["the model was named by the caller"]))
     attempt = await call_model(ctx, model)
     if attempt.status == "ok":

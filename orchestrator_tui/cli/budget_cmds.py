@@ -1,0 +1,88 @@
+"""`orch budget` (status, set, clear) and `orch cache` (stats, clear)."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Optional
+
+import typer
+
+from .format import usd
+from .state import STATE
+
+budget_app = typer.Typer(help="Daily and monthly spending limits, enforced before each call.",
+                         invoke_without_command=True, rich_markup_mode=None)
+cache_app = typer.Typer(help="The response cache.", rich_markup_mode=None)
+
+
+@budget_app.callback()
+def budget(ctx: typer.Context,
+           as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
+    """Show each budget: limit, spent, left."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from ..store.budgets import budget_states
+
+    settings = STATE.settings()
+    real = budget_states(STATE.db(), settings, demo=False)
+    demo = budget_states(STATE.db(), settings, demo=True)
+    if as_json:
+        typer.echo(json.dumps([{**vars(s), "left": s.left, "demo": d}
+                               for d, states in ((False, real), (True, demo)) for s in states],
+                              indent=2))
+        return
+    if not real:
+        typer.echo("no budget set: orch budget set --daily USD --monthly USD")
+    for state in real:
+        typer.echo(f"{state.period:8} {usd(state.limit)} ({state.source}): spent "
+                   f"{usd(state.spent)} ({state.share:.0%}), {usd(state.left)} left")
+    for state in demo:
+        if state.spent:
+            typer.echo(f"{state.period:8} demo provider, kept apart: {usd(state.spent)} of "
+                       f"{usd(state.limit)} simulated")
+
+
+@budget_app.command("set")
+def set_budget(
+    daily: Annotated[Optional[float], typer.Option(min=0.0, help="USD per day.")] = None,
+    monthly: Annotated[Optional[float], typer.Option(min=0.0, help="USD per month.")] = None,
+):
+    """Set the daily and/or monthly limit."""
+    from ..errors import UsageError
+    from ..store.budgets import set_limits
+
+    if daily is None and monthly is None:
+        raise UsageError("give --daily USD and/or --monthly USD")
+    set_limits(STATE.db(), daily, monthly)
+    budget(typer.Context(typer.main.get_command(budget_app)), as_json=False)
+
+
+@budget_app.command("clear")
+def clear_budget():
+    """Remove the limits set with `orch budget set` (limits in config.toml stay)."""
+    from ..store.budgets import clear_limits
+
+    clear_limits(STATE.db())
+    typer.echo("budgets cleared")
+
+
+@cache_app.command("stats")
+def cache_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
+    """Entries, hits and size of the response cache."""
+    from ..store.cache import cache_stats as compute
+
+    data = compute(STATE.db(), STATE.settings().cache_ttl)
+    if as_json:
+        typer.echo(json.dumps(data, indent=2))
+        return
+    typer.echo(f"{data['entries']} entries ({data['fresh_entries']} fresh, ttl "
+               f"{data['ttl_seconds']:g} s), {data['hits']} hits, "
+               f"{data['text_bytes']:,} bytes of text")
+
+
+@cache_app.command("clear")
+def cache_clear():
+    """Empty the response cache."""
+    from ..store.cache import clear_cache
+
+    typer.echo(f"removed {clear_cache(STATE.db())} cached answers")

@@ -1,0 +1,137 @@
+"""Reading the history: lists, one request in full, statistics, report series, exports."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+LIST_COLUMNS = ("id", "timestamp", "strategy", "model_used", "provider", "cost", "input_tokens",
+                "output_tokens", "latency", "confidence", "status", "category", "demo", "cached",
+                "prompt")
+
+
+def where_clause(filters: dict) -> tuple[str, list]:
+    """SQL conditions on the requests table for the filters given (None = no filter)."""
+    conditions, values = [], []
+    for column, op in (("model_used", "="), ("strategy", "="), ("category", "="),
+                       ("timestamp", ">=")):
+        key = "since" if column == "timestamp" else column.replace("_used", "")
+        if filters.get(key) is not None:
+            conditions.append(f"{column} {op} ?")
+            values.append(filters[key])
+    return (" WHERE " + " AND ".join(conditions)) if conditions else "", values
+
+
+def list_requests(db: sqlite3.Connection, limit: int | None = 20, **filters) -> list[dict]:
+    where, values = where_clause(filters)
+    sql = f"SELECT {', '.join(LIST_COLUMNS)}, tags FROM requests{where} ORDER BY id DESC"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    return [row_dict(row) for row in db.execute(sql, values)]
+
+
+def get_request(db: sqlite3.Connection, request_id: int) -> dict | None:
+    row = db.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
+    if row is None:
+        return None
+    record = row_dict(row)
+    record["attempts"] = [row_dict(a) for a in db.execute(
+        "SELECT * FROM attempts WHERE request_id = ? ORDER BY attempt_no", (request_id,))]
+    return record
+
+
+def row_dict(row: sqlite3.Row) -> dict:
+    record = dict(row)
+    for key in ("tags", "models", "metadata", "prices"):
+        if isinstance(record.get(key), str):
+            record[key] = json.loads(record[key])
+    for key in ("demo", "cached", "accepted"):
+        if key in record and record[key] is not None:
+            record[key] = bool(record[key])
+    return record
+
+
+def group_totals(db, sql: str, values) -> list[dict]:
+    return [dict(row) for row in db.execute(sql, values)]
+
+
+def stats(db: sqlite3.Connection, since: float | None = None) -> dict:
+    """Totals and breakdowns, real spending and demo apart, with the savings."""
+    values = [since or 0.0]
+    requests_by = group_totals(db, """
+        SELECT demo, strategy, COALESCE(category, '') AS category, COUNT(*) AS requests,
+               COALESCE(SUM(cost), 0) AS cost, COALESCE(SUM(baseline_cost), 0) AS baseline,
+               COALESCE(SUM(CASE WHEN baseline_cost IS NOT NULL THEN cost END), 0) AS compared,
+               SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+               SUM(cached) AS cache_hits, AVG(latency) AS latency
+        FROM requests WHERE timestamp >= ? GROUP BY demo, strategy, category""", values)
+    models = group_totals(db, """
+        SELECT demo, model, COUNT(*) AS calls, COALESCE(SUM(cost), 0) AS cost,
+               SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
+               AVG(latency) AS latency, SUM(status != 'ok') AS failures
+        FROM attempts WHERE timestamp >= ? AND status != 'skipped'
+        GROUP BY demo, model ORDER BY cost DESC""", values)
+    return {"since": since, "real": summarise(requests_by, models, demo=0),
+            "demo": summarise(requests_by, models, demo=1)}
+
+
+def summarise(requests_by: list[dict], models: list[dict], demo: int) -> dict:
+    rows = [r for r in requests_by if r["demo"] == demo]
+    baseline = sum(r["baseline"] for r in rows)
+    compared = sum(r["compared"] for r in rows)
+    return {
+        "requests": sum(r["requests"] for r in rows),
+        "cost": sum(r["cost"] for r in rows),
+        "input_tokens": sum(r["input_tokens"] or 0 for r in rows),
+        "output_tokens": sum(r["output_tokens"] or 0 for r in rows),
+        "cache_hits": sum(r["cache_hits"] or 0 for r in rows),
+        "savings": {"baseline_cost": baseline, "actual_cost": compared,
+                    "saved": baseline - compared},
+        "by_model": [strip(m) for m in models if m["demo"] == demo],
+        "by_strategy": regroup(rows, "strategy"),
+        "by_category": regroup(rows, "category"),
+    }
+
+
+def strip(row: dict) -> dict:
+    return {k: v for k, v in row.items() if k != "demo"}
+
+
+def regroup(rows: list[dict], key: str) -> list[dict]:
+    groups: dict[str, dict] = {}
+    for row in rows:
+        group = groups.setdefault(row[key] or "(none)", {key: row[key] or "(none)",
+                                                          "requests": 0, "cost": 0.0})
+        group["requests"] += row["requests"]
+        group["cost"] += row["cost"]
+    return sorted(groups.values(), key=lambda g: g["cost"], reverse=True)
+
+
+def cost_series(db: sqlite3.Connection, since: float, bucket_seconds: float,
+                category: str | None = None) -> list[tuple[float, float, float]]:
+    """(bucket start, real cost, demo cost) per bucket since `since`."""
+    where = "timestamp >= ?" + (" AND category = ?" if category else "")
+    values = [since] + ([category] if category else [])
+    rows = db.execute(f"""SELECT CAST((timestamp - ?) / ? AS INTEGER) AS bucket, demo,
+                          COALESCE(SUM(cost), 0) FROM requests WHERE {where}
+                          GROUP BY bucket, demo""", [since, bucket_seconds] + values)
+    buckets = int((time.time() - since) // bucket_seconds) + 1
+    series = [[since + i * bucket_seconds, 0.0, 0.0] for i in range(buckets)]
+    for bucket, demo, cost in rows:
+        if 0 <= bucket < buckets:
+            series[bucket][2 if demo else 1] += cost
+    return [tuple(point) for point in series]
+
+
+def export_rows(db: sqlite3.Connection, with_attempts: bool, **filters) -> list[dict]:
+    rows = [row_dict(r) for r in db.execute(
+        "SELECT * FROM requests%s ORDER BY id" % where_clause(filters)[0],
+        where_clause(filters)[1])]
+    if with_attempts:
+        attempts: dict[int, list] = {}
+        for a in db.execute("SELECT * FROM attempts ORDER BY request_id, attempt_no"):
+            attempts.setdefault(a["request_id"], []).append(row_dict(a))
+        for row in rows:
+            row["attempts"] = attempts.get(row["id"], [])
+    return rows

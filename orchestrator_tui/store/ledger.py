@@ -1,0 +1,121 @@
+"""The SQLite ledger: every request and attempt recorded as it happens, and persistent
+budgets enforced before each call. Attempts are written the moment they end, so what a call
+cost is kept even when the command then fails or is cancelled."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+
+from ..engine.cost import compute_cost
+from ..engine.ledger import Ledger
+from . import budgets
+from .db import transaction
+
+REQUEST_COLUMNS = ("timestamp", "strategy", "prompt", "system", "category", "tags",
+                   "conversation_id", "demo", "status")
+ATTEMPT_COLUMNS = ("request_id", "attempt_no", "timestamp", "model", "provider", "status",
+                   "error", "text", "input_tokens", "output_tokens", "cache_read_tokens",
+                   "cache_write_tokens", "reasoning_tokens", "cost", "prices", "latency",
+                   "time_to_first_token", "confidence", "retries", "accepted", "demo", "cached")
+
+
+def insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+class SQLiteLedger(Ledger):
+    def __init__(self, db: sqlite3.Connection, settings):
+        self.db = db
+        self.settings = settings
+        self.request_ids: dict[str, int] = {}
+        self.has_budgets = bool(budgets.effective_limits(db, settings))
+
+    def keeps_text(self, ctx) -> bool:
+        return ctx.request.log_text and self.settings.log_prompts
+
+    def request_started(self, ctx) -> None:
+        request = ctx.request
+        keep = self.keeps_text(ctx)
+        values = (time.time(), request.strategy, request.prompt if keep else None,
+                  request.system if keep else None, request.category,
+                  json.dumps(request.tags), request.conversation_id, int(ctx.engine.demo),
+                  "running")
+        cursor = self.db.execute(insert_sql("requests", REQUEST_COLUMNS), values)
+        self.request_ids[ctx.run_id] = cursor.lastrowid
+
+    def reserve(self, ctx, attempt, model, estimate):
+        if not self.has_budgets:
+            return None
+        return budgets.reserve(self.db, self.settings, owner(ctx, attempt), estimate,
+                               ctx.engine.demo, self.settings.timeouts.total)
+
+    def settle(self, ctx, attempt, actual):
+        if self.has_budgets and actual is not None:
+            self.db.execute("UPDATE reservations SET amount = ? WHERE owner = ?",
+                            (actual, owner(ctx, attempt)))
+
+    def attempt_finished(self, ctx, attempt) -> None:
+        usage = attempt.usage
+        values = (self.request_ids.get(ctx.run_id), attempt.attempt_id, time.time(),
+                  attempt.model, attempt.provider, attempt.status, attempt.error,
+                  attempt.text if self.keeps_text(ctx) else None, usage.input_tokens,
+                  usage.output_tokens, usage.cache_read_tokens, usage.cache_write_tokens,
+                  usage.reasoning_tokens, attempt.cost, json.dumps(attempt.prices),
+                  attempt.latency, attempt.time_to_first_token, attempt.confidence,
+                  attempt.retries, int(attempt.accepted), int(ctx.engine.demo),
+                  int(attempt.cached))
+        with transaction(self.db):
+            self.db.execute(insert_sql("attempts", ATTEMPT_COLUMNS), values)
+            if self.has_budgets:
+                self.db.execute("DELETE FROM reservations WHERE owner = ?", (owner(ctx, attempt),))
+
+    def request_finished(self, ctx, result) -> None:
+        request_id = self.request_ids.pop(ctx.run_id, None)
+        if request_id is None:
+            return
+        if result is None:
+            self.db.execute("UPDATE requests SET status = 'cancelled', cost = ?, models = ? "
+                            "WHERE id = ?", (sum(a.cost or 0 for a in ctx.attempts),
+                                             model_names(ctx), request_id))
+            return
+        with transaction(self.db):
+            self.db.execute(
+                "UPDATE requests SET response = ?, model_used = ?, provider = ?, models = ?, "
+                "input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, "
+                "cache_write_tokens = ?, reasoning_tokens = ?, cost = ?, baseline_cost = ?, "
+                "latency = ?, confidence = ?, status = ?, error = ?, cached = ?, metadata = ? "
+                "WHERE id = ?", result_values(ctx, result, self.keeps_text(ctx)) + (request_id,))
+            for attempt in result.attempts:
+                if attempt.accepted:
+                    self.db.execute("UPDATE attempts SET accepted = 1 WHERE request_id = ? "
+                                    "AND attempt_no = ?", (request_id, attempt.attempt_id))
+
+
+def owner(ctx, attempt) -> str:
+    return f"{ctx.run_id}:{attempt.attempt_id}"
+
+
+def model_names(ctx) -> str:
+    return json.dumps([m.name for m in ctx.candidates])
+
+
+def result_values(ctx, result, keep_text: bool) -> tuple:
+    totals = [sum(getattr(a.usage, f) for a in result.attempts) for f in (
+        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
+        "reasoning_tokens")]
+    return (result.response if keep_text else None, result.model_used, result.provider,
+            model_names(ctx), *totals, result.cost, baseline_cost(ctx, result), result.latency,
+            result.confidence, "ok" if result.success else "failed",
+            result.metadata.get("error"), int(result.cached), json.dumps(result.metadata))
+
+
+def baseline_cost(ctx, result) -> float | None:
+    """What the accepted answer's tokens would have cost on the dearest candidate model."""
+    chosen = next((a for a in result.attempts if a.accepted), None)
+    priced = [m for m in ctx.candidates if m.prices.known]
+    if chosen is None or chosen.cached or not priced:
+        return None
+    dearest = max(priced, key=lambda m: (m.prices.input + m.prices.output, m.name))
+    return compute_cost(chosen.usage, dearest.prices)

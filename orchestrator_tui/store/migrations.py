@@ -1,0 +1,76 @@
+"""Versioned schema migrations: small functions, applied in order, recorded in a table
+(the way simonw/llm does it). Never edit a released migration; add a new one."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+MIGRATIONS = []
+
+
+def migration(function):
+    MIGRATIONS.append(function)
+    return function
+
+
+@migration
+def m001_history(db: sqlite3.Connection) -> None:
+    db.execute("""CREATE TABLE requests (
+        id INTEGER PRIMARY KEY, timestamp REAL NOT NULL, strategy TEXT, prompt TEXT,
+        system TEXT, response TEXT, model_used TEXT, provider TEXT, models TEXT,
+        input_tokens INTEGER DEFAULT 0, output_tokens INTEGER DEFAULT 0,
+        cache_read_tokens INTEGER DEFAULT 0, cache_write_tokens INTEGER DEFAULT 0,
+        reasoning_tokens INTEGER DEFAULT 0, cost REAL, latency REAL, confidence REAL,
+        status TEXT, error TEXT, category TEXT, tags TEXT, conversation_id TEXT,
+        demo INTEGER DEFAULT 0, metadata TEXT)""")
+    db.execute("""CREATE TABLE attempts (
+        id INTEGER PRIMARY KEY, request_id INTEGER NOT NULL REFERENCES requests(id),
+        attempt_no INTEGER, timestamp REAL NOT NULL, model TEXT, provider TEXT, status TEXT,
+        error TEXT, text TEXT, input_tokens INTEGER DEFAULT 0, output_tokens INTEGER DEFAULT 0,
+        cache_read_tokens INTEGER DEFAULT 0, cache_write_tokens INTEGER DEFAULT 0,
+        reasoning_tokens INTEGER DEFAULT 0, cost REAL, prices TEXT, latency REAL,
+        time_to_first_token REAL, confidence REAL, retries INTEGER DEFAULT 0,
+        accepted INTEGER DEFAULT 0, demo INTEGER DEFAULT 0)""")
+    db.execute("CREATE INDEX requests_timestamp ON requests(timestamp)")
+    db.execute("CREATE INDEX attempts_timestamp ON attempts(timestamp)")
+    db.execute("CREATE INDEX attempts_request ON attempts(request_id)")
+
+
+@migration
+def m002_savings_and_cache_hits(db: sqlite3.Connection) -> None:
+    db.execute("ALTER TABLE requests ADD COLUMN baseline_cost REAL")
+    db.execute("ALTER TABLE requests ADD COLUMN cached INTEGER DEFAULT 0")
+    db.execute("ALTER TABLE attempts ADD COLUMN cached INTEGER DEFAULT 0")
+
+
+@migration
+def m003_budgets(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE budgets (period TEXT PRIMARY KEY, limit_usd REAL NOT NULL)")
+    db.execute("""CREATE TABLE reservations (
+        owner TEXT PRIMARY KEY, amount REAL NOT NULL, demo INTEGER NOT NULL,
+        created REAL NOT NULL, expires REAL NOT NULL)""")
+
+
+@migration
+def m004_cache(db: sqlite3.Connection) -> None:
+    db.execute("""CREATE TABLE cache (
+        key TEXT PRIMARY KEY, model TEXT, provider TEXT, text TEXT NOT NULL, usage TEXT,
+        created REAL NOT NULL, hits INTEGER DEFAULT 0)""")
+
+
+def migrate(db: sqlite3.Connection, migrations=None) -> list[str]:
+    """Apply the migrations not yet recorded; return their names."""
+    from .db import transaction
+
+    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied REAL)")
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
+    applied = []
+    for function in migrations or MIGRATIONS:
+        if function.__name__ in done:
+            continue
+        with transaction(db, immediate=True):
+            function(db)
+            db.execute("INSERT INTO _migrations VALUES (?, ?)", (function.__name__, time.time()))
+        applied.append(function.__name__)
+    return applied
