@@ -106,12 +106,15 @@ class Engine:
 
     async def run_to_result(self, request: Request, on_event=None):
         """Run a request to its OrchestrationResult, passing each event to `on_event`."""
-        async for event in self.run(request):
+        result = None
+        async for event in self.run(request):  # to the end, so the run's ledger closes
             if on_event is not None:
                 on_event(event)
             if isinstance(event, ResultReady):
-                return event.result
-        raise RuntimeError("the engine ended without a result")
+                result = event.result
+        if result is None:
+            raise RuntimeError("the engine ended without a result")
+        return result
 
     def redact(self, text: str) -> str:
         """`text` with every secret from the environment replaced, so no key is ever shown."""
