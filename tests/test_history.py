@@ -218,3 +218,26 @@ def test_corrupted_database_is_one_clear_error(tmp_path):
     message = str(caught.value)
     assert str(path) in message and "move it aside or delete it" in message
     assert "\n" not in message
+
+
+def test_rollups_agree_with_the_recorded_rows(db):
+    from orchestrator_tui.store.rollups import rebuild_rollups
+
+    engine = demo_engine(db, fast_settings(budget=BudgetSettings(daily=0.01)))
+    for prompt, strategy in (("What is 2+2?", "fallback"), ("Prove it", "cheapest"),
+                             ("Design a cache", "ensemble"), ("Prove it", "fallback")):
+        run(engine, Request(prompt, strategy=strategy, category=strategy[:3]))
+    incremental = stats(db)
+    snapshot = [sorted(map(tuple, db.execute(f"SELECT * FROM {t}")))
+                for t in ("rollup_requests", "rollup_models")]
+    rebuild_rollups(db)
+    rebuilt = [sorted(map(tuple, db.execute(f"SELECT * FROM {t}")))
+               for t in ("rollup_requests", "rollup_models")]
+    assert len(snapshot[0]) > 1 and len(snapshot[1]) > 1
+    for before, after in zip(snapshot, rebuilt):
+        assert [r[:4] for r in before] == [r[:4] for r in after]
+        for row_before, row_after in zip(before, after):
+            assert row_before[4:] == pytest.approx(row_after[4:])
+    assert incremental["demo"]["requests"] == 4
+    direct = db.execute("SELECT SUM(cost) FROM requests").fetchone()[0]
+    assert incremental["demo"]["cost"] == pytest.approx(direct)

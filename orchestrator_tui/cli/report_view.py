@@ -5,40 +5,34 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from rich.console import Console
-from rich.table import Table
-
 from .format import cost_text
+from .tables import aligned
 
 
 def print_stats(data: dict) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    """Plain aligned text: a Rich table would double the command's time."""
+    lines = []
     for kind, label in (("real", "real spending"), ("demo", "demo provider (simulated)")):
         part = data[kind]
         if not part["requests"]:
             continue
         savings = part["savings"]
-        console.print(f"[bold]{label}[/] ({data['period']}): {part['requests']:,} requests, "
-                      f"{cost_text(part['cost'])}, {part['input_tokens']:,} in / "
-                      f"{part['output_tokens']:,} out tokens, {part['cache_hits']:,} from cache")
-        console.print(f"  savings: {cost_text(savings['saved'])} against the dearest model of "
-                      f"each chain or ensemble ({cost_text(savings['baseline_cost'])} vs "
-                      f"{cost_text(savings['actual_cost'])})")
-        console.print(breakdown("model", part["by_model"], "calls"))
-        console.print(breakdown("strategy", part["by_strategy"], "requests"))
-        console.print(breakdown("category", part["by_category"], "requests"))
-    if not data["real"]["requests"] and not data["demo"]["requests"]:
-        console.print("no requests recorded in this period")
+        lines += [f"{label} ({data['period']}): {part['requests']:,} requests, "
+                  f"{cost_text(part['cost'])}, {part['input_tokens']:,} in / "
+                  f"{part['output_tokens']:,} out tokens, {part['cache_hits']:,} from cache",
+                  f"savings: {cost_text(savings['saved'])} against the dearest model of each "
+                  f"chain or ensemble ({cost_text(savings['baseline_cost'])} vs "
+                  f"{cost_text(savings['actual_cost'])})", ""]
+        for key, count in (("model", "calls"), ("strategy", "requests"),
+                           ("category", "requests")):
+            lines += ["  " + line for line in breakdown(key, part[f"by_{key}"], count)] + [""]
+    print("\n".join(lines).rstrip() or "no requests recorded in this period")
 
 
-def breakdown(key: str, rows: list[dict], count_key: str) -> Table:
-    table = Table(box=None, header_style="bold", padding=(0, 2, 0, 2))
-    table.add_column(key)
-    table.add_column(count_key, justify="right")
-    table.add_column("cost", justify="right")
-    for row in rows:
-        table.add_row(str(row[key]), f"{row[count_key]:,}", cost_text(row["cost"]))
-    return table
+def breakdown(key: str, rows: list[dict], count_key: str) -> list[str]:
+    table = [(key, count_key, "cost")]
+    table += [(str(r[key]), f"{r[count_key]:,}", cost_text(r["cost"])) for r in rows]
+    return aligned(table, right_aligned={1, 2})
 
 
 def print_chart(series, period: str, category: str | None) -> None:

@@ -6,6 +6,8 @@ import json
 import sqlite3
 import time
 
+from .rollups import day_of
+
 LIST_COLUMNS = ("id", "timestamp", "strategy", "model_used", "provider", "cost", "input_tokens",
                 "output_tokens", "latency", "confidence", "status", "category", "demo", "cached",
                 "prompt")
@@ -57,21 +59,21 @@ def group_totals(db, sql: str, values) -> list[dict]:
 
 
 def stats(db: sqlite3.Connection, since: float | None = None) -> dict:
-    """Totals and breakdowns, real spending and demo apart, with the savings."""
-    values = [since or 0.0]
+    """Totals and breakdowns, real spending and demo apart, with the savings; read from the
+    per-day rollups, so the cost does not grow with the number of requests."""
+    first_day = day_of(since) if since is not None else ""
     requests_by = group_totals(db, """
-        SELECT demo, strategy, COALESCE(category, '') AS category, COUNT(*) AS requests,
-               COALESCE(SUM(cost), 0) AS cost, COALESCE(SUM(baseline_cost), 0) AS baseline,
-               COALESCE(SUM(CASE WHEN baseline_cost IS NOT NULL THEN cost END), 0) AS compared,
+        SELECT demo, strategy, category, SUM(requests) AS requests, SUM(cost) AS cost,
+               SUM(baseline) AS baseline, SUM(compared) AS compared,
                SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
-               SUM(cached) AS cache_hits, AVG(latency) AS latency
-        FROM requests WHERE timestamp >= ? GROUP BY demo, strategy, category""", values)
+               SUM(cache_hits) AS cache_hits
+        FROM rollup_requests WHERE day >= ? GROUP BY demo, strategy, category""", [first_day])
     models = group_totals(db, """
-        SELECT demo, model, COUNT(*) AS calls, COALESCE(SUM(cost), 0) AS cost,
+        SELECT demo, model, SUM(calls) AS calls, SUM(cost) AS cost,
                SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
-               AVG(latency) AS latency, SUM(status != 'ok') AS failures
-        FROM attempts WHERE timestamp >= ? AND status != 'skipped'
-        GROUP BY demo, model ORDER BY cost DESC""", values)
+               SUM(latency_sum) / SUM(calls) AS latency, SUM(failures) AS failures
+        FROM rollup_models WHERE day >= ? GROUP BY demo, model ORDER BY cost DESC""",
+        [first_day])
     return {"since": since, "real": summarise(requests_by, models, demo=0),
             "demo": summarise(requests_by, models, demo=1)}
 

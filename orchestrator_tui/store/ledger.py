@@ -10,7 +10,7 @@ import time
 
 from ..engine.cost import compute_cost
 from ..engine.ledger import Ledger
-from . import budgets
+from . import budgets, rollups
 from .db import transaction
 
 REQUEST_COLUMNS = ("timestamp", "strategy", "prompt", "system", "category", "tags",
@@ -29,7 +29,7 @@ class SQLiteLedger(Ledger):
     def __init__(self, db: sqlite3.Connection, settings):
         self.db = db
         self.settings = settings
-        self.request_ids: dict[str, int] = {}
+        self.request_ids: dict[str, tuple[int, float]] = {}  # run id → (row id, timestamp)
         self.has_budgets = bool(budgets.effective_limits(db, settings))
 
     def keeps_text(self, ctx) -> bool:
@@ -38,12 +38,13 @@ class SQLiteLedger(Ledger):
     def request_started(self, ctx) -> None:
         request = ctx.request
         keep = self.keeps_text(ctx)
-        values = (time.time(), request.strategy, request.prompt if keep else None,
+        started = time.time()
+        values = (started, request.strategy, request.prompt if keep else None,
                   request.system if keep else None, request.category,
                   json.dumps(request.tags), request.conversation_id, int(ctx.engine.demo),
                   "running")
         cursor = self.db.execute(insert_sql("requests", REQUEST_COLUMNS), values)
-        self.request_ids[ctx.run_id] = cursor.lastrowid
+        self.request_ids[ctx.run_id] = (cursor.lastrowid, started)
 
     def reserve(self, ctx, attempt, model, estimate):
         if not self.has_budgets:
@@ -58,7 +59,9 @@ class SQLiteLedger(Ledger):
 
     def attempt_finished(self, ctx, attempt) -> None:
         usage = attempt.usage
-        values = (self.request_ids.get(ctx.run_id), attempt.attempt_id, time.time(),
+        request_id, _ = self.request_ids.get(ctx.run_id, (None, 0.0))
+        now = time.time()
+        values = (request_id, attempt.attempt_id, now,
                   attempt.model, attempt.provider, attempt.status, attempt.error,
                   attempt.text if self.keeps_text(ctx) else None, usage.input_tokens,
                   usage.output_tokens, usage.cache_read_tokens, usage.cache_write_tokens,
@@ -68,25 +71,36 @@ class SQLiteLedger(Ledger):
                   int(attempt.cached))
         with transaction(self.db):
             self.db.execute(insert_sql("attempts", ATTEMPT_COLUMNS), values)
+            rollups.add_attempt(self.db, now, ctx.engine.demo, attempt.model, attempt.status,
+                                attempt.cost, usage.input_tokens, usage.output_tokens,
+                                attempt.latency)
             if self.has_budgets:
                 self.db.execute("DELETE FROM reservations WHERE owner = ?", (owner(ctx, attempt),))
 
     def request_finished(self, ctx, result) -> None:
-        request_id = self.request_ids.pop(ctx.run_id, None)
-        if request_id is None:
+        if ctx.run_id not in self.request_ids:
             return
+        request_id, started = self.request_ids.pop(ctx.run_id)
+        demo, strategy, category = ctx.engine.demo, ctx.request.strategy, ctx.request.category
         if result is None:
-            self.db.execute("UPDATE requests SET status = 'cancelled', cost = ?, models = ? "
-                            "WHERE id = ?", (sum(a.cost or 0 for a in ctx.attempts),
-                                             model_names(ctx), request_id))
+            cost = sum(a.cost or 0 for a in ctx.attempts)
+            with transaction(self.db):
+                self.db.execute("UPDATE requests SET status = 'cancelled', cost = ?, models = ? "
+                                "WHERE id = ?", (cost, model_names(ctx), request_id))
+                rollups.add_request(self.db, started, demo, strategy, category, cost, None,
+                                    0, 0, False, 0.0)
             return
+        values = result_values(ctx, result, self.keeps_text(ctx))
         with transaction(self.db):
             self.db.execute(
                 "UPDATE requests SET response = ?, model_used = ?, provider = ?, models = ?, "
                 "input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, "
                 "cache_write_tokens = ?, reasoning_tokens = ?, cost = ?, baseline_cost = ?, "
                 "latency = ?, confidence = ?, status = ?, error = ?, cached = ?, metadata = ? "
-                "WHERE id = ?", result_values(ctx, result, self.keeps_text(ctx)) + (request_id,))
+                "WHERE id = ?", values + (request_id,))
+            rollups.add_request(self.db, started, demo, strategy, category, result.cost,
+                                values[10], result.input_tokens, result.output_tokens,
+                                result.cached, result.latency)
             for attempt in result.attempts:
                 if attempt.accepted:
                     self.db.execute("UPDATE attempts SET accepted = 1 WHERE request_id = ? "
