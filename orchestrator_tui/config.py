@@ -107,6 +107,8 @@ class Settings:
     providers: dict[str, ProviderEntry] = field(default_factory=dict)
     models: dict[str, ModelEntry] = field(default_factory=dict)
     chains: dict[str, list[str]] = field(default_factory=dict)
+    chain_thresholds: dict[str, float] = field(default_factory=dict)
+    """A chain's own confidence threshold (the TUI's chain editor writes these)."""
 
     def __post_init__(self):
         if not 0.0 <= self.threshold <= 1.0:

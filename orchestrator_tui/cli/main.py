@@ -43,7 +43,15 @@ def main(
     STATE.config_path = config
     STATE.verbose = STATE.verbose or verbose
     if ctx.invoked_subcommand is None:
-        typer.echo(ctx.get_help())  # the TUI will open here once it exists
+        tui()
+
+
+@app.command("tui")
+def tui(demo: Annotated[Optional[bool], typer.Option("--demo/--no-demo", help="Force the demo provider on or off.")] = None):
+    """Open the TUI (also what `orch` alone does)."""
+    from ..tui.app import run_tui
+
+    run_tui(STATE.config_path, demo)
 
 
 def run() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import time
 
 from ..providers.base import ProviderError, StopPart, TextPart, UsagePart
 from .cost import compute_cost, prices_used, worst_case_cost
@@ -18,14 +17,14 @@ async def call_model(ctx, model) -> Attempt:
     provider = ctx.provider_for(model)
     attempt = ctx.new_attempt(model, provider.name)
     ctx.emit(AttemptStarted(attempt.attempt_id, model.name, provider.name))
-    start = time.perf_counter()
+    start = ctx.clock()
     try:
         await retry_loop(ctx, model, provider, attempt)
     except asyncio.CancelledError:
         attempt.status, attempt.error = "cancelled", "cancelled"
         raise
     finally:
-        attempt.latency = time.perf_counter() - start
+        attempt.latency = ctx.clock() - start
         attempt.cost = 0.0 if attempt.cached else compute_cost(attempt.usage, model.prices)
         ctx.finish_attempt(attempt)
         ctx.emit(AttemptFinished(attempt))
@@ -118,7 +117,7 @@ async def stream_with_timeouts(ctx, model, provider, attempt, usage_box) -> None
     """Stream one call under the first-token and total deadlines; demand a proper stop."""
     loop = asyncio.get_running_loop()
     total_deadline = loop.time() + ctx.timeouts.total
-    sent = time.perf_counter()
+    sent = ctx.clock()
     pieces: list[str] = []
     stopped = None
     try:
@@ -126,7 +125,7 @@ async def stream_with_timeouts(ctx, model, provider, attempt, usage_box) -> None
             async for part in provider.stream(model, ctx.params):
                 if isinstance(part, TextPart):
                     if not pieces:
-                        attempt.time_to_first_token = time.perf_counter() - sent
+                        attempt.time_to_first_token = ctx.clock() - sent
                         cm.reschedule(total_deadline)
                     pieces.append(part.text)
                     ctx.emit(TextDelta(attempt.attempt_id, model.name, part.text))

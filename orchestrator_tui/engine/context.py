@@ -3,7 +3,6 @@ budget pool, the attempt records and the way events go out."""
 
 from __future__ import annotations
 
-import time
 import uuid
 
 from ..errors import UsageError
@@ -29,14 +28,16 @@ class RunContext:
         self.detector = engine.detector
         self.analyzer = engine.analyzer
         self.max_tokens = request.max_tokens or settings.max_tokens
-        self.threshold = settings.threshold if request.threshold is None else request.threshold
+        self.threshold = request.threshold if request.threshold is not None else \
+            settings.chain_thresholds.get(request.chain or settings.default_chain, settings.threshold)
         temperature = settings.temperature if request.temperature is None else request.temperature
         messages = request.messages()
         self.params = CallParams(messages, request.system, self.max_tokens, temperature)
         self.input_tokens = estimate_tokens(messages, request.system)
         self.budget = BudgetPool(request.max_cost)
         self.attempts: list[Attempt] = []
-        self.started = time.perf_counter()
+        self.clock = engine.clock
+        self.started = self.clock()
         self.run_id = uuid.uuid4().hex
         self.candidates: list[ModelConfig] = []  # what the strategy chose from (for savings)
         self._next_id = 0

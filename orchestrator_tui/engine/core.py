@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import AsyncIterator
 
 from ..config import Settings
@@ -31,7 +32,7 @@ class Engine:
     def __init__(self, settings: Settings | None = None, registry: Registry | None = None, *,
                  analyzer=None, detector=None, limiter: RateLimiter | None = None,
                  demo: bool | None = None, ledger: Ledger | None = None,
-                 cache: Cache | None = None):
+                 cache: Cache | None = None, clock=time.perf_counter):
         self.settings = settings or Settings()
         self.registry = registry or Registry.build(self.settings)
         self.analyzer = analyzer or ComplexityAnalyzer()
@@ -42,6 +43,7 @@ class Engine:
         self.demo = self.decide_demo(demo)
         self.ledger = ledger or Ledger()  # history and persistent budgets
         self.cache = cache or Cache()
+        self.clock = clock  # seconds, for latencies; tests pass a fixed one
         self._providers: dict[str, Provider] = {}
 
     def decide_demo(self, forced: bool | None) -> bool:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 from .events import Attempt, OrchestrationResult
 
@@ -32,7 +31,7 @@ def build_result(ctx, chosen: Attempt | None, metadata: dict | None = None,
         provider=chosen.provider if chosen else None,
         strategy=ctx.request.strategy or ctx.settings.default_strategy,
         cost=total_cost(attempts),
-        latency=time.perf_counter() - ctx.started,
+        latency=ctx.clock() - ctx.started,
         confidence=chosen.confidence if chosen else None,
         input_tokens=sum(a.usage.input_tokens for a in attempts),
         output_tokens=sum(a.usage.output_tokens for a in attempts),

@@ -33,6 +33,16 @@ def list_requests(db: sqlite3.Connection, limit: int | None = 20, **filters) -> 
     return [row_dict(row) for row in db.execute(sql, values)]
 
 
+def search_requests(db: sqlite3.Connection, query: str, limit: int = 200) -> list[dict]:
+    """Newest first; `query` matches the prompt, the answer, the model or the category."""
+    pattern = f"%{query.strip()}%"
+    sql = (f"SELECT {', '.join(LIST_COLUMNS)}, tags FROM requests WHERE ? = '%%' OR "
+           "prompt LIKE ? OR response LIKE ? OR model_used LIKE ? OR category LIKE ? "
+           "ORDER BY id DESC LIMIT ?")
+    return [row_dict(r) for r in db.execute(sql, (pattern, pattern, pattern, pattern,
+                                                  pattern, limit))]
+
+
 def get_request(db: sqlite3.Connection, request_id: int) -> dict | None:
     row = db.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
     if row is None:
