@@ -34,6 +34,7 @@ class OrchApp(App):
         self.session = Session()
         self.strategy = "ensemble"  # side-by-side comparison is what the TUI is for
         self.target = f"chain:{self.settings.default_chain}"
+        self.other_target: str | None = None  # the chain (or model) to return to
 
     def build_engine(self, demo, clock) -> Engine:
         from ..store.cache import SQLiteCache
@@ -59,15 +60,17 @@ class OrchApp(App):
         return [name for name in registry.providers if registry.has_credentials(name)]
 
     def target_options(self) -> list[tuple[str, str]]:
+        """Models for `single`, chains for the others; keeps the target one of them."""
         registry = self.engine.registry
-        chains = [(f"chain {name} ({len(models)})", f"chain:{name}")
-                  for name, models in registry.chains.items()]
-        models = [(f"model {name}", f"model:{name}") for name in registry.models]
         if self.strategy == "single":
-            if not self.target.startswith("model:"):
-                self.target = models[0][1]
-            return models
-        return chains + models
+            options = [(f"model {name}", f"model:{name}") for name in registry.models]
+        else:
+            options = [(f"chain {name} ({len(models)})", f"chain:{name}")
+                       for name, models in registry.chains.items()]
+        kind = "model:" if self.strategy == "single" else "chain:"
+        if not self.target.startswith(kind):
+            self.target, self.other_target = self.other_target or options[0][1], self.target
+        return options
 
     def build_request(self, prompt: str) -> Request:
         kind, _, name = self.target.partition(":")
@@ -75,10 +78,8 @@ class OrchApp(App):
         session.conversation_id = session.conversation_id or uuid.uuid4().hex
         request = Request(prompt, history=list(session.conversation), strategy=self.strategy,
                           conversation_id=session.conversation_id)
-        if kind == "model" and self.strategy == "single":
+        if kind == "model":
             request.model = name
-        elif kind == "model":
-            request.models = [name]
         else:
             request.chain = name
         return request

@@ -26,6 +26,11 @@ class AskValue(ModalScreen[str | None]):
             yield Label(self.question)
             yield Input(value=self.value, id="answer")
 
+    def on_mount(self) -> None:
+        answer = self.query_one(Input)
+        answer.focus()
+        answer.select_all()  # typing replaces the suggested value
+
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from textual import on, work
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -91,6 +93,9 @@ class MainScreen(Screen):
                 self.on_engine_event(event, request)
         except OrchError as error:
             self.notify(str(error), severity="error", timeout=8)
+        except asyncio.CancelledError:
+            board.mark_unfinished("cancelled")
+            raise
         finally:
             self.refresh_dashboard()
 

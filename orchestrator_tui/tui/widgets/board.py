@@ -88,6 +88,12 @@ class PaneBoard(Grid):
                 parts.append(f"consensus {consensus['level']} ({consensus['agreement']:.2f})")
             pane.set_note("  ".join(p for p in parts if p), winner=attempt.accepted)
 
+    def mark_unfinished(self, status: str) -> None:
+        """After a cancel: panes still waiting or streaming say so (the engine recorded them)."""
+        for pane in self.query(ModelPane):
+            if pane.attempt is None:
+                pane.set_status(status)
+
     def last_pane_of(self, model: str) -> ModelPane | None:
         matches = [p for p in self.panes.values() if p.model == model]
         return matches[-1] if matches else None

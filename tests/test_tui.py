@@ -1,0 +1,192 @@
+"""The TUI driven with Textual's Pilot, on the demo provider."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import DataTable, Input
+
+from orchestrator_tui.store.history import get_request, list_requests
+from orchestrator_tui.tui.screens.chains import ChainEditorScreen
+from orchestrator_tui.tui.screens.help import HelpScreen
+from orchestrator_tui.tui.screens.history import HistoryScreen, RequestScreen
+from orchestrator_tui.tui.widgets.dashboard import Dashboard
+from orchestrator_tui.tui.widgets.pane import ModelPane
+from orchestrator_tui.tui.widgets.prompt import PromptEditor
+
+from .tui_helpers import SIZE, GatedDemo, make_app, send
+
+
+def panes(app) -> list[ModelPane]:
+    return list(app.screen.query(ModelPane))
+
+
+async def test_ensemble_shows_three_panes_costs_confidence_and_a_winner(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        assert "DEMO" in str(app.screen.query_one("#banner").render())
+        await pilot.press(*"What is the capital of France?")
+        await pilot.press("ctrl+j")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+        shown = panes(app)
+        assert [p.model for p in shown] == ["claude-haiku-5-5", "gpt-6-luna", "gpt-6.1-terra"]
+        assert all(p.status == "done" and p.attempt.confidence is not None for p in shown)
+        winners = [p for p in shown if p.has_class("-winner")]
+        assert len(winners) == 1 and "★ winner" in winners[0].note
+        assert all("score" in p.note for p in shown)
+        assert "Paris" in winners[0].attempt.text
+        header = str(winners[0].query_one(".pane-header").render())
+        assert "$" in header and "tok" in header and "0." in header
+        [row] = list_requests(app.db)
+        assert app.session.cost == row["cost"] and row["strategy"] == "ensemble"
+        totals = str(app.screen.query_one(Dashboard).query_one("#totals").render())
+        assert "1 requests" in totals
+
+
+async def test_fallback_panes_appear_as_the_chain_escalates(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.set_strategy("fallback")
+        await send(pilot, "Prove that sqrt 2 is irrational")
+        shown = panes(app)
+        assert len(shown) > 1
+        assert all("escalated to" in p.note and "confidence" in p.note for p in shown[:-1])
+        assert shown[-1].has_class("-winner")
+        assert shown[-1].attempt.model == "claude-opus-5-5"
+
+
+async def test_escape_cancels_and_the_partial_call_is_recorded(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        gate = GatedDemo(held={"claude-haiku-5-5", "gpt-6-luna", "gpt-6.1-terra"})
+        app.engine._providers["demo"] = gate
+        await send(pilot, "What is the capital of France?", wait=False)
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if any(p.status == "streaming" for p in panes(app)):
+                break
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.1)
+        assert {p.status for p in panes(app)} == {"cancelled"}
+        record = get_request(app.db, list_requests(app.db)[0]["id"])
+        assert record["status"] == "cancelled"
+        assert all(a["status"] == "cancelled" and a["input_tokens"] > 0
+                   for a in record["attempts"])
+
+
+async def test_prompt_recall_and_conversation(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.set_strategy("single")
+        await send(pilot, "What is 2+2?")
+        await send(pilot, "What is 3+3?")
+        assert len(app.session.conversation) == 4
+        record = get_request(app.db, list_requests(app.db)[0]["id"])
+        assert record["conversation_id"] == app.session.conversation_id
+        editor = app.screen.query_one(PromptEditor)
+        editor.focus()
+        await pilot.press("up")
+        assert editor.text == "What is 3+3?"
+        await pilot.press("up")
+        assert editor.text == "What is 2+2?"
+        await pilot.press("down", "down")
+        assert editor.text == ""
+        await pilot.press("ctrl+n")
+        assert app.session.conversation == []
+
+
+async def test_chain_editor_moves_adds_removes_saves_and_uses(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text("# my settings\nthreshold = 0.6  # keep this comment\n")
+    app = make_app(tmp_path, config_path=config)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        editor = app.screen
+        assert isinstance(editor, ChainEditorScreen) and editor.chain_name == "mixed"
+        original = list(editor.models)
+        await pilot.press("shift+down")  # first model moves to second place
+        assert editor.models[:2] == [original[1], original[0]]
+        await pilot.press("x")  # removes the row under the cursor (the moved model)
+        assert original[0] not in editor.models
+        await pilot.press("a")
+        await pilot.press(*"mythos")
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert "claude-mythos-5-1" in editor.models
+        await pilot.press("t")
+        await pilot.press(*"0.75", "enter")
+        await pilot.press("s")
+        await pilot.press(*"mine", "enter")
+        await pilot.pause(0.1)
+        saved = config.read_text()
+        assert "# keep this comment" in saved and "[chains]" in saved
+        assert 'mine = ["' in saved and "claude-mythos-5-1" in saved
+        assert "mine = 0.75" in saved
+        await pilot.press("u")
+        assert app.target == "chain:mine"
+        assert app.settings.chain_thresholds["mine"] == 0.75
+
+
+async def test_history_screen_searches_and_opens_a_request(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.set_strategy("single")
+        await send(pilot, "What is the capital of France?")
+        await send(pilot, "What is 2+2?")
+        await pilot.press("f3")
+        assert isinstance(app.screen, HistoryScreen)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2
+        await pilot.press("slash", *"France")
+        await pilot.pause(0.1)
+        assert table.row_count == 1
+        await pilot.press("enter")  # from the search box to the table
+        await pilot.press("enter")  # open the row
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, RequestScreen)
+        [pane] = panes(app)
+        assert pane.attempt.status == "ok" and pane.has_class("-winner")
+
+
+async def test_command_palette_finds_the_chain_editor(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.2)
+        await pilot.press(*"chain")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, ChainEditorScreen)
+
+
+async def test_help_lists_every_binding(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        table = app.screen.query_one(DataTable)
+        keys = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
+        assert {"ctrl+j", "escape", "ctrl+n", "f2", "f3", "ctrl+p", "a"} <= keys
+
+
+async def test_budget_gauge_reflects_the_daily_budget(tmp_path):
+    from orchestrator_tui.config import BudgetSettings
+
+    app = make_app(tmp_path, budget=BudgetSettings(daily=0.01))
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "What is the capital of France?")
+        text = str(app.screen.query_one("#budget-text").render())
+        assert "of $0.01" in text
+        assert app.screen.query_one("#budget").progress > 0
+
+
+async def test_switching_to_single_offers_models(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.set_strategy("single")
+        await pilot.pause()
+        assert app.target.startswith("model:")
+        _ = Input  # the target select now lists models only
