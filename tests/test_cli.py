@@ -167,6 +167,6 @@ def test_chains_and_route(home):
     assert route["estimated_cost"] > 0
 
 
-def test_no_command_prints_help(home):
+def test_no_command_without_a_terminal_prints_help(home):
     proc = orch(home=home)
-    assert proc.returncode == 0 and "ask" in proc.stdout
+    assert proc.returncode == 0 and "ask" in proc.stdout and "tui" in proc.stdout

@@ -43,7 +43,10 @@ def main(
     STATE.config_path = config
     STATE.verbose = STATE.verbose or verbose
     if ctx.invoked_subcommand is None:
-        tui()
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            tui()
+        else:  # no terminal to draw on: say what there is instead
+            typer.echo(ctx.get_help())
 
 
 @app.command("tui")
