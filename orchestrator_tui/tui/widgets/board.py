@@ -55,7 +55,7 @@ class PaneBoard(Grid):
         pane.set_status("waiting", event.provider)
 
     async def on_engine_TextDelta(self, event: ev.TextDelta) -> None:
-        await self.panes[event.attempt_id].write(event.text)
+        self.panes[event.attempt_id].write(event.text)
 
     async def on_engine_RetryScheduled(self, event: ev.RetryScheduled) -> None:
         await self.panes[event.attempt_id].restart(

@@ -8,6 +8,8 @@ from textual.widgets import Markdown, Static
 
 from ..format import confidence_bar, money
 
+FLUSH_SECONDS = 0.08  # how often streamed text is rendered (Textual's guide: 50–100 ms)
+
 
 class ModelPane(Vertical):
     """Created queued; the screen feeds it the engine's events for its attempt."""
@@ -22,6 +24,7 @@ class ModelPane(Vertical):
         self.score: float | None = None
         self.chars = 0
         self._stream = None
+        self._pending: list[str] = []  # text not yet handed to the Markdown stream
 
     def compose(self):
         yield Static(self.header_text(), classes="pane-header")
@@ -49,22 +52,37 @@ class ModelPane(Vertical):
         if self.is_mounted:
             self.query_one(".pane-header", Static).update(self.header_text())
 
-    async def write(self, text: str) -> None:
+    def on_mount(self) -> None:
+        self.set_interval(FLUSH_SECONDS, self.flush)
+
+    def write(self, text: str) -> None:
+        """Queue text; `flush` hands it to the Markdown stream a few times a second, so a
+        fast stream costs a handful of renders per second, not one per token."""
+        self._pending.append(text)
+        self.chars += len(text)
+
+    async def flush(self) -> None:
+        if not self._pending:
+            return
+        text = "".join(self._pending)
+        self._pending.clear()
         if self._stream is None:
             self._stream = Markdown.get_stream(self.query_one(Markdown))
-        self.chars += len(text)
         if self.status != "streaming":
-            self.set_status("streaming")
+            self.status = "streaming"
+        self.refresh_header()
         await self._stream.write(text)
 
     async def restart(self, status: str) -> None:
         """A retry: the text so far is void."""
+        self._pending.clear()
         await self.close_stream()
         self.chars = 0
         await self.query_one(Markdown).update("")
         self.set_status(status)
 
     async def close_stream(self) -> None:
+        await self.flush()
         if self._stream is not None:
             await self._stream.stop()
             self._stream = None
