@@ -175,12 +175,18 @@ async def test_help_lists_every_binding(tmp_path):
 async def test_budget_gauge_reflects_the_daily_budget(tmp_path):
     from orchestrator_tui.config import BudgetSettings
 
-    app = make_app(tmp_path, budget=BudgetSettings(daily=0.01))
+    app = make_app(tmp_path, budget=BudgetSettings(daily=0.01), max_tokens=200)
     async with app.run_test(size=SIZE) as pilot:
         await send(pilot, "What is the capital of France?")
         text = str(app.screen.query_one("#budget-text").render())
         assert "of $0.01" in text
         assert app.screen.query_one("#budget").progress > 0
+        assert not [n for n in app._notifications if "budget" in n.message]
+        app.screen.set_strategy("single")
+        for _ in range(12):  # about $0.0008 each: 80% is passed on the tenth
+            app.target = "model:gpt-6.1-terra"
+            await send(pilot, "Design a cache")
+        assert [n for n in app._notifications if "of the daily budget" in n.message]
 
 
 async def test_switching_to_single_offers_models(tmp_path):

@@ -19,8 +19,11 @@ cache_app = typer.Typer(help="The response cache.", rich_markup_mode=None)
 def budget(ctx: typer.Context,
            as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
     """Show each budget: limit, spent, left."""
-    if ctx.invoked_subcommand is not None:
-        return
+    if ctx.invoked_subcommand is None:
+        show_budgets(as_json)
+
+
+def show_budgets(as_json: bool) -> None:
     from ..store.budgets import budget_states
 
     settings = STATE.settings()
@@ -54,7 +57,7 @@ def set_budget(
     if daily is None and monthly is None:
         raise UsageError("give --daily USD and/or --monthly USD")
     set_limits(STATE.db(), daily, monthly)
-    budget(typer.Context(typer.main.get_command(budget_app)), as_json=False)
+    show_budgets(as_json=False)
 
 
 @budget_app.command("clear")

@@ -109,6 +109,7 @@ class MainScreen(Screen):
         elif isinstance(event, ev.ResultReady):
             session.add_result(request.prompt, event.result)
             self.show_conversation()
+            self.warn_about_budgets()
             if not event.result.success:
                 self.notify(event.result.metadata.get("error", "no answer"), severity="error")
 
@@ -127,6 +128,15 @@ class MainScreen(Screen):
         text = f"conversation: {turns} turn{'s' if turns != 1 else ''}" if turns else \
             "new conversation"
         self.query_one("#conversation", Static).update(f"[dim]{text}  (ctrl+n: new)[/]")
+
+    def warn_about_budgets(self) -> None:
+        from ...store.budgets import budget_states
+
+        settings = self.app.settings
+        for state in budget_states(self.app.db, settings, self.app.engine.demo):
+            if state.share >= settings.budget.warn_at:
+                self.notify(f"{state.share:.0%} of the {state.period} budget "
+                            f"(${state.limit:g}) is spent", severity="warning", timeout=8)
 
     def refresh_dashboard(self) -> None:
         dashboard = self.query_one(Dashboard)
