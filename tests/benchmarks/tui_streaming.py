@@ -14,7 +14,6 @@ import statistics
 import sys
 import tempfile
 import time
-import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -110,7 +109,6 @@ async def streaming_run(folder: Path, tokens: int, rate: float) -> None:
 async def session_memory(folder: Path, requests: int) -> None:
     app = make_app(folder, 200, 20_000)
     async with app.run_test(size=(160, 45)) as pilot:
-        tracemalloc.start()
         readings = []
         for index in range(requests):
             await submit(pilot, f"request {index}")
@@ -118,10 +116,15 @@ async def session_memory(folder: Path, requests: int) -> None:
             await pilot.pause(0.05)
             if index % 10 == 9:
                 gc.collect()
-                readings.append(tracemalloc.get_traced_memory()[0] / 1e6)
-        tracemalloc.stop()
-    print(f"memory over a {requests}-request session (4 panes x 200 tokens each), Python "
-          f"heap after every 10 requests: {', '.join(f'{r:.1f}' for r in readings)} MB")
+                readings.append(rss_megabytes())
+    print(f"memory over a {requests}-request session (4 panes x 200 tokens each), resident "
+          f"set after every 10 requests: {', '.join(f'{r:.0f}' for r in readings)} MB")
+
+
+def rss_megabytes() -> float:
+    with open("/proc/self/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
 
 
 def main() -> None:
