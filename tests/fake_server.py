@@ -52,12 +52,32 @@ class FakeAPI:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self))
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.rate_limit: tuple[int, float] | None = None  # (requests, per seconds) → 429
+        self.admitted: deque[float] = deque()
+        self.rejected = 0
 
     def script(self, *replies: Reply, model: str = "*") -> None:
         with self.lock:
             self.scripts[model].extend(replies)
 
+    def over_rate_limit(self) -> bool:
+        """A sliding-window limit like a provider's: True means answer 429."""
+        if self.rate_limit is None:
+            return False
+        limit, window = self.rate_limit
+        with self.lock:
+            now = time.monotonic()
+            while self.admitted and self.admitted[0] <= now - window:
+                self.admitted.popleft()
+            if len(self.admitted) >= limit:
+                self.rejected += 1
+                return True
+            self.admitted.append(now)
+            return False
+
     def next_reply(self, model: str) -> Reply:
+        if self.over_rate_limit():
+            return Reply(status=429, error_type="rate_limit_error", headers={"retry-after": "1"})
         with self.lock:
             for key in (model, "*"):
                 if self.scripts[key]:

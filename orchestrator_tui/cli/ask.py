@@ -8,35 +8,21 @@ from typing import Annotated, Optional
 
 import typer
 
+from . import options as o
 from .state import STATE
-
-Opt = typer.Option
 
 
 def ask(
     prompt_arg: Annotated[Optional[str], typer.Argument(
         metavar="PROMPT", help="The prompt; '-' (or nothing, with a pipe) reads stdin.")] = None,
-    prompt: Annotated[Optional[str], Opt("-p", "--prompt", help="The prompt, as an option.")] = None,
-    strategy: Annotated[Optional[str], Opt(
-        "-s", "--strategy", help="single, cheapest, fallback or ensemble [default: fallback; "
-        "single with -m]")] = None,
-    max_cost: Annotated[Optional[float], Opt("-c", "--max-cost", help="Budget in USD for this request.")] = None,
-    chain: Annotated[Optional[str], Opt(help="A named chain or a comma list of models.")] = None,
-    ensemble_size: Annotated[Optional[int], Opt("-e", "--ensemble-size", min=1, help="Ensemble members [default: 3].")] = None,
-    models: Annotated[Optional[str], Opt(help="Comma list of models (ensemble members, chain or pool).")] = None,
-    model: Annotated[Optional[str], Opt("-m", "--model", help="The model for `single`.")] = None,
-    threshold: Annotated[Optional[float], Opt(min=0.0, max=1.0, help="Confidence below which fallback escalates [default: 0.6].")] = None,
-    system: Annotated[Optional[str], Opt(help="System prompt.")] = None,
-    max_tokens: Annotated[Optional[int], Opt(min=1, help="Most output tokens per call [default: 2048].")] = None,
-    temperature: Annotated[Optional[float], Opt(min=0.0, max=2.0)] = None,
-    demo: Annotated[Optional[bool], Opt("--demo/--no-demo", help="Force the demo provider on or off.")] = None,
-    verbose: Annotated[bool, Opt("-v", "--verbose", help="Show routing reasons; tracebacks on errors.")] = False,
-    output: Annotated[Optional[Path], Opt("-o", "--output", help="Write the answer (or JSON) to FILE.")] = None,
-    as_json: Annotated[bool, Opt("--json", help="Print only the result as JSON on stdout.")] = False,
-    category: Annotated[Optional[str], Opt(help="Category for history and reports.")] = None,
-    tag: Annotated[Optional[list[str]], Opt(help="Tag for history (repeatable).")] = None,
-    no_log: Annotated[bool, Opt("--no-log", help="Keep cost and tokens in history, not the text.")] = False,
-    no_cache: Annotated[bool, Opt("--no-cache", help="Do not answer from, or add to, the cache.")] = False,
+    prompt: Annotated[Optional[str], typer.Option("-p", "--prompt", help="The prompt, as an option.")] = None,
+    strategy: o.Strategy = None, max_cost: o.MaxCost = None, chain: o.Chain = None,
+    ensemble_size: o.EnsembleSize = None, models: o.Models = None, model: o.Model = None,
+    threshold: o.Threshold = None, system: o.System = None, max_tokens: o.MaxTokens = None,
+    temperature: o.Temperature = None, demo: o.Demo = None, verbose: o.Verbose = False,
+    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the answer (or JSON) to FILE.")] = None,
+    as_json: o.AsJson = False, category: o.Category = None, tag: o.Tags = None,
+    no_log: o.NoLog = False, no_cache: o.NoCache = False,
 ):
     """Send one prompt and stream the answer, with what it cost."""
     import asyncio
@@ -48,7 +34,7 @@ def ask(
     text = read_prompt(prompt_arg, prompt)
     request = Request(
         text, system=system, strategy=strategy or ("single" if model else None), model=model,
-        chain=chain, models=split_list(models), ensemble_size=ensemble_size, threshold=threshold,
+        chain=chain, models=o.split_list(models), ensemble_size=ensemble_size, threshold=threshold,
         max_cost=max_cost, max_tokens=max_tokens, temperature=temperature, category=category,
         tags=tag or [], log_text=not no_log, use_cache=not no_cache)
     engine = STATE.engine(demo=demo)
@@ -91,9 +77,3 @@ def read_prompt(argument: str | None, option: str | None) -> str:
     if not text.strip():
         raise UsageError("the prompt is empty")
     return text
-
-
-def split_list(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [part.strip() for part in value.split(",") if part.strip()] or None

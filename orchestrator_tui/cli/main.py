@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import ask, info, reports
+from . import ask, batch_cmd, info, reports
 from .budget_cmds import budget_app, cache_app
 from .history_cmds import history_app
 from .state import STATE
@@ -23,6 +23,7 @@ app.command("ask")(ask.ask)
 app.command("models")(info.models)
 app.command("chains")(info.chains)
 app.command("route")(info.route)
+app.command("batch")(batch_cmd.batch)
 app.add_typer(history_app, name="history")
 app.command("stats")(reports.stats)
 app.command("report")(reports.report)

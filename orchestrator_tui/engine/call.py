@@ -102,7 +102,7 @@ async def one_try(ctx, model, provider, attempt: Attempt) -> None:
         on_wait=lambda wait: ctx.emit(RateLimitWait(attempt.attempt_id, model.name, wait)))
     usage_box = []
     try:
-        await stream_with_timeouts(ctx, model, provider, attempt, usage_box)
+        await stream_with_timeouts(ctx, model, provider, attempt, usage_box, ticket)
     finally:
         usage = usage_box[-1] if usage_box else None
         if usage is not None:
@@ -113,7 +113,7 @@ async def one_try(ctx, model, provider, attempt: Attempt) -> None:
         ctx.engine.ledger.settle(ctx, attempt, actual)
 
 
-async def stream_with_timeouts(ctx, model, provider, attempt, usage_box) -> None:
+async def stream_with_timeouts(ctx, model, provider, attempt, usage_box, ticket) -> None:
     """Stream one call under the first-token and total deadlines; demand a proper stop."""
     loop = asyncio.get_running_loop()
     total_deadline = loop.time() + ctx.timeouts.total
@@ -123,6 +123,8 @@ async def stream_with_timeouts(ctx, model, provider, attempt, usage_box) -> None
     try:
         async with asyncio.timeout(min(total_deadline, loop.time() + ctx.timeouts.first_token)) as cm:
             async for part in provider.stream(model, ctx.params):
+                if stopped is None and not usage_box and not pieces:
+                    ticket.touch(ctx.limiter.clock())
                 if isinstance(part, TextPart):
                     if not pieces:
                         attempt.time_to_first_token = ctx.clock() - sent

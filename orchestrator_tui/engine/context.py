@@ -15,7 +15,7 @@ from .request import Request
 
 
 class RunContext:
-    def __init__(self, engine, request: Request, emit):
+    def __init__(self, engine, request: Request, emit, budget: BudgetPool | None = None):
         settings = engine.settings
         self.engine = engine
         self.request = request
@@ -34,7 +34,7 @@ class RunContext:
         messages = request.messages()
         self.params = CallParams(messages, request.system, self.max_tokens, temperature)
         self.input_tokens = estimate_tokens(messages, request.system)
-        self.budget = BudgetPool(request.max_cost)
+        self.budget = budget or BudgetPool(request.max_cost)
         self.attempts: list[Attempt] = []
         self.clock = engine.clock
         self.started = self.clock()

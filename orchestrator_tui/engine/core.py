@@ -86,11 +86,12 @@ class Engine:
         self.check(request)
         return RunContext(self, request, emit)
 
-    async def run(self, request: Request) -> AsyncIterator[Event]:
-        """Run a request, yielding its events; the last one is ResultReady."""
+    async def run(self, request: Request, budget=None) -> AsyncIterator[Event]:
+        """Run a request, yielding its events; the last one is ResultReady. `budget`: a
+        BudgetPool shared with other runs (a batch's `--max-cost`)."""
         strategy = self.check(request)
         queue: asyncio.Queue = asyncio.Queue()
-        ctx = RunContext(self, request, queue.put_nowait)
+        ctx = RunContext(self, request, queue.put_nowait, budget)
         self.ledger.request_started(ctx)
         task = asyncio.create_task(STRATEGY_RUNNERS[strategy](ctx))
         task.add_done_callback(lambda _: queue.put_nowait(_DONE))
@@ -106,10 +107,10 @@ class Engine:
                 await asyncio.gather(task, return_exceptions=True)
             self.ledger.request_finished(ctx, result)
 
-    async def run_to_result(self, request: Request, on_event=None):
+    async def run_to_result(self, request: Request, on_event=None, budget=None):
         """Run a request to its OrchestrationResult, passing each event to `on_event`."""
         result = None
-        async for event in self.run(request):  # to the end, so the run's ledger closes
+        async for event in self.run(request, budget):  # to the end, so the run's ledger closes
             if on_event is not None:
                 on_event(event)
             if isinstance(event, ResultReady):

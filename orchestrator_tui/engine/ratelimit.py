@@ -3,6 +3,10 @@
 A sliding one-minute window per model: a call waits until it fits under both the requests-
 per-minute and the tokens-per-minute limit, so a provider configured with its real limits
 never has to answer 429. Waiters are served in arrival order.
+
+A call is counted from when it was admitted, and then, once its answer starts, from then: the
+server saw the request somewhere in between, so the window never frees a slot before the
+server's own window does.
 """
 
 from __future__ import annotations
@@ -26,6 +30,10 @@ class Ticket:
             self.window.token_sum += tokens - self.tokens
         self.tokens = tokens
 
+    def touch(self, now: float) -> None:
+        """The answer has started: count the call from now on (later than the server did)."""
+        self.timestamp = max(self.timestamp, now)
+
 
 @dataclass
 class _Window:
@@ -33,6 +41,8 @@ class _Window:
     token_sum: int = 0
 
     def prune(self, now: float, span: float) -> None:
+        """Drop expired calls from the front (a touched call may keep older ones a little
+        longer: that errs on the safe side)."""
         while self.entries and self.entries[0].timestamp <= now - span:
             self.token_sum -= self.entries.popleft().tokens
 
@@ -40,12 +50,16 @@ class _Window:
                     tokens: int) -> float:
         """Seconds until a call of `tokens` fits; 0 when it fits now."""
         waits = [0.0]
-        if rpm is not None and len(self.entries) >= rpm:
-            oldest_to_leave = self.entries[len(self.entries) - rpm]
-            waits.append(oldest_to_leave.timestamp + span - now)
-        if tpm is not None and self.entries and self.token_sum + tokens > tpm:
+        over_rpm = rpm is not None and len(self.entries) >= rpm
+        over_tpm = tpm is not None and self.entries and self.token_sum + tokens > tpm
+        if not (over_rpm or over_tpm):
+            return 0.0
+        ordered = sorted(self.entries, key=lambda entry: entry.timestamp)
+        if over_rpm:
+            waits.append(ordered[len(ordered) - rpm].timestamp + span - now)
+        if over_tpm:
             excess, freed = self.token_sum + tokens - tpm, 0
-            for entry in self.entries:
+            for entry in ordered:
                 freed += entry.tokens
                 if freed >= excess:
                     waits.append(entry.timestamp + span - now)

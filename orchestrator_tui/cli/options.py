@@ -1,0 +1,37 @@
+"""Options shared by `orch ask` and `orch batch`: the routing and call parameters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+Opt = typer.Option
+
+Strategy = Annotated[Optional[str], Opt(
+    "-s", "--strategy", help="single, cheapest, fallback or ensemble [default: fallback; "
+    "single with -m]")]
+MaxCost = Annotated[Optional[float], Opt("-c", "--max-cost", help="Budget in USD.")]
+Chain = Annotated[Optional[str], Opt(help="A named chain or a comma list of models.")]
+EnsembleSize = Annotated[Optional[int], Opt("-e", "--ensemble-size", min=1,
+                                            help="Ensemble members [default: 3].")]
+Models = Annotated[Optional[str], Opt(help="Comma list of models (ensemble members, chain or pool).")]
+Model = Annotated[Optional[str], Opt("-m", "--model", help="The model for `single`.")]
+Threshold = Annotated[Optional[float], Opt(
+    min=0.0, max=1.0, help="Confidence below which fallback escalates [default: 0.6].")]
+System = Annotated[Optional[str], Opt(help="System prompt.")]
+MaxTokens = Annotated[Optional[int], Opt(min=1, help="Most output tokens per call [default: 2048].")]
+Temperature = Annotated[Optional[float], Opt(min=0.0, max=2.0)]
+Demo = Annotated[Optional[bool], Opt("--demo/--no-demo", help="Force the demo provider on or off.")]
+Verbose = Annotated[bool, Opt("-v", "--verbose", help="Show routing reasons; tracebacks on errors.")]
+Category = Annotated[Optional[str], Opt(help="Category for history and reports.")]
+Tags = Annotated[Optional[list[str]], Opt("--tag", help="Tag for history (repeatable).")]
+NoLog = Annotated[bool, Opt("--no-log", help="Keep cost and tokens in history, not the text.")]
+NoCache = Annotated[bool, Opt("--no-cache", help="Do not answer from, or add to, the cache.")]
+AsJson = Annotated[bool, Opt("--json", help="Print only JSON on stdout.")]
+
+
+def split_list(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()] or None
