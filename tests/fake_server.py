@@ -42,15 +42,20 @@ class Reply:
         return self.output_tokens if self.output_tokens is not None else len(self.text.split())
 
 
+class LoopbackServer(ThreadingHTTPServer):
+    request_queue_size = 1024  # many concurrent clients (benchmarks) must not be refused
+    daemon_threads = True
+
+
 class FakeAPI:
     """Start with `with FakeAPI() as api:`; `api.url` is the root (openai: `api.url + "/v1"`)."""
 
-    def __init__(self):
+    def __init__(self, default: Reply | None = None, port: int = 0):
+        self.default = default or Reply()
         self.scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self.requests: list[dict] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(self))
-        self.server.daemon_threads = True
+        self.server = LoopbackServer(("127.0.0.1", port), make_handler(self))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.rate_limit: tuple[int, float] | None = None  # (requests, per seconds) → 429
         self.admitted: deque[float] = deque()
@@ -82,7 +87,7 @@ class FakeAPI:
             for key in (model, "*"):
                 if self.scripts[key]:
                     return self.scripts[key].popleft()
-        return Reply()
+        return self.default
 
     def record(self, path: str, headers, body: dict) -> None:
         with self.lock:
@@ -246,3 +251,27 @@ class OpenAIWire:
                            "created": 0, "model": body.get("model"), "choices": [],
                            "usage": usage}
         yield "data", "[DONE]"
+
+
+def serve(latency: float, rate_limit: str | None) -> None:
+    """Run a server in its own process for benchmarks: prints its URL, stops on stdin EOF."""
+    import sys
+
+    api = FakeAPI(Reply(text="Paris is the capital of France.", delay_before_headers=latency))
+    if rate_limit:
+        count, seconds = rate_limit.split("/")
+        api.rate_limit = (int(count), float(seconds))
+    with api:
+        print(api.url, flush=True)
+        sys.stdin.read()
+        print(json.dumps({"requests": len(api.requests), "rejected": api.rejected}), flush=True)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--rate-limit", help="COUNT/SECONDS, answered with 429 beyond it")
+    arguments = parser.parse_args()
+    serve(arguments.latency, arguments.rate_limit)
