@@ -130,3 +130,32 @@ def test_no_cache_flag(home):
 def test_corrupted_history_is_one_line(home):
     (home / "orch.db").write_bytes(b"garbage" * 500)
     assert_one_line_error(orch("history", home=home), "orch.db", "move it aside")
+
+
+def test_ctrl_c_during_ask_records_the_partial_call(home):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (home / "config.toml").write_text("demo_speed = 4\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+    env["ORCH_HOME"] = str(home)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestrator_tui", "ask", "-m", "claude-opus-5-5",
+         "Design a distributed cache"], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 30
+    while not orch("history", "--json", home=home).stdout.strip().startswith("[{"):
+        assert time.time() < deadline and process.poll() is None
+        time.sleep(0.2)
+    time.sleep(4.0)  # the request has started: past the demo's first token (2.8 s here)
+    process.send_signal(signal.SIGINT)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 130 and "cancelled" in err and "Traceback" not in err
+    record = json.loads(orch("history", "show", "1", "--json", home=home).stdout)
+    assert record["status"] == "cancelled"
+    [attempt] = record["attempts"]
+    assert attempt["status"] == "cancelled" and attempt["output_tokens"] > 0
+    assert attempt["cost"] > 0 and record["cost"] == attempt["cost"]

@@ -40,7 +40,11 @@ def ask(
     engine = STATE.engine(demo=demo)
     renderer = Renderer(engine, live=not as_json and output is None and sys.stdout.isatty(),
                         verbose=STATE.verbose)
-    result = asyncio.run(run_request(engine, request, renderer))
+    try:
+        result = asyncio.run(run_request(engine, request, renderer))
+    except KeyboardInterrupt:
+        renderer.err.print("\norch: cancelled; what the calls used so far is in the history")
+        raise typer.Exit(130)
     warn_about_budgets(engine, renderer)
     finish(result, renderer, as_json=as_json, output=output)
 
