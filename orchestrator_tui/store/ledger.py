@@ -36,6 +36,7 @@ class SQLiteLedger(Ledger):
         return ctx.request.log_text and self.settings.log_prompts
 
     def request_started(self, ctx) -> None:
+        self.has_budgets = bool(budgets.effective_limits(self.db, self.settings))  # may change
         request = ctx.request
         keep = self.keeps_text(ctx)
         started = time.time()
