@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Annotated, Optional
 
@@ -64,6 +63,3 @@ def show(request_id: Annotated[int, typer.Argument(help="The request's id.")],
 
     Console(highlight=False).print(*request_detail(record))
 
-
-def when(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")

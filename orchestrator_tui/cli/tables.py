@@ -57,7 +57,7 @@ def route_panel(data: dict):
 
 
 def history_lines(rows: list[dict]) -> list[str]:
-    from .history_cmds import when
+    from ..store.periods import local_time as when
 
     table = [("id", "when", "strategy", "model", "cost", "tokens in/out", "latency", "note",
               "prompt")]
@@ -77,7 +77,7 @@ def request_detail(record: dict) -> list:
     from rich.markdown import Markdown
     from rich.table import Table
 
-    from .history_cmds import when
+    from ..store.periods import local_time as when
 
     head = Table.grid(padding=(0, 2))
     for label, value in (("id", record["id"]), ("when", when(record["timestamp"])),

@@ -32,6 +32,11 @@ def period_start(period: str, now: dt.datetime | None = None) -> float:
     raise UsageError(f"unknown period {period!r} (choose from {', '.join(PERIODS)})")
 
 
+def local_time(timestamp: float) -> str:
+    """A recorded timestamp as people read it: `2026-11-26 09:47`, local time."""
+    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
+
+
 def parse_since(value: str | None) -> float | None:
     """`2026-11-01`, `2026-11-01T09:00`, `7d`, `12h`, `30m`, `today` → a timestamp."""
     if value is None:

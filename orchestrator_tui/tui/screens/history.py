@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from textual import on
 from textual.binding import Binding
 from textual.containers import Grid
@@ -12,6 +10,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from ...engine.events import Attempt
 from ...store.history import get_request, search_requests
+from ...store.periods import local_time as when
 from ...types import Usage
 from ..format import money
 from ..widgets.pane import ModelPane
@@ -101,6 +100,3 @@ def attempt_from_row(row: dict) -> Attempt:
                    row["latency"] or 0.0, row["time_to_first_token"], row["confidence"],
                    row["error"], row["retries"], bool(row["accepted"]), cached=bool(row["cached"]))
 
-
-def when(timestamp: float) -> str:
-    return dt.datetime.fromtimestamp(timestamp).strftime("%Y-%m-%d %H:%M")
