@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -11,12 +11,10 @@ import time
 
 import pytest
 
-from orchestrator_tui.batch import BatchRunner
-from orchestrator_tui.batch import read_items
-from orchestrator_tui.engine import Request
+from orchestrator_tui.batch import BatchRunner, read_items
+from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.registry import Registry
-from orchestrator_tui.engine import Engine
 
 from .conftest import api_environ, fast_settings
 from .fake_server import Reply
@@ -120,8 +118,7 @@ def test_ctrl_c_leaves_only_whole_answers(home, tmp_path, fake_api):
     source = write_jsonl(tmp_path / "in.jsonl", 40)
     out = tmp_path / "out.jsonl"
     fake_api.script(*[Reply(chunk_delay=0.02) for _ in range(40)])
-    env = {k: v for k, v in __import__("os").environ.items()
-           if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
     env.update(api_environ(fake_api), ORCH_HOME=str(home))
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestrator_tui", "batch", str(source), "-o", str(out),
@@ -140,21 +137,19 @@ def test_ctrl_c_leaves_only_whole_answers(home, tmp_path, fake_api):
     assert 3 <= len(records) < 40
 
 
-async def test_configured_rpm_below_the_servers_limit_never_meets_a_429(fake_api):
+async def test_configured_rpm_below_the_servers_limit_never_meets_a_429(fake_api, tmp_path):
     fake_api.rate_limit = (6, 1.0)  # the server: 6 requests per second
     settings = fast_settings()
     registry = Registry.build(settings, environ=api_environ(fake_api))
     registry.models["gpt-6-luna"] = registry.models["gpt-6-luna"].with_changes(rpm=5, tpm=None)
     engine = Engine(settings, registry, limiter=RateLimiter(window_seconds=1.0))
-    items = read_items(write_jsonl(__import__("pathlib").Path(fake_api.url.replace(
-        "http://", "/tmp/orch-test-").replace(":", "-") + ".jsonl"), 15))
+    items = read_items(write_jsonl(tmp_path / "in.jsonl", 15))
     runner = BatchRunner(engine, Request("", strategy="single", model="gpt-6-luna",
                                          use_cache=False), concurrency=10, max_cost=None)
-    out = __import__("pathlib").Path("/tmp") / f"orch-rpm-{id(runner)}.jsonl"
+    out = tmp_path / "out.jsonl"
     started = time.monotonic()
     progress = await runner.run(items, out)
     elapsed = time.monotonic() - started
     await engine.aclose()
     assert progress.done == 15 and fake_api.rejected == 0
     assert elapsed >= 2.0  # 15 requests at 5 per second: paced, not bursting
-    out.unlink()

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 from orchestrator_tui.store.history import get_request, list_requests
 from orchestrator_tui.tui.screens.chains import ChainEditorScreen
@@ -195,4 +193,6 @@ async def test_switching_to_single_offers_models(tmp_path):
         app.screen.set_strategy("single")
         await pilot.pause()
         assert app.target.startswith("model:")
-        _ = Input  # the target select now lists models only
+        app.screen.set_strategy("fallback")
+        await pilot.pause()
+        assert app.target == "chain:mixed"  # back to the chain it had
