@@ -11,7 +11,7 @@ import asyncio
 import csv
 import json
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from .engine import Engine, Request
@@ -98,8 +98,9 @@ def answered_ids(output: Path) -> set[str]:
     partial last line), so that a rerun retries the rest."""
     if not output.exists():
         return set()
+    text = output.read_text(encoding="utf-8")
     kept, ids = [], set()
-    for raw in output.read_text(encoding="utf-8").splitlines(keepends=True):
+    for raw in text.splitlines(keepends=True):
         try:
             record = json.loads(raw)
         except json.JSONDecodeError:
@@ -107,9 +108,10 @@ def answered_ids(output: Path) -> set[str]:
         if raw.endswith("\n") and record.get("success"):
             kept.append(raw)
             ids.add(str(record["id"]))
-    temporary = output.with_name(output.name + ".tmp")
-    temporary.write_text("".join(kept), encoding="utf-8")
-    temporary.replace(output)
+    if "".join(kept) != text:  # rewrite only when a line has to go
+        temporary = output.with_name(output.name + ".tmp")
+        temporary.write_text("".join(kept), encoding="utf-8")
+        temporary.replace(output)
     return ids
 
 
@@ -124,13 +126,10 @@ class BatchRunner:
 
     def request_for(self, item: BatchItem) -> Request:
         base = self.template
-        return Request(item.prompt, system=item.system or base.system,
+        return replace(base, prompt=item.prompt, system=item.system or base.system,
                        strategy="single" if item.model else base.strategy,
-                       model=item.model or base.model, chain=base.chain, models=base.models,
-                       ensemble_size=base.ensemble_size, threshold=base.threshold,
-                       max_tokens=base.max_tokens, temperature=base.temperature,
-                       category=item.category or base.category, tags=base.tags,
-                       log_text=base.log_text, use_cache=base.use_cache)
+                       model=item.model or base.model, tags=list(base.tags),
+                       category=item.category or base.category)
 
     async def run(self, items: list[BatchItem], output: Path) -> BatchProgress:
         done_ids = answered_ids(output)

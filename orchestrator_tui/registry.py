@@ -45,7 +45,7 @@ class Registry:
         packaged = load_packaged_registry()
         providers = dict(BUILTIN_PROVIDERS)
         providers.update({n: provider_from_entry(n, e) for n, e in settings.providers.items()})
-        models = {n: model_from_entry(n, ModelEntry(**raw))
+        models = {n: merge_model(None, n, ModelEntry(**raw))
                   for n, raw in packaged["models"].items()}
         for name, entry in settings.models.items():
             models[name] = merge_model(models.get(name), name, entry)
@@ -98,12 +98,6 @@ def hint(name: str, choices) -> str:
 
 def provider_from_entry(name: str, entry: ProviderEntry) -> ProviderConfig:
     return ProviderConfig(name, entry.kind, entry.base_url, entry.api_key_env or None)
-
-
-def model_from_entry(name: str, entry: ModelEntry) -> ModelConfig:
-    if entry.provider is None:
-        raise ConfigError(f"models.{name}.provider: required for a model that is not in the registry")
-    return merge_model(None, name, entry)
 
 
 def merge_model(base: ModelConfig | None, name: str, entry: ModelEntry) -> ModelConfig:

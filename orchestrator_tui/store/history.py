@@ -137,9 +137,9 @@ def cost_series(db: sqlite3.Connection, since: float, bucket_seconds: float,
 
 
 def export_rows(db: sqlite3.Connection, with_attempts: bool, **filters) -> list[dict]:
-    rows = [row_dict(r) for r in db.execute(
-        "SELECT * FROM requests%s ORDER BY id" % where_clause(filters)[0],
-        where_clause(filters)[1])]
+    where, values = where_clause(filters)
+    rows = [row_dict(r) for r in db.execute(f"SELECT * FROM requests{where} ORDER BY id",
+                                            values)]
     if with_attempts:
         attempts: dict[int, list] = {}
         for a in db.execute("SELECT * FROM attempts ORDER BY request_id, attempt_no"):
