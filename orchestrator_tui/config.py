@@ -17,7 +17,7 @@ from .locations import default_config_path
 STRICT = {"extra": "forbid"}  # pydantic ConfigDict: unknown keys are errors
 
 Tier = Literal["basic", "intermediate", "advanced", "expert"]
-Strategy = Literal["single", "cheapest", "fallback", "ensemble"]
+Strategy = Literal["single", "cheapest", "fallback", "ensemble", "consensus", "learned"]
 
 
 @dataclass
@@ -92,6 +92,7 @@ class Settings:
     max_tokens: int = 2048
     temperature: float | None = None
     ensemble_size: int = 3
+    consensus_size: int = 2
     demo: Literal["auto", "always", "never"] = "auto"
     """auto: the demo provider runs when no provider has a key."""
     demo_speed: float = 1.0
@@ -115,6 +116,8 @@ class Settings:
             raise ValueError("threshold must be between 0 and 1")
         if self.max_tokens < 1 or self.ensemble_size < 1:
             raise ValueError("max_tokens and ensemble_size must be at least 1")
+        if self.consensus_size < 2:
+            raise ValueError("consensus_size must be at least 2")
 
 
 def load_settings(path: Path | None = None) -> tuple[Settings, Path | None]:

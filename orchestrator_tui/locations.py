@@ -33,3 +33,8 @@ def data_dir() -> Path:
 
 def default_config_path() -> Path:
     return config_dir() / "config.toml"
+
+
+def router_path() -> Path:
+    """Where `orch router train` keeps the trained router."""
+    return data_dir() / "router.json"

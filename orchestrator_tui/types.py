@@ -83,9 +83,13 @@ class Usage:
     cache_read_tokens: int = 0
     cache_write_tokens: int = 0
     reasoning_tokens: int = 0
+    billed_cost: float | None = None  # USD, when the endpoint reports what it charged
 
     def __add__(self, other: Usage) -> Usage:
-        return Usage(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())))
+        billed = None if self.billed_cost is None and other.billed_cost is None else \
+            (self.billed_cost or 0.0) + (other.billed_cost or 0.0)
+        return Usage(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())),
+                     billed_cost=billed)
 
     def as_tuple(self) -> tuple[int, ...]:
         return (self.input_tokens, self.output_tokens, self.cache_read_tokens,

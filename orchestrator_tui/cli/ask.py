@@ -18,6 +18,7 @@ def ask(
     prompt: Annotated[Optional[str], typer.Option("-p", "--prompt", help="The prompt, as an option.")] = None,
     strategy: o.Strategy = None, max_cost: o.MaxCost = None, chain: o.Chain = None,
     ensemble_size: o.EnsembleSize = None, models: o.Models = None, model: o.Model = None,
+    cost_weight: o.CostWeight = None,
     threshold: o.Threshold = None, system: o.System = None, max_tokens: o.MaxTokens = None,
     temperature: o.Temperature = None, demo: o.Demo = None, verbose: o.Verbose = False,
     output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the answer (or JSON) to FILE.")] = None,
@@ -34,7 +35,7 @@ def ask(
     text = read_prompt(prompt_arg, prompt)
     request = Request(
         text, system=system, strategy=strategy or ("single" if model else None), model=model,
-        chain=chain, models=o.split_list(models), ensemble_size=ensemble_size, threshold=threshold,
+        chain=chain, models=o.split_list(models), ensemble_size=ensemble_size, cost_weight=cost_weight, threshold=threshold,
         max_cost=max_cost, max_tokens=max_tokens, temperature=temperature, category=category,
         tags=tag or [], log_text=not no_log, use_cache=not no_cache)
     engine = STATE.engine(demo=demo)

@@ -19,6 +19,7 @@ def batch(
     concurrency: Annotated[int, typer.Option(min=1, max=1000, help="Requests in flight at once.")] = 8,
     strategy: o.Strategy = None, max_cost: o.MaxCost = None, chain: o.Chain = None,
     ensemble_size: o.EnsembleSize = None, models: o.Models = None, model: o.Model = None,
+    cost_weight: o.CostWeight = None,
     threshold: o.Threshold = None, system: o.System = None, max_tokens: o.MaxTokens = None,
     temperature: o.Temperature = None, demo: o.Demo = None, category: o.Category = None,
     no_log: o.NoLog = False, no_cache: o.NoCache = False,
@@ -34,7 +35,7 @@ def batch(
 
     items = read_items(input_path)
     template = Request("", strategy=strategy or ("single" if model else None), model=model,
-                       chain=chain, models=o.split_list(models), ensemble_size=ensemble_size,
+                       chain=chain, models=o.split_list(models), ensemble_size=ensemble_size, cost_weight=cost_weight,
                        threshold=threshold, system=system, max_tokens=max_tokens,
                        temperature=temperature, category=category, log_text=not no_log,
                        use_cache=not no_cache)

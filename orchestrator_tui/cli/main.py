@@ -8,9 +8,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import ask, batch_cmd, info, reports
+from . import ask, batch_cmd, eval_cmd, info, reports
 from .budget_cmds import budget_app, cache_app
 from .history_cmds import history_app
+from .router_cmds import rate, router_app
 from .state import STATE
 
 app = typer.Typer(
@@ -30,6 +31,9 @@ app.command("report")(reports.report)
 app.command("export")(reports.export)
 app.add_typer(budget_app, name="budget")
 app.add_typer(cache_app, name="cache")
+app.command("eval")(eval_cmd.eval_command)
+app.add_typer(router_app, name="router")
+app.command("rate")(rate)
 
 
 @app.callback(invoke_without_command=True)

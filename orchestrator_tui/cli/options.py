@@ -9,8 +9,11 @@ import typer
 Opt = typer.Option
 
 Strategy = Annotated[Optional[str], Opt(
-    "-s", "--strategy", help="single, cheapest, fallback or ensemble [default: fallback; "
-    "single with -m]")]
+    "-s", "--strategy", help="single, cheapest, fallback, ensemble, consensus or learned "
+    "[default: fallback; single with -m]")]
+CostWeight = Annotated[Optional[float], Opt(
+    "--cost-weight", min=0.0, help="learned: λ, how much cost counts against predicted "
+    "quality [default: the trained router's].")]
 MaxCost = Annotated[Optional[float], Opt("-c", "--max-cost", help="Budget in USD.")]
 Chain = Annotated[Optional[str], Opt(help="A named chain or a comma list of models.")]
 EnsembleSize = Annotated[Optional[int], Opt("-e", "--ensemble-size", min=1,

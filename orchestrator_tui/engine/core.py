@@ -32,7 +32,8 @@ class Engine:
     def __init__(self, settings: Settings | None = None, registry: Registry | None = None, *,
                  analyzer=None, detector=None, limiter: RateLimiter | None = None,
                  demo: bool | None = None, ledger: Ledger | None = None,
-                 cache: Cache | None = None, clock=time.perf_counter):
+                 cache: Cache | None = None, clock=time.perf_counter,
+                 providers: dict[str, Provider] | None = None, router=None):
         self.settings = settings or Settings()
         self.registry = registry or Registry.build(self.settings)
         self.analyzer = analyzer or ComplexityAnalyzer()
@@ -44,7 +45,8 @@ class Engine:
         self.ledger = ledger or Ledger()  # history and persistent budgets
         self.cache = cache or Cache()
         self.clock = clock  # seconds, for latencies; tests pass a fixed one
-        self._providers: dict[str, Provider] = {}
+        self._providers: dict[str, Provider] = dict(providers or {})
+        self.router = router  # a LearnedRouter; loaded from the orch home when first needed
 
     def decide_demo(self, forced: bool | None) -> bool:
         if forced is not None:
@@ -57,6 +59,21 @@ class Engine:
         if name not in self._providers:
             self._providers[name] = self.make_provider(name)
         return self._providers[name]
+
+    def learned_router(self):
+        if self.router is None:
+            from ..locations import router_path
+            from ..router.model import LearnedRouter
+
+            path = router_path()
+            if not path.is_file():
+                raise UsageError("no trained router: run `orch router train --data FILE` "
+                                 "or `orch router train --from-history` first")
+            try:
+                self.router = LearnedRouter.load(path)
+            except (ValueError, KeyError) as exc:
+                raise UsageError(f"cannot read the trained router {path}: {exc}") from None
+        return self.router
 
     def make_provider(self, name: str) -> Provider:
         if name == "demo":
@@ -100,6 +117,9 @@ class Engine:
             while (event := await queue.get()) is not _DONE:
                 yield event
             result = task.result()
+            history_id = self.ledger.request_id(ctx)
+            if history_id is not None:
+                result.metadata["history_id"] = history_id
             yield ResultReady(result)
         finally:
             if not task.done():

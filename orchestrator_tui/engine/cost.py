@@ -18,7 +18,10 @@ def estimate_tokens(messages: list[Message], system: str | None = None) -> int:
 
 
 def compute_cost(usage: Usage, prices: Prices) -> float | None:
-    """USD for this usage, or None when a price it needs is unknown."""
+    """USD for this usage (what the endpoint billed, if it said), or None when a price it
+    needs is unknown."""
+    if usage.billed_cost is not None:
+        return usage.billed_cost
     uncached = usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens
     parts = [(uncached, prices.input), (usage.output_tokens, prices.output),
              (usage.cache_read_tokens, prices.cache_read),

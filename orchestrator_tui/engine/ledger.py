@@ -14,6 +14,10 @@ class Ledger:
     def request_started(self, ctx) -> None:
         """A run begins (ctx.request, ctx.run_id)."""
 
+    def request_id(self, ctx) -> int | None:
+        """The run's id in the history (for `orch rate`), if it is kept."""
+        return None
+
     def reserve(self, ctx, attempt, model, estimate: float | None) -> str | None:
         """Hold `estimate` USD for one call; return why it cannot be made, or None."""
         return None

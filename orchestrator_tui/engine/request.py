@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from ..types import Message
 
-STRATEGIES = ("single", "cheapest", "fallback", "ensemble")
+STRATEGIES = ("single", "cheapest", "fallback", "ensemble", "consensus", "learned")
 
 
 @dataclass
@@ -24,6 +24,8 @@ class Request:
     chain: str | None = None
     models: list[str] | None = None
     ensemble_size: int | None = None
+    consensus_size: int | None = None  # consensus: how many cheap models must agree
+    cost_weight: float | None = None  # learned: λ in predicted score − λ × relative cost
     threshold: float | None = None
     max_cost: float | None = None
     max_tokens: int | None = None

@@ -73,3 +73,25 @@ def synthesize_responses(candidates: list[Candidate]) -> tuple[list[Scored], flo
     scored.sort(key=lambda s: s.score, reverse=True)
     mean = sum(pair.values()) / len(pair) if pair else 1.0
     return scored, round(mean, 3)
+
+
+CHOICE = re.compile(r"^\(?([a-z0-9])(?:[).:]|\s|$)")
+SAME_ANSWER_AGREEMENT = 0.8
+
+
+def answer_key(text: str) -> str:
+    """A short answer reduced to what matters: "(B) house" and "b\\n" are both "b"."""
+    lowered = " ".join(text.lower().split())
+    choice = CHOICE.match(lowered)
+    return choice.group(1) if choice else lowered.strip(" .!")
+
+
+def same_answer(a: str, b: str) -> bool:
+    """Whether two answers say the same: equal choices or short answers, or long answers
+    sharing most of their content words."""
+    key_a, key_b = answer_key(a), answer_key(b)
+    if key_a == key_b:
+        return bool(key_a)
+    if len(key_a.split()) <= 5 or len(key_b.split()) <= 5:
+        return False
+    return agreement(a, b) >= SAME_ANSWER_AGREEMENT

@@ -47,6 +47,9 @@ class SQLiteLedger(Ledger):
         cursor = self.db.execute(insert_sql("requests", REQUEST_COLUMNS), values)
         self.request_ids[ctx.run_id] = (cursor.lastrowid, started)
 
+    def request_id(self, ctx) -> int | None:
+        return self.request_ids.get(ctx.run_id, (None, 0.0))[0]
+
     def reserve(self, ctx, attempt, model, estimate):
         if not self.has_budgets:
             return None

@@ -84,3 +84,9 @@ def m005_rollups(db: sqlite3.Connection) -> None:
 
     create_rollups(db)
     rebuild_rollups(db)
+
+
+@migration
+def m006_ratings(db: sqlite3.Connection) -> None:
+    """The user's verdict on an answer (1 good, 0 bad), the quality signal a router learns."""
+    db.execute("ALTER TABLE requests ADD COLUMN rating INTEGER")

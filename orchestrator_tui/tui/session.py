@@ -29,6 +29,7 @@ class Session:
     output_tokens: int = 0
     costs_per_request: list[float] = field(default_factory=list)
     models: dict[str, ModelTotals] = field(default_factory=dict)
+    last_history_id: int | None = None  # the last answer's request id, for rating it
 
     def add_attempt(self, attempt) -> None:
         if attempt.status == "skipped":

@@ -17,7 +17,7 @@ from ..widgets.board import PaneBoard
 from ..widgets.dashboard import Dashboard
 from ..widgets.prompt import PromptEditor
 
-STRATEGIES = ["ensemble", "fallback", "cheapest", "single"]
+STRATEGIES = ["ensemble", "fallback", "cheapest", "single", "consensus", "learned"]
 
 
 class MainScreen(Screen):
@@ -27,6 +27,8 @@ class MainScreen(Screen):
         Binding("f2", "app.chains", "Chains", id="chains"),
         Binding("f3", "app.history", "History", id="history"),
         Binding("f4", "next_strategy", "Strategy", id="next_strategy"),
+        Binding("f6", "rate('good')", "Rate good", id="rate_good"),
+        Binding("f7", "rate('bad')", "Rate bad", id="rate_bad"),
         Binding("f1", "app.help", "Help", id="help"),
     ]
 
@@ -108,6 +110,7 @@ class MainScreen(Screen):
             self.refresh_dashboard()
         elif isinstance(event, ev.ResultReady):
             session.add_result(request.prompt, event.result)
+            session.last_history_id = event.result.metadata.get("history_id")
             self.show_conversation()
             self.warn_about_budgets()
             if not event.result.success:
@@ -117,6 +120,21 @@ class MainScreen(Screen):
         running = [w for w in self.workers.cancel_group(self, "run") if w.is_running]
         if running:
             self.notify("cancelled; what was already used is recorded")
+
+    def action_rate(self, verdict: str) -> None:
+        """Rate the last answer (the signal `orch router train --from-history` learns)."""
+        from ...store.ratings import rate
+
+        history_id = self.app.session.last_history_id
+        if history_id is None or self.app.db is None:
+            self.notify("no answer in the history to rate yet", severity="warning")
+            return
+        try:
+            rate(self.app.db, history_id, verdict)
+        except OrchError as error:
+            self.notify(str(error), severity="error")
+            return
+        self.notify(f"request {history_id} rated {verdict}")
 
     def action_new_conversation(self) -> None:
         self.app.session.new_conversation()

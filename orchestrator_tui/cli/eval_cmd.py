@@ -1,0 +1,61 @@
+"""`orch eval`: replay a recorded benchmark through every strategy, with no network."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import options as o
+
+
+def eval_command(
+    dataset: Annotated[Path, typer.Argument(help="Recorded benchmark (JSONL).")],
+    train: Annotated[Optional[Path], typer.Option(
+        help="Train the learned router (and derive prices and chains) on this file instead "
+        "of cross-validating on DATASET.")] = None,
+    folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
+    workers: Annotated[Optional[int], typer.Option(
+        min=1, help="Worker processes [default: one per core].")] = None,
+    learned: Annotated[bool, typer.Option(
+        "--learned/--no-learned", help="Evaluate the learned router (needs scikit-learn).")] = True,
+    plot: Annotated[bool, typer.Option("--plot", help="Draw the cost–quality plot.")] = False,
+    as_json: o.AsJson = False,
+):
+    """Measure every strategy's cost and quality on recorded answers, spending nothing."""
+    from ..evaluation.dataset import load_dataset
+    from ..evaluation.runner import evaluate
+    from .eval_view import print_plot, print_table
+    from .progress import progress_bar
+
+    data = load_dataset(dataset)
+    reference = load_dataset(train) if train else None
+    if reference is not None and set(data.models) - set(reference.models):
+        missing = ", ".join(sorted(set(data.models) - set(reference.models)))
+        from ..errors import UsageError
+
+        raise UsageError(f"--train has no answers from {missing}")
+    check_learned(learned)
+    with progress_bar("eval", len(data.items), enabled=sys.stderr.isatty()) as advance:
+        evaluation = evaluate(data, reference, folds, learned, workers or os.cpu_count() or 1,
+                              advance)
+    result = {"dataset": evaluation.dataset, "n": evaluation.n, "method": evaluation.method,
+              "rows": evaluation.rows(), "chains": evaluation.chains}
+    if as_json:
+        print(json.dumps(result, indent=2))
+        return
+    print_table(result)
+    if plot:
+        print()
+        print_plot(result)
+
+
+def check_learned(learned: bool) -> None:
+    from ..router.train import check_libraries
+
+    if learned:
+        check_libraries(" (or pass --no-learned)")

@@ -1,0 +1,45 @@
+"""`consensus`: a cascade that trusts agreement. The chain's first k (cheapest) models answer
+at once; if they all say the same, the cheapest's answer is accepted. Otherwise the chain's
+next model is asked, and its answer is accepted as soon as it agrees with an earlier one, or
+when it is the last model of the chain."""
+
+from __future__ import annotations
+
+import asyncio
+
+from ...routing.synthesis import same_answer
+from ..call import call_model
+from ..events import Escalated, RoutingDecided
+from ..results import build_result, failure_summary
+from .fallback import chain_models
+
+
+async def run_consensus(ctx):
+    models, source = chain_models(ctx)
+    chain = ctx.candidates = ctx.usable_models(models)
+    size = min(ctx.request.consensus_size or ctx.settings.consensus_size, len(chain))
+    first, rest = chain[:size], chain[size:]
+    ctx.emit(RoutingDecided("consensus", [m.name for m in first], [
+        f"{source}: {', '.join(m.name for m in first)} at once; accepted if all agree",
+        f"otherwise escalate along {' → '.join(m.name for m in rest) or 'nothing'}"]))
+    answered = [a for a in await asyncio.gather(*(call_model(ctx, m) for m in first))
+                if a.status == "ok"]
+    if len(answered) == size and all(same_answer(answered[0].text, a.text) for a in answered):
+        return build_result(ctx, answered[0], {"consensus": {"agreed": size, "escalations": 0}})
+    previous = first[-1].name
+    for index, model in enumerate(rest):
+        ctx.emit(Escalated(previous, model.name, "no agreement among " + ", ".join(
+            a.model for a in answered) if answered else "no answer yet"))
+        attempt = await call_model(ctx, model)
+        previous = model.name
+        if attempt.status != "ok":
+            continue
+        agreeing = [a for a in answered if same_answer(a.text, attempt.text)]
+        answered.append(attempt)
+        if agreeing or index == len(rest) - 1:
+            meta = {"agreed": len(agreeing) + 1, "escalations": index + 1}
+            return build_result(ctx, attempt, {"consensus": meta})
+    if answered:  # the chain's last model failed: the most confident earlier answer
+        best = max(answered, key=lambda a: a.confidence or 0.0)
+        return build_result(ctx, best, {"consensus": {"agreed": 1, "escalations": len(rest)}})
+    return build_result(ctx, None, error=failure_summary(ctx.attempts))

@@ -1,0 +1,36 @@
+"""`learned`: the trained router (`orch router train`) predicts each usable model's chance of
+a good answer and its cost, and the model with the best predicted score − λ × relative cost
+answers; on a failed call, the next best."""
+
+from __future__ import annotations
+
+from ..call import call_model
+from ..events import Escalated, RoutingDecided
+from ..results import attempt_failure, build_result, failure_summary
+from .cheapest import candidate_pool
+
+
+async def run_learned(ctx):
+    router = ctx.engine.learned_router()
+    usable = {m.name: m for m in ctx.usable_models(candidate_pool(ctx), announce=False)}
+    lam = ctx.request.cost_weight
+    ranked = router.rank(ctx.request.prompt, list(usable), lam)
+    if not ranked:
+        from ...errors import UsageError
+
+        raise UsageError("the trained router knows none of the usable models: retrain it "
+                         "with `orch router train`")
+    ctx.candidates = [usable[p.model] for p in ranked]
+    top = ranked[0]
+    weight = router.lam if lam is None else lam
+    ctx.emit(RoutingDecided("learned", [top.model], [
+        f"predicted success {top.success:.2f} at ~${top.cost:.6f} "
+        f"(λ = {weight:g}, {len(ranked)} models ranked)"]))
+    meta = {"router": {"lambda": weight, "predicted_success": round(top.success, 4)}}
+    for index, prediction in enumerate(ranked):
+        attempt = await call_model(ctx, usable[prediction.model])
+        if attempt.status == "ok":
+            return build_result(ctx, attempt, meta)
+        following = ranked[index + 1].model if index + 1 < len(ranked) else None
+        ctx.emit(Escalated(prediction.model, following, attempt_failure(attempt)))
+    return build_result(ctx, None, meta, error=failure_summary(ctx.attempts))
