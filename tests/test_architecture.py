@@ -5,19 +5,28 @@ from __future__ import annotations
 import subprocess
 import sys
 
+HEAVY = ("textual", "typer", "rich", "anthropic", "openai", "pydantic", "numpy", "scipy",
+         "sklearn")
 SCRIPT = """
 import asyncio, sys
 from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.config import Settings
 engine = Engine(Settings(demo_speed=0), demo=True)
-result = asyncio.run(engine.run_to_result(Request("What is 2+2?", strategy="ensemble")))
-assert result.success
-print(",".join(sorted(m for m in ("textual", "typer", "rich", "anthropic", "openai", "pydantic")
-                     if m in sys.modules)))
-"""
+for strategy in ("ensemble", "consensus", "learned"):
+    result = asyncio.run(engine.run_to_result(Request("What is 2+2?", strategy=strategy)))
+    assert result.success
+print(",".join(sorted(m for m in %r if m in sys.modules)))
+""" % (HEAVY,)
 
 
-def test_engine_runs_without_tui_cli_or_sdk_modules():
+def test_engine_runs_without_tui_cli_sdk_or_training_modules(isolated_home):
+    from orchestrator_tui.locations import router_path
+    from orchestrator_tui.router.train import Example, fit_router
+
+    examples = [Example(f"question {i} {'hard' if i % 2 else 'easy'}",
+                        {"claude-haiku-4-5": float(i % 2 == 0), "claude-opus-5-5": 1.0},
+                        {"claude-haiku-4-5": 0.001, "claude-opus-5-5": 0.01}) for i in range(20)]
+    fit_router(examples).save(router_path())
     proc = subprocess.run([sys.executable, "-c", SCRIPT], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -196,3 +196,31 @@ async def test_switching_to_single_offers_models(tmp_path):
         app.screen.set_strategy("fallback")
         await pilot.pause()
         assert app.target == "chain:mixed"  # back to the chain it had
+
+
+async def test_f8_and_f9_rate_the_last_answer(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8")  # nothing to rate yet
+        await pilot.pause()
+        await send(pilot, "What is 2 + 2?")
+        [row] = list_requests(app.db)
+        await pilot.press("f9")
+        await pilot.pause()
+        assert get_request(app.db, row["id"])["rating"] == 0
+        await pilot.press("f8")
+        await pilot.pause()
+        assert get_request(app.db, row["id"])["rating"] == 1
+
+
+async def test_consensus_and_learned_are_offered(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.screen.set_strategy("consensus")
+        await pilot.pause()
+        await send(pilot, "What is the capital of France?")
+        assert app.session.requests == 1 and app.target.startswith("chain:")
+        app.screen.set_strategy("learned")  # no trained router: a notification, no crash
+        await pilot.pause()
+        await send(pilot, "What is 2 + 2?")
+        assert app.session.requests == 1

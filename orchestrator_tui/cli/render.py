@@ -162,6 +162,11 @@ def show_summary(result, renderer: Renderer) -> None:
     consensus = result.metadata.get("consensus")
     if consensus:
         err.print(f"consensus: {consensus['level']} (agreement {consensus['agreement']:.2f})")
+    agreement = result.metadata.get("agreement")
+    if agreement:
+        agreed = f"{agreement['agreed']} models agree" if agreement["agreed"] > 1 else \
+            "no agreement: the chain's last model decided"
+        err.print(f"agreement: {agreed} ({agreement['escalations']} escalation(s))")
     if result.metadata.get("threshold_met") is False and result.success:
         err.print(f"[yellow]no model reached confidence {result.metadata['threshold']:.2f}; "
                   f"the best answer is shown ({result.confidence:.2f})[/]")

@@ -25,7 +25,7 @@ async def run_consensus(ctx):
     answered = [a for a in await asyncio.gather(*(call_model(ctx, m) for m in first))
                 if a.status == "ok"]
     if len(answered) == size and all(same_answer(answered[0].text, a.text) for a in answered):
-        return build_result(ctx, answered[0], {"consensus": {"agreed": size, "escalations": 0}})
+        return build_result(ctx, answered[0], {"agreement": {"agreed": size, "escalations": 0}})
     previous = first[-1].name
     for index, model in enumerate(rest):
         ctx.emit(Escalated(previous, model.name, "no agreement among " + ", ".join(
@@ -38,8 +38,8 @@ async def run_consensus(ctx):
         answered.append(attempt)
         if agreeing or index == len(rest) - 1:
             meta = {"agreed": len(agreeing) + 1, "escalations": index + 1}
-            return build_result(ctx, attempt, {"consensus": meta})
+            return build_result(ctx, attempt, {"agreement": meta})
     if answered:  # the chain's last model failed: the most confident earlier answer
         best = max(answered, key=lambda a: a.confidence or 0.0)
-        return build_result(ctx, best, {"consensus": {"agreed": 1, "escalations": len(rest)}})
+        return build_result(ctx, best, {"agreement": {"agreed": 1, "escalations": len(rest)}})
     return build_result(ctx, None, error=failure_summary(ctx.attempts))

@@ -27,8 +27,8 @@ class MainScreen(Screen):
         Binding("f2", "app.chains", "Chains", id="chains"),
         Binding("f3", "app.history", "History", id="history"),
         Binding("f4", "next_strategy", "Strategy", id="next_strategy"),
-        Binding("f6", "rate('good')", "Rate good", id="rate_good"),
-        Binding("f7", "rate('bad')", "Rate bad", id="rate_bad"),
+        Binding("f8", "rate('good')", "Rate good", id="rate_good"),
+        Binding("f9", "rate('bad')", "Rate bad", id="rate_bad"),
         Binding("f1", "app.help", "Help", id="help"),
     ]
 

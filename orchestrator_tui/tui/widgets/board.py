@@ -77,6 +77,7 @@ class PaneBoard(Grid):
         result = event.result
         scores = {s["attempt_id"]: s for s in result.metadata.get("scores", [])}
         consensus = result.metadata.get("consensus")
+        agreement = result.metadata.get("agreement")  # the consensus strategy's
         for attempt_id, pane in self.panes.items():
             attempt = pane.attempt
             if attempt is None or not attempt.accepted and attempt_id not in scores:
@@ -86,6 +87,9 @@ class PaneBoard(Grid):
                 parts.append(f"score {scores[attempt_id]['score']:.3f}")
             if consensus and attempt.accepted:
                 parts.append(f"consensus {consensus['level']} ({consensus['agreement']:.2f})")
+            if agreement and attempt.accepted:
+                parts.append(f"{agreement['agreed']} models agree" if agreement["agreed"] > 1
+                             else "no agreement")
             pane.set_note("  ".join(p for p in parts if p), winner=attempt.accepted)
 
     def mark_unfinished(self, status: str) -> None:
