@@ -8,8 +8,10 @@ dearest model". Prediction is plain Python, loaded from JSON in the orch home.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +36,7 @@ class Prediction:
 class LearnedRouter:
     vocabulary: Vocabulary
     models: list[str]
-    weights: list[list[float]]  # per feature: success logits per model, then log-costs
+    weights: array  # float32, per feature: success logits per model, then log-costs
     intercepts: list[float]  # the same layout
     cost_scale: float
     lam: float
@@ -51,11 +53,13 @@ class LearnedRouter:
 
     def compute(self, prompt: str) -> list[Prediction]:
         size = len(self.models)
+        stride = 2 * size
         sums = list(self.intercepts)
+        weights = self.weights
         for feature, value in self.vocabulary.vector(prompt).items():
-            row = self.weights[feature]
-            for j in range(2 * size):
-                sums[j] += value * row[j]
+            start = feature * stride
+            for j, weight in enumerate(weights[start:start + stride]):
+                sums[j] += value * weight
         return [Prediction(m, sigmoid(sums[j]), math.exp(sums[size + j]))
                 for j, m in enumerate(self.models)]
 
@@ -68,7 +72,7 @@ class LearnedRouter:
 
     def save(self, path: Path) -> None:
         data = {"format": FORMAT, "vocabulary": self.vocabulary.as_dict(), "models": self.models,
-                "weights": [[round(w, 6) for w in row] for row in self.weights],
+                "weights_float32": base64.b64encode(self.weights.tobytes()).decode("ascii"),
                 "intercepts": self.intercepts, "cost_scale": self.cost_scale,
                 "lambda": self.lam, "info": self.info}
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +85,9 @@ class LearnedRouter:
         data = json.loads(path.read_text("utf-8"))
         if data.get("format") != FORMAT:
             raise ValueError(f"{path} was written by another version of orch: retrain it")
-        return cls(Vocabulary.from_dict(data["vocabulary"]), data["models"], data["weights"],
+        weights = array("f")
+        weights.frombytes(base64.b64decode(data["weights_float32"]))
+        return cls(Vocabulary.from_dict(data["vocabulary"]), data["models"], weights,
                    data["intercepts"], data["cost_scale"], data["lambda"], data.get("info", {}))
 
 

@@ -9,6 +9,7 @@ model without a price is never chosen.
 from __future__ import annotations
 
 import math
+from array import array
 from dataclasses import dataclass, field
 
 from .features import Vocabulary
@@ -66,7 +67,7 @@ def fit_router(examples: list[Example], lam: float | None = None,
         coef, bias = fit_log_cost(np, Ridge, matrix, examples, model)
         log_cost.append(coef)
         intercepts.append(bias)
-    weights = np.vstack(success + log_cost).T.tolist()
+    weights = array("f", np.vstack(success + log_cost).T.astype(np.float32).tobytes())
     scale = max(mean_cost(examples, m) for m in models)
     chosen = DEFAULT_LAMBDA if lam is None else lam
     return LearnedRouter(vocabulary, models, weights, intercepts, scale, chosen,

@@ -18,8 +18,9 @@ async def run_learned(ctx):
     if not ranked:
         from ...errors import UsageError
 
-        raise UsageError("the trained router knows none of the usable models: retrain it "
-                         "with `orch router train`")
+        known = ", ".join(router.models[:4]) + (", …" if len(router.models) > 4 else "")
+        raise UsageError(f"the trained router knows none of the usable models (it was trained "
+                         f"on {known}): retrain it with `orch router train`")
     ctx.candidates = [usable[p.model] for p in ranked]
     top = ranked[0]
     weight = router.lam if lam is None else lam
