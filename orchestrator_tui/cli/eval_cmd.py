@@ -14,7 +14,7 @@ from . import options as o
 
 
 def eval_command(
-    dataset: Annotated[Path, typer.Argument(help="Recorded benchmark (JSONL).")],
+    dataset: Annotated[Path, typer.Argument(metavar="DATASET", help="Recorded benchmark (JSONL).")],
     train: Annotated[Optional[Path], typer.Option(
         help="Train the learned router (and derive prices and chains) on this file instead "
         "of cross-validating on DATASET.")] = None,
