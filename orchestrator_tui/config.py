@@ -93,6 +93,8 @@ class Settings:
     temperature: float | None = None
     ensemble_size: int = 3
     consensus_size: int = 2
+    judge_model: str | None = None
+    """The model `orch router judge` asks to grade answers."""
     demo: Literal["auto", "always", "never"] = "auto"
     """auto: the demo provider runs when no provider has a key."""
     demo_speed: float = 1.0

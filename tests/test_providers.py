@@ -39,10 +39,12 @@ async def test_streams_text_and_usage_and_prices_it(make_engine, fake_api, model
 
 async def test_requests_carry_the_right_parameters(make_engine, fake_api):
     engine = make_engine()
-    await run_collect(engine, Request("hi", model=ANTHROPIC_MODEL, strategy="single",
-                                      system="be brief", max_tokens=77))
+    anthropic_result, _ = await run_collect(engine, Request(
+        "hi", model=ANTHROPIC_MODEL, strategy="single", system="be brief", max_tokens=77,
+        temperature=0.3))
     await run_collect(engine, Request("hi", model=OPENAI_MODEL, strategy="single", max_tokens=77))
     anthropic_call, openai_call = fake_api.requests
+    assert anthropic_result.success and "temperature" not in anthropic_call["body"]
     assert anthropic_call["path"] == "/v1/messages"
     assert anthropic_call["body"]["max_tokens"] == 77
     assert anthropic_call["body"]["system"] == "be brief"

@@ -149,3 +149,51 @@ def test_rating_checks_its_input(tmp_path):
     db = open_db(tmp_path / "orch.db")
     with pytest.raises(UsageError, match="no request 5"):
         rate(db, 5, "good")
+
+
+@pytest.mark.parametrize("text, verdict", [("GOOD", "good"), ("Bad.", "bad"),
+                                           ("good, not bad", None), ("maybe", None)])
+def test_judge_verdicts_are_read_strictly(text, verdict):
+    from orchestrator_tui.router.judge import parse_verdict
+
+    assert parse_verdict(text) == verdict
+
+
+async def test_judge_grades_unrated_answers_and_never_overrules_the_user(fake_api, isolated_home):
+    from orchestrator_tui.router.judge import judge_history
+    from orchestrator_tui.store.history import get_request
+
+    from .fake_server import Reply
+
+    db = open_db()
+    settings = fast_settings()
+    engine = Engine(settings, Registry.build(settings, environ=api_environ(fake_api)),
+                    ledger=SQLiteLedger(db, settings), limiter=RateLimiter())
+    ids = []
+    for i in range(3):
+        result = await engine.run_to_result(Request(f"question {i}", strategy="single",
+                                                    model="gpt-6-luna", use_cache=False))
+        ids.append(result.metadata["history_id"])
+    rate(db, ids[0], "bad")  # the user's verdict
+    fake_api.script(Reply(text="GOOD"), Reply(text="GOOD"))
+    tally = await judge_history(engine, db, "claude-haiku-4-5", limit=10)
+    assert (tally.good, tally.bad, tally.unclear, tally.failed) == (2, 0, 0, 0)
+    assert tally.cost > 0
+    by = {i: (get_request(db, i)["rating"], get_request(db, i)["rated_by"]) for i in ids}
+    assert by == {ids[0]: (0, "user"), ids[1]: (1, "judge:claude-haiku-4-5"),
+                  ids[2]: (1, "judge:claude-haiku-4-5")}
+    judged = db.execute("SELECT COUNT(*) FROM requests WHERE category = 'judge'").fetchone()[0]
+    assert judged == 2  # the judge's calls are in the history, and cost what they cost
+    assert len(rated_examples(db)) == 3  # the judge's own requests are never examples
+    fake_api.script(Reply(text="GOOD"))
+    again = await judge_history(engine, db, "claude-haiku-4-5", limit=10)
+    assert again.good + again.bad + again.unclear == 0  # nothing left to judge
+    await engine.aclose()
+
+
+def test_judge_command_needs_a_model_and_a_real_provider(isolated_home):
+    assert_one_line_error(orch("router", "judge", home=isolated_home), "no judge model")
+    assert_one_line_error(orch("router", "judge", "-m", "claude-haiku-4-5", "--demo",
+                               home=isolated_home), "demo provider cannot judge")
+    assert_one_line_error(orch("router", "judge", "-m", "nope", home=isolated_home),
+                          "unknown model")

@@ -21,7 +21,8 @@ MIN_RATED = 10
 def train(
     data: Annotated[Optional[Path], typer.Option(help="A recorded benchmark (JSONL, as for eval).")] = None,
     from_history: Annotated[bool, typer.Option(
-        "--from-history", help="Learn from the answers rated with `orch rate` (or in the TUI).")] = False,
+        "--from-history", help="Learn from the rated answers in the history (`orch rate`, "
+        "F8/F9 in the TUI, `orch router judge`).")] = False,
     lam: Annotated[Optional[float], typer.Option(
         "--lambda", min=0.0, help="Cost weight λ [default: chosen by cross-validation on "
         "--data; 0.1 from history].")] = None,
@@ -87,6 +88,42 @@ def fit_with_lambda(examples, lam, complete: bool, source: str):
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return router, frontier
+
+
+@router_app.command("judge")
+def judge(
+    model: Annotated[Optional[str], typer.Option(
+        "-m", "--model", help="The judge model [default: judge_model in the config].")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Grade at most this many answers, newest first.")] = 100,
+    max_cost: o.MaxCost = None,
+    demo: o.Demo = None,
+):
+    """Have a judge model grade the history's unrated answers (its calls are recorded)."""
+    import asyncio
+
+    from ..engine.budget import BudgetPool
+    from ..errors import UsageError
+
+    judge_model = model or STATE.settings().judge_model
+    if not judge_model:
+        raise UsageError("no judge model: pass -m MODEL or set judge_model in the config")
+    engine = STATE.engine(demo=demo)
+    engine.registry.model(judge_model)  # an unknown name is one clear line
+    if engine.demo:
+        raise UsageError("the demo provider cannot judge answers: set an API key")
+    tally = asyncio.run(run_judge(engine, judge_model, limit, BudgetPool(max_cost)))
+    print(f"{judge_model} judged {tally.good + tally.bad} answers: {tally.good} good, "
+          f"{tally.bad} bad; {tally.unclear} unclear, {tally.failed} failed; "
+          f"cost ${tally.cost:.6f}")
+
+
+async def run_judge(engine, model, limit, budget):
+    from ..router.judge import judge_history
+
+    try:
+        return await judge_history(engine, STATE.db(), model, limit, budget)
+    finally:
+        await engine.aclose()
 
 
 @router_app.command("show")

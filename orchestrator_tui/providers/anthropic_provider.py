@@ -35,12 +35,12 @@ class AnthropicProvider(SDKProvider):
 
 
 def request_body(model: ModelConfig, params: CallParams) -> dict:
+    """The Messages API call. No temperature: the current SDK (2.x) no longer accepts one,
+    so `--temperature` applies to OpenAI-style models only."""
     body = {"model": model.wire_name, "max_tokens": params.max_tokens,
             "messages": [{"role": m.role, "content": m.content} for m in params.messages]}
     if params.system:
         body["system"] = params.system
-    if params.temperature is not None:
-        body["temperature"] = params.temperature
     return body
 
 

@@ -90,3 +90,9 @@ def m005_rollups(db: sqlite3.Connection) -> None:
 def m006_ratings(db: sqlite3.Connection) -> None:
     """The user's verdict on an answer (1 good, 0 bad), the quality signal a router learns."""
     db.execute("ALTER TABLE requests ADD COLUMN rating INTEGER")
+
+
+@migration
+def m007_rated_by(db: sqlite3.Connection) -> None:
+    """Who rated an answer: "user", or "judge:<model>" for a judge model's verdict."""
+    db.execute("ALTER TABLE requests ADD COLUMN rated_by TEXT")
