@@ -14,7 +14,8 @@ class AnthropicProvider(SDKProvider):
 
     def make_client(self, sdk, timeout):
         return sdk.AsyncAnthropic(api_key=self.api_key(), base_url=self.base_url(),
-                                  max_retries=0, timeout=timeout)
+                                  max_retries=0, timeout=timeout,
+                                  http_client=self.http_client(sdk))
 
     async def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
         usage, stop_reason = Usage(), None

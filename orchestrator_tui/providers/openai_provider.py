@@ -17,7 +17,8 @@ class OpenAIProvider(SDKProvider):
 
     def make_client(self, sdk, timeout):
         key = self.api_key() if self.config.api_key_env else KEYLESS
-        return sdk.AsyncOpenAI(api_key=key, base_url=self.base_url(), max_retries=0, timeout=timeout)
+        return sdk.AsyncOpenAI(api_key=key, base_url=self.base_url(), max_retries=0,
+                               timeout=timeout, http_client=self.http_client(sdk))
 
     async def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
         finish_reason = None

@@ -5,6 +5,7 @@ ProviderError. Both SDKs have the same exception shapes (`status_code`, `respons
 
 from __future__ import annotations
 
+import functools
 import importlib
 from abc import abstractmethod
 from collections.abc import AsyncIterator
@@ -36,6 +37,10 @@ class SDKProvider(Provider):
                                   read=self.timeouts.first_token)
             self._client = self.make_client(sdk, timeout)
         return self._client
+
+    def http_client(self, sdk):
+        """The SDK's default HTTP client, on the process's one TLS context."""
+        return sdk.DefaultAsyncHttpxClient(verify=shared_tls_context())
 
     def api_key(self) -> str | None:
         key_env = self.config.api_key_env
@@ -70,6 +75,14 @@ class SDKProvider(Provider):
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+
+@functools.cache
+def shared_tls_context():
+    """Loading the CA bundle takes about 50 ms here; every client would do it again."""
+    import httpx2
+
+    return httpx2.create_ssl_context()
 
 
 def error_detail(exc) -> str:
