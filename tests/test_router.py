@@ -197,3 +197,19 @@ def test_judge_command_needs_a_model_and_a_real_provider(isolated_home):
                                home=isolated_home), "demo provider cannot judge")
     assert_one_line_error(orch("router", "judge", "-m", "nope", home=isolated_home),
                           "unknown model")
+
+
+def test_route_learned_shows_the_ranking(tmp_path, isolated_home):
+    data = write_jsonl(tmp_path / "named.jsonl", structured_rows(models=REAL_NAMES))
+    assert orch("router", "train", "--data", str(data), "--lambda", "0.3",
+                home=isolated_home).returncode == 0
+    proc = orch("route", "--learned", "--demo", "--json", "prove the theorem by induction",
+                home=isolated_home)
+    assert proc.returncode == 0, proc.stderr
+    shown = json.loads(proc.stdout)
+    assert shown["lambda"] == 0.3 and shown["model"] == "claude-opus-5-5"
+    utilities = [row["utility"] for row in shown["ranking"]]
+    assert utilities == sorted(utilities, reverse=True) and len(utilities) == 3
+    text = orch("route", "--learned", "--demo", "--cost-weight", "5", "hello friend",
+                home=isolated_home)
+    assert text.stdout.startswith("λ = 5: ") and "claude-opus-5-5" not in text.stdout.splitlines()[0]

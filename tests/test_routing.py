@@ -81,3 +81,15 @@ def test_synthesis_weights_and_consensus_bonus():
         + 0.1 * by_model["big"].agreement
     assert by_model["big"].score == pytest.approx(expected, abs=1e-3)
     assert 0 < mean < 1
+
+
+@pytest.mark.parametrize("a, b, same", [
+    ("B", "b\n", True), ("(C) palms covered with oil", "C", True), ("A", "B", False),
+    ("The answer is Paris.", "The answer is Paris. That is well established.", True),
+    ("Paris", "Lyon", False), ("42", "It is 42.", True), ("", "", False),
+    ("Use a hash map keyed by user id with a TTL", "Sort the list and binary search it", False),
+])
+def test_same_answer(a, b, same):
+    from orchestrator_tui.routing.synthesis import same_answer
+
+    assert same_answer(a, b) is same

@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from . import options as o
 from .state import STATE
 
 
@@ -47,10 +48,18 @@ def route(
     chain: Annotated[Optional[str], typer.Option(help="Choose only from this chain.")] = None,
     max_tokens: Annotated[Optional[int], typer.Option(min=1)] = None,
     demo: Annotated[Optional[bool], typer.Option("--demo/--no-demo")] = None,
+    learned: Annotated[bool, typer.Option(
+        "--learned", help="Show the trained router's ranking instead.")] = False,
+    cost_weight: o.CostWeight = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
-    """Dry run: the prompt's level and task types, and the model `cheapest` would pick."""
+    """Dry run: the prompt's level and task types, and the model `cheapest` would pick (or,
+    with --learned, the trained router's predictions)."""
     from ..engine import Request
+
+    if learned:
+        return learned_route(Request(prompt, strategy="learned", chain=chain,
+                                     cost_weight=cost_weight), demo, as_json)
     from ..engine.cost import expected_cost, worst_case_cost
     from ..engine.strategies.cheapest import rank_candidates
 
@@ -71,3 +80,24 @@ def route(
     from .tables import route_panel
 
     Console(highlight=False).print(route_panel(data))
+
+
+def learned_route(request, demo, as_json: bool) -> None:
+    from ..engine.strategies.learned import rank_learned
+    from .tables import aligned
+
+    ctx = STATE.engine(demo=demo, record=False).context(request)
+    lam, ranked, _ = rank_learned(ctx)
+    scale = ctx.engine.learned_router().cost_scale
+    rows = [{"model": p.model, "predicted_success": round(p.success, 4),
+             "predicted_cost": p.cost, "utility": round(p.utility(lam, scale), 4)}
+            for p in ranked]
+    if as_json:
+        typer.echo(json.dumps({"lambda": lam, "model": ranked[0].model, "ranking": rows},
+                              indent=2))
+        return
+    table = [("model", "success", "cost", "utility")]
+    table += [(r["model"], f"{r['predicted_success']:.2f}", f"${r['predicted_cost']:.6f}",
+               f"{r['utility']:.3f}") for r in rows]
+    typer.echo(f"λ = {lam:g}: {ranked[0].model}")
+    typer.echo("\n".join(aligned(table, right_aligned={1, 2, 3})))

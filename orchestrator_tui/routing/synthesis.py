@@ -87,11 +87,9 @@ def answer_key(text: str) -> str:
 
 
 def same_answer(a: str, b: str) -> bool:
-    """Whether two answers say the same: equal choices or short answers, or long answers
-    sharing most of their content words."""
+    """Whether two answers say the same: the same choice or short answer, or one's content
+    words mostly found in the other's ("Paris." and "The answer is Paris, clearly.")."""
     key_a, key_b = answer_key(a), answer_key(b)
     if key_a == key_b:
         return bool(key_a)
-    if len(key_a.split()) <= 5 or len(key_b.split()) <= 5:
-        return False
     return agreement(a, b) >= SAME_ANSWER_AGREEMENT
