@@ -52,3 +52,12 @@ def test_python_api_runs_on_the_demo_provider():
                                ensemble_size=2)
     assert result.success and len(result.attempts) == 2
     assert orch.route_to_model("What is 2+2?", engine=engine).tier == "intermediate"
+
+
+def test_the_cli_loads_no_sdk_training_or_tui_module_to_start():
+    script = ("import sys; import orchestrator_tui.cli.main; print(','.join(sorted(m for m in "
+              f"{HEAVY[:1] + HEAVY[2:]!r} if m in sys.modules)))")  # typer is the CLI itself
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
