@@ -25,13 +25,13 @@ class Spec:
 
 def strategy_specs(registry: Registry, learned: bool = True) -> list[Spec]:
     specs = [Spec("single", {"model": m}, {"model": m}) for m in registry.chains["by-cost"]]
-    specs += [
-        Spec("cheapest", {"pool": "all"}),
-        Spec("fallback", {"chain": "frontier"}, {"chain": "frontier"}),
-        Spec("ensemble", {"chain": "frontier", "size": 3}, {"chain": "frontier", "ensemble_size": 3}),
-        Spec("consensus", {"chain": "frontier", "k": 2}, {"chain": "frontier", "consensus_size": 2}),
-        Spec("consensus", {"chain": "by-cost", "k": 2}, {"chain": "by-cost", "consensus_size": 2}),
-    ]
+    specs.append(Spec("cheapest", {"pool": "all"}))
+    for chain in ("by-cost", "frontier"):
+        specs += [
+            Spec("fallback", {"chain": chain}, {"chain": chain}),
+            Spec("ensemble", {"chain": chain, "size": 3}, {"chain": chain, "ensemble_size": 3}),
+            Spec("consensus", {"chain": chain, "k": 2}, {"chain": chain, "consensus_size": 2}),
+        ]
     if learned:
         specs += [Spec("learned", {"lambda": lam}, {"cost_weight": lam}) for lam in LAMBDA_GRID]
     return specs
