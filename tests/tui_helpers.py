@@ -101,6 +101,7 @@ async def scenario_history(pilot) -> None:
     app = pilot.app
     app.screen.set_strategy("single")
     await send(pilot, "What is the capital of France?")
+    await pilot.press("f8")  # rated good
     app.screen.set_strategy("cheapest")
     await send(pilot, "Design a rate limiter for an API gateway")
     app.db.execute("UPDATE requests SET timestamp = ? + id * 60", (FIXED_TIMESTAMP,))

@@ -58,12 +58,15 @@ def route_panel(data: dict):
 
 def history_lines(rows: list[dict]) -> list[str]:
     from ..store.periods import local_time as when
+    from ..store.ratings import rating_label
 
     table = [("id", "when", "strategy", "model", "cost", "tokens in/out", "latency", "note",
               "prompt")]
     for r in rows:
+        rating = rating_label(r["rating"], r["rated_by"])
         note = ", ".join(n for n, on in (("demo", r["demo"]), ("cached", r["cached"]),
-                                          (r["status"], r["status"] != "ok")) if on)
+                                          (r["status"], r["status"] != "ok"), (rating, rating))
+                         if on)
         prompt = (r["prompt"] or "").replace("\n", " ")
         table.append((str(r["id"]), when(r["timestamp"]), r["strategy"] or "",
                       r["model_used"] or "—", cost_text(r["cost"]),
@@ -78,6 +81,7 @@ def request_detail(record: dict) -> list:
     from rich.table import Table
 
     from ..store.periods import local_time as when
+    from ..store.ratings import rating_label
 
     head = Table.grid(padding=(0, 2))
     for label, value in (("id", record["id"]), ("when", when(record["timestamp"])),
@@ -86,6 +90,7 @@ def request_detail(record: dict) -> list:
                          ("cost", cost_text(record["cost"])),
                          ("category", record["category"] or "—"),
                          ("demo", "yes" if record["demo"] else "no"),
+                         ("rating", rating_label(record["rating"], record["rated_by"]) or "—"),
                          ("prompt", record["prompt"] or "(not logged)")):
         head.add_row(f"[bold]{label}[/]", str(value))
     attempts = Table(header_style="bold", box=None)

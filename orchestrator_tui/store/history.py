@@ -10,7 +10,7 @@ from .rollups import day_of
 
 LIST_COLUMNS = ("id", "timestamp", "strategy", "model_used", "provider", "cost", "input_tokens",
                 "output_tokens", "latency", "confidence", "status", "category", "demo", "cached",
-                "prompt")
+                "prompt", "rating", "rated_by")
 
 
 def where_clause(filters: dict) -> tuple[str, list]:

@@ -57,3 +57,11 @@ def rate_if_unrated(db: sqlite3.Connection, request_id: int, verdict: str, by: s
     with transaction(db):
         db.execute("UPDATE requests SET rating = ?, rated_by = ? WHERE id = ? AND rating IS NULL",
                    (VERDICTS[verdict], by, request_id))
+
+
+def rating_label(rating: int | None, rated_by: str | None = None) -> str:
+    """"good", "bad (judge:model)", or "" when unrated."""
+    if rating is None:
+        return ""
+    verdict = "good" if rating else "bad"
+    return verdict if rated_by in (None, "user") else f"{verdict} ({rated_by})"

@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 
 from ...engine.events import Attempt
 from ...store.history import get_request, search_requests
+from ...store.ratings import rating_label
 from ...store.periods import local_time as when
 from ...types import Usage
 from ..format import money
@@ -27,7 +28,7 @@ class HistoryScreen(Screen):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("id", "when", "strategy", "model", "cost", "status", "prompt")
+        table.add_columns("id", "when", "strategy", "model", "cost", "status", "rating", "prompt")
         self.load("")
         table.focus()
 
@@ -41,7 +42,8 @@ class HistoryScreen(Screen):
             status = row["status"] + (f" ({note})" if note else "")
             prompt = (row["prompt"] or "(not logged)").replace("\n", " ")[:60]
             table.add_row(str(row["id"]), when(row["timestamp"]), row["strategy"] or "",
-                          row["model_used"] or "—", money(row["cost"]), status, prompt,
+                          row["model_used"] or "—", money(row["cost"]), status,
+                          rating_label(row["rating"], row["rated_by"]), prompt,
                           key=str(row["id"]))
 
     @on(Input.Changed, "#search")
