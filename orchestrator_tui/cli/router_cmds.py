@@ -1,9 +1,11 @@
-"""`orch router train|show` and `orch rate`: train the learned router on a recorded benchmark
-or on the answers rated in the history, and rate answers."""
+"""`orch router train|judge|show` and `orch rate`: train the learned router on a recorded
+benchmark or on the rated answers of the history, have a judge model rate answers, and rate
+them yourself."""
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -37,6 +39,8 @@ def train(
         raise UsageError("train from one source: --data FILE or --from-history")
     check_libraries()
     examples, source, complete = training_examples(data)
+    if sys.stderr.isatty():
+        print(f"training on {len(examples):,} rows…", file=sys.stderr)
     router, frontier = fit_with_lambda(examples, lam, complete, source)
     path = router_path()
     router.save(path)
