@@ -213,3 +213,19 @@ def test_route_learned_shows_the_ranking(tmp_path, isolated_home):
     text = orch("route", "--learned", "--demo", "--cost-weight", "5", "hello friend",
                 home=isolated_home)
     assert text.stdout.startswith("λ = 5: ") and "claude-opus-5-5" not in text.stdout.splitlines()[0]
+
+
+def test_batch_with_the_learned_strategy(tmp_path, isolated_home):
+    data = write_jsonl(tmp_path / "named.jsonl", structured_rows(models=REAL_NAMES))
+    assert orch("router", "train", "--data", str(data), home=isolated_home).returncode == 0
+    prompts = tmp_path / "in.jsonl"
+    prompts.write_text(json.dumps({"id": "p", "prompt": "prove the integral bound"}) + "\n"
+                       + json.dumps({"id": "g", "prompt": "hello friend, nice weather"}) + "\n")
+    out = tmp_path / "out.jsonl"
+    proc = orch("batch", str(prompts), "-o", str(out), "-s", "learned", "--demo", "--quiet",
+                home=isolated_home)
+    assert proc.returncode == 0, proc.stderr
+    answers = {a["id"]: a for a in map(json.loads, out.read_text().splitlines())}
+    assert answers["p"]["model_used"] == "claude-opus-5-5"
+    assert answers["g"]["model_used"] != "claude-opus-5-5"
+    assert {a["strategy"] for a in answers.values()} == {"learned"}
