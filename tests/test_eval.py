@@ -154,6 +154,8 @@ def test_eval_command_errors_are_one_line(tmp_path, isolated_home):
     other = write_jsonl(tmp_path / "other.jsonl", noise_rows(6))
     assert_one_line_error(orch("eval", str(data), "--train", str(other), home=isolated_home),
                           "--train has no answers from")
+    same = orch("eval", str(data), "--train", str(data), "--no-learned", home=isolated_home)
+    assert same.returncode == 0 and "6 prompts of bench.jsonl are also in" in same.stderr
 
 
 async def test_consensus_run_events_and_metadata(structured):
@@ -173,3 +175,16 @@ async def test_consensus_run_events_and_metadata(structured):
     assert escalated.metadata["agreement"] == {"agreed": 2, "escalations": 1}
     [step] = [e for e in events if isinstance(e, ev.Escalated)]
     assert step.to_model == "large" and "no agreement" in step.reason
+
+
+def test_only_models_answering_every_prompt_are_evaluated(tmp_path):
+    rows = structured_rows(30)
+    extra = {"text": "A", "score": 1.0, "cost": 0.0}  # free and always right, but only once
+    rows[0]["responses"]["partial"] = extra
+    dataset = load_dataset(write_jsonl(tmp_path / "bench.jsonl", rows))
+    assert dataset.models == ["small", "medium", "large"]
+    evaluation = evaluate(dataset, train=load_dataset(write_jsonl(
+        tmp_path / "train.jsonl", structured_rows(30, seed=5))), learned=False)
+    [oracle] = rows_by(evaluation, "oracle")
+    assert oracle["cost"] > 0  # the partial model's free answer is not the oracle's
+    assert {r["params"]["model"] for r in rows_by(evaluation, "single")} == set(COSTS)

@@ -39,6 +39,7 @@ def eval_command(
         from ..errors import UsageError
 
         raise UsageError(f"--train has no answers from {missing}")
+    warn_about_overlap(data, reference)
     check_learned(learned)
     with progress_bar("eval", len(data.items), enabled=sys.stderr.isatty()) as advance:
         evaluation = evaluate(data, reference, folds, learned, workers or os.cpu_count() or 1,
@@ -52,6 +53,15 @@ def eval_command(
     if plot:
         print()
         print_plot(result)
+
+
+def warn_about_overlap(data, reference) -> None:
+    if reference is None:
+        return
+    shared = {i.prompt for i in data.items} & {i.prompt for i in reference.items}
+    if shared:
+        print(f"orch: warning: {len(shared):,} prompts of {data.name} are also in "
+              f"{reference.name}; their figures are not on held-out rows", file=sys.stderr)
 
 
 def check_learned(learned: bool) -> None:

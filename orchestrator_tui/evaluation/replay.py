@@ -46,8 +46,9 @@ class ReplayProvider(Provider):
         yield StopPart("end_turn")
 
 
-def replay_registry(reference: Dataset) -> Registry:
-    models = reference.models
+def replay_registry(reference: Dataset, only: list[str] | None = None) -> Registry:
+    """The reference rows' models (those of `only`, when given) as a registry."""
+    models = [m for m in reference.models if only is None or m in only]
     mean_cost = {m: sum(i.responses[m].cost for i in reference.items) / len(reference.items)
                  for m in models}
     by_cost = sorted(models, key=lambda m: (mean_cost[m], m))

@@ -78,7 +78,7 @@ def evaluate(dataset: Dataset, train: Dataset | None = None, folds: int = FOLDS,
     method = f"trained on {train.name}" if train else f"{folds}-fold cross-validation"
     evaluation = Evaluation(dataset.name, len(dataset.items), method)
     for item in dataset.items:
-        add_oracle(evaluation, item)
+        add_oracle(evaluation, item, dataset.models)
     jobs = jobs_for(dataset, train, folds, workers)
     if workers <= 1 or len(jobs) == 1:
         outcomes = [run_job(reference, held_out, learned, progress) for reference, held_out in jobs]
@@ -107,7 +107,7 @@ async def replay_job(reference: Dataset, held_out: Dataset, learned: bool, progr
     from .plan import strategy_specs
     from .replay import ReplayProvider, replay_registry
 
-    registry = replay_registry(reference)
+    registry = replay_registry(reference, held_out.models)
     router = fit_router(examples(reference), info={"data": reference.name}) if learned else None
     engine = Engine(Settings(), registry, demo=False, ledger=Ledger(), cache=Cache(),
                     limiter=RateLimiter(), providers={"replay": ReplayProvider(held_out)},
@@ -126,8 +126,9 @@ async def replay_job(reference: Dataset, held_out: Dataset, learned: bool, progr
 ORACLE = Spec("oracle")
 
 
-def add_oracle(evaluation: Evaluation, item: Item) -> None:
-    """The cheapest model among those that scored best on this prompt."""
-    top = max(r.score for r in item.responses.values())
-    cost = min(r.cost for r in item.responses.values() if r.score == top)
+def add_oracle(evaluation: Evaluation, item: Item, models: list[str]) -> None:
+    """The cheapest of the evaluated models that scored best on this prompt."""
+    responses = [item.responses[m] for m in models]
+    top = max(r.score for r in responses)
+    cost = min(r.cost for r in responses if r.score == top)
     evaluation.add(ORACLE, top, cost)
