@@ -155,7 +155,9 @@ def test_eval_command_errors_are_one_line(tmp_path, isolated_home):
     assert_one_line_error(orch("eval", str(data), "--train", str(other), home=isolated_home),
                           "--train has no answers from")
     same = orch("eval", str(data), "--train", str(data), "--no-learned", home=isolated_home)
-    assert same.returncode == 0 and "6 prompts of bench.jsonl are also in" in same.stderr
+    assert same.returncode == 0 and "6 prompt(s) of bench.jsonl are also in" in same.stderr
+    tiny = write_jsonl(tmp_path / "tiny.jsonl", structured_rows(1))
+    assert_one_line_error(orch("eval", str(tiny), home=isolated_home), "at least 2 prompts")
 
 
 async def test_consensus_run_events_and_metadata(structured):
@@ -188,3 +190,10 @@ def test_only_models_answering_every_prompt_are_evaluated(tmp_path):
     [oracle] = rows_by(evaluation, "oracle")
     assert oracle["cost"] > 0  # the partial model's free answer is not the oracle's
     assert {r["params"]["model"] for r in rows_by(evaluation, "single")} == set(COSTS)
+
+
+def test_fewer_prompts_than_folds_gives_one_fold_per_prompt(tmp_path):
+    dataset = load_dataset(write_jsonl(tmp_path / "small.jsonl", structured_rows(4)))
+    evaluation = evaluate(dataset, folds=5)
+    assert evaluation.method == "4-fold cross-validation" and len(evaluation.chains) == 4
+    assert all(r["score"] is not None for r in evaluation.rows())

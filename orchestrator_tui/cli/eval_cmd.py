@@ -41,9 +41,13 @@ def eval_command(
         raise UsageError(f"--train has no answers from {missing}")
     warn_about_overlap(data, reference)
     check_learned(learned)
-    with progress_bar("eval", len(data.items), enabled=sys.stderr.isatty()) as advance:
-        evaluation = evaluate(data, reference, folds, learned, workers or os.cpu_count() or 1,
-                              advance)
+    try:
+        with progress_bar("eval", len(data.items), enabled=sys.stderr.isatty()) as advance:
+            evaluation = evaluate(data, reference, folds, learned,
+                                  workers or os.cpu_count() or 1, advance)
+    except KeyboardInterrupt:
+        print("orch: eval cancelled (it spends nothing, so nothing is lost)", file=sys.stderr)
+        raise typer.Exit(130) from None
     result = {"dataset": evaluation.dataset, "n": evaluation.n, "method": evaluation.method,
               "rows": evaluation.rows(), "chains": evaluation.chains}
     if as_json:
@@ -60,7 +64,7 @@ def warn_about_overlap(data, reference) -> None:
         return
     shared = {i.prompt for i in data.items} & {i.prompt for i in reference.items}
     if shared:
-        print(f"orch: warning: {len(shared):,} prompts of {data.name} are also in "
+        print(f"orch: warning: {len(shared):,} prompt(s) of {data.name} are also in "
               f"{reference.name}; their figures are not on held-out rows", file=sys.stderr)
 
 

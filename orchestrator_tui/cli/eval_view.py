@@ -17,7 +17,8 @@ def print_table(result: dict) -> None:
         score, cost = relative(row, best)
         table.append((label(row), f"{row['score']:.4f}", f"{row['cost']:.4f}",
                       f"{score:.1%}", f"{cost:.1%}"))
-    print(f"{result['dataset']}: {result['n']:,} prompts, {result['method']}; "
+    plural = "s" if result["n"] != 1 else ""
+    print(f"{result['dataset']}: {result['n']:,} prompt{plural}, {result['method']}; "
           f"best single model: {best['params']['model']}")
     print("\n".join(aligned(table, right_aligned={1, 2, 3, 4})))
     print()

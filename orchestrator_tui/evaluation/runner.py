@@ -62,9 +62,14 @@ def examples(dataset: Dataset) -> list[Example]:
 
 
 def jobs_for(dataset: Dataset, train: Dataset | None, folds: int, workers: int):
-    """(reference rows, held-out rows) pairs: k folds of the dataset, or, with --train, the
-    dataset in one chunk per worker."""
+    """(reference rows, held-out rows) pairs: k folds of the dataset (at most one per prompt),
+    or, with --train, the dataset in one chunk per worker."""
     if train is None:
+        if len(dataset.items) < 2:
+            from ..errors import UsageError
+
+            raise UsageError("cross-validation needs at least 2 prompts (or pass --train)")
+        folds = min(folds, len(dataset.items))  # no empty fold
         return [(dataset.subset(a), dataset.subset(b))
                 for a, b in split_folds(len(dataset.items), folds)]
     n = len(dataset.items)
@@ -75,11 +80,11 @@ def jobs_for(dataset: Dataset, train: Dataset | None, folds: int, workers: int):
 def evaluate(dataset: Dataset, train: Dataset | None = None, folds: int = FOLDS,
              learned: bool = True, workers: int = 1,
              progress: Callable[[int], None] = lambda n: None) -> Evaluation:
-    method = f"trained on {train.name}" if train else f"{folds}-fold cross-validation"
+    jobs = jobs_for(dataset, train, folds, workers)
+    method = f"trained on {train.name}" if train else f"{len(jobs)}-fold cross-validation"
     evaluation = Evaluation(dataset.name, len(dataset.items), method)
     for item in dataset.items:
         add_oracle(evaluation, item, dataset.models)
-    jobs = jobs_for(dataset, train, folds, workers)
     if workers <= 1 or len(jobs) == 1:
         outcomes = [run_job(reference, held_out, learned, progress) for reference, held_out in jobs]
     else:
