@@ -156,6 +156,13 @@ def test_eval_command_errors_are_one_line(tmp_path, isolated_home):
                           "--train has no answers from")
     same = orch("eval", str(data), "--train", str(data), "--no-learned", home=isolated_home)
     assert same.returncode == 0 and "6 prompt(s) of bench.jsonl are also in" in same.stderr
+    free_rows = structured_rows(10)
+    for row in free_rows:
+        for response in row["responses"].values():
+            response["cost"] = 0.0
+    free = write_jsonl(tmp_path / "free.jsonl", free_rows)
+    assert_one_line_error(orch("eval", str(free), home=isolated_home),
+                          "cannot train the learned router")
     tiny = write_jsonl(tmp_path / "tiny.jsonl", structured_rows(1))
     assert_one_line_error(orch("eval", str(tiny), home=isolated_home), "at least 2 prompts")
 

@@ -108,12 +108,11 @@ async def replay_job(reference: Dataset, held_out: Dataset, learned: bool, progr
     from ..engine.core import Engine
     from ..engine.ledger import Cache, Ledger
     from ..engine.ratelimit import RateLimiter
-    from ..router.train import fit_router
     from .plan import strategy_specs
     from .replay import ReplayProvider, replay_registry
 
     registry = replay_registry(reference, held_out.models)
-    router = fit_router(examples(reference), info={"data": reference.name}) if learned else None
+    router = train_router(reference) if learned else None
     engine = Engine(Settings(), registry, demo=False, ledger=Ledger(), cache=Cache(),
                     limiter=RateLimiter(), providers={"replay": ReplayProvider(held_out)},
                     router=router)
@@ -126,6 +125,16 @@ async def replay_job(reference: Dataset, held_out: Dataset, learned: bool, progr
             job.add(spec, score, result.cost or 0.0)
         progress(1)
     return job.tallies, {k: list(v) for k, v in registry.chains.items()}
+
+
+def train_router(reference: Dataset):
+    from ..errors import UsageError
+    from ..router.train import fit_router
+
+    try:
+        return fit_router(examples(reference), info={"data": reference.name})
+    except ValueError as exc:  # e.g. no model with a known cost
+        raise UsageError(f"cannot train the learned router: {exc} (or pass --no-learned)") from None
 
 
 ORACLE = Spec("oracle")
