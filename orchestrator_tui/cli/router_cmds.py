@@ -85,12 +85,12 @@ def fit_with_lambda(examples, lam, complete: bool, source: str):
     from ..router.train import choose_lambda, fit_router
 
     frontier = []
-    if lam is None and complete:
-        lam, frontier = choose_lambda(examples)
     try:
+        if lam is None and complete:
+            lam, frontier = choose_lambda(examples)
         router = fit_router(examples, lam, {"data": source})
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    except ValueError as exc:  # e.g. no model with a known cost
+        raise UsageError(f"cannot train the router: {exc}") from None
     return router, frontier
 
 

@@ -118,6 +118,9 @@ def choose_lambda(examples: list[Example], folds: int = 3,
                   target: float = QUALITY_TARGET) -> tuple[float, list[dict]]:
     """The largest λ whose cross-validated score reaches `target` × the best single model's,
     on complete examples (every model scored); also the CV frontier it was chosen from."""
+    folds = min(folds, len(examples))
+    if folds < 2:
+        return DEFAULT_LAMBDA, []
     models = trainable_models(examples)
     totals = {lam: [0.0, 0.0] for lam in LAMBDA_GRID}
     for train, test in split_folds(len(examples), folds):
