@@ -27,36 +27,47 @@ def eval_command(
     as_json: o.AsJson = False,
 ):
     """Measure every strategy's cost and quality on recorded answers, spending nothing."""
-    from ..evaluation.dataset import load_dataset
-    from ..evaluation.runner import evaluate
-    from .eval_view import print_plot, print_table
-    from .progress import progress_bar
-
-    data = load_dataset(dataset)
-    reference = load_dataset(train) if train else None
-    if reference is not None and set(data.models) - set(reference.models):
-        missing = ", ".join(sorted(set(data.models) - set(reference.models)))
-        from ..errors import UsageError
-
-        raise UsageError(f"--train has no answers from {missing}")
-    warn_about_overlap(data, reference)
+    data, reference = load_inputs(dataset, train)
     check_learned(learned)
-    try:
-        with progress_bar("eval", len(data.items), enabled=sys.stderr.isatty()) as advance:
-            evaluation = evaluate(data, reference, folds, learned,
-                                  workers or os.cpu_count() or 1, advance)
-    except KeyboardInterrupt:
-        print("orch: eval cancelled (it spends nothing, so nothing is lost)", file=sys.stderr)
-        raise typer.Exit(130) from None
+    evaluation = run_with_progress(data, reference, folds, learned, workers)
     result = {"dataset": evaluation.dataset, "n": evaluation.n, "method": evaluation.method,
               "rows": evaluation.rows(), "chains": evaluation.chains}
     if as_json:
         print(json.dumps(result, indent=2))
         return
+    from .eval_view import print_plot, print_table
+
     print_table(result)
     if plot:
         print()
         print_plot(result)
+
+
+def load_inputs(dataset: Path, train: Path | None):
+    """The dataset and the --train file, checked against each other."""
+    from ..errors import UsageError
+    from ..evaluation.dataset import load_dataset
+
+    data = load_dataset(dataset)
+    reference = load_dataset(train) if train else None
+    if reference is not None and set(data.models) - set(reference.models):
+        missing = ", ".join(sorted(set(data.models) - set(reference.models)))
+        raise UsageError(f"--train has no answers from {missing}")
+    warn_about_overlap(data, reference)
+    return data, reference
+
+
+def run_with_progress(data, reference, folds: int, learned: bool, workers: int | None):
+    from ..evaluation.runner import evaluate
+    from .progress import progress_bar
+
+    try:
+        with progress_bar("eval", len(data.items), enabled=sys.stderr.isatty()) as advance:
+            return evaluate(data, reference, folds, learned, workers or os.cpu_count() or 1,
+                            advance)
+    except KeyboardInterrupt:
+        print("orch: eval cancelled (it spends nothing, so nothing is lost)", file=sys.stderr)
+        raise typer.Exit(130) from None
 
 
 def warn_about_overlap(data, reference) -> None:
