@@ -92,6 +92,13 @@ async def scenario_fallback_midway(pilot) -> None:
     steady(app)
 
 
+async def scenario_consensus(pilot) -> None:
+    """The two cheapest models agree, in different words: no third model is asked."""
+    pilot.app.screen.set_strategy("consensus")
+    await send(pilot, "What is the capital of France?")
+    steady(pilot.app)
+
+
 async def scenario_chain_editor(pilot) -> None:
     await pilot.press("f2")
     await pilot.pause(0.1)
@@ -110,4 +117,5 @@ async def scenario_history(pilot) -> None:
 
 
 SCENARIOS = {"ensemble": scenario_ensemble, "fallback": scenario_fallback_midway,
+             "consensus": scenario_consensus,
              "chain-editor": scenario_chain_editor, "history": scenario_history}
