@@ -118,13 +118,18 @@ def test_rate_an_answer_from_ask(isolated_home):
     assert_one_line_error(orch("rate", str(history_id), "meh", home=isolated_home), "good or bad")
 
 
+def recording_engine(fake_api, db) -> Engine:
+    """Real providers through the fake API, recording to `db`."""
+    settings = fast_settings()
+    return Engine(settings, Registry.build(settings, environ=api_environ(fake_api)),
+                  ledger=SQLiteLedger(db, settings), limiter=RateLimiter())
+
+
 async def test_training_from_the_rated_history(fake_api, isolated_home):
     """Real (non-demo) answers through the fake API, rated, become training examples; demo
     answers never do."""
     db = open_db()
-    settings = fast_settings()
-    engine = Engine(settings, Registry.build(settings, environ=api_environ(fake_api)),
-                    ledger=SQLiteLedger(db, settings), limiter=RateLimiter())
+    engine = recording_engine(fake_api, db)
     ids = []
     for i in range(12):
         model = "claude-haiku-4-5" if i % 2 else "gpt-6-luna"
@@ -134,6 +139,7 @@ async def test_training_from_the_rated_history(fake_api, isolated_home):
         ids.append(result.metadata["history_id"])
         rate(db, ids[-1], "good" if i % 4 < 2 else "bad")
     await engine.aclose()
+    settings = engine.settings
     demo = Engine(settings, demo=True, ledger=SQLiteLedger(db, settings))
     demo_id = (await demo.run_to_result(Request("demo question", use_cache=False))).metadata["history_id"]
     rate(db, demo_id, "good")
@@ -166,9 +172,7 @@ async def test_judge_grades_unrated_answers_and_never_overrules_the_user(fake_ap
     from .fake_server import Reply
 
     db = open_db()
-    settings = fast_settings()
-    engine = Engine(settings, Registry.build(settings, environ=api_environ(fake_api)),
-                    ledger=SQLiteLedger(db, settings), limiter=RateLimiter())
+    engine = recording_engine(fake_api, db)
     ids = []
     for i in range(3):
         result = await engine.run_to_result(Request(f"question {i}", strategy="single",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..errors import UsageError
@@ -33,9 +34,9 @@ class Dataset:
     name: str
     items: list[Item]
 
-    @property
+    @cached_property
     def models(self) -> list[str]:
-        """Every model answering every prompt, in the file's order."""
+        """Every model answering every prompt, in the file's order (items never change)."""
         common = set(self.items[0].responses)
         for item in self.items[1:]:
             common &= set(item.responses)

@@ -52,8 +52,9 @@ def replay_registry(reference: Dataset, only: list[str] | None = None) -> Regist
     mean_cost = {m: sum(i.responses[m].cost for i in reference.items) / len(reference.items)
                  for m in models}
     by_cost = sorted(models, key=lambda m: (mean_cost[m], m))
+    prices = {m: price_per_mtok(reference, m) for m in models}
     configs = {m: ModelConfig(m, "replay", tier_by_quartile(by_cost.index(m), len(models)),
-                              Prices(price_per_mtok(reference, m), price_per_mtok(reference, m)))
+                              Prices(prices[m], prices[m]))
                for m in models}
     provider = ProviderConfig("replay", "replay")
     chains = {"by-cost": by_cost, "frontier": score_frontier(reference, by_cost)}

@@ -11,9 +11,15 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..router.train import Example, split_folds
+from ..config import Settings
+from ..engine.core import Engine
+from ..engine.ledger import Cache, Ledger
+from ..engine.ratelimit import RateLimiter
+from ..errors import UsageError
+from ..router.train import Example, fit_router, split_folds
 from .dataset import Dataset, Item
-from .plan import Spec
+from .plan import Spec, strategy_specs
+from .replay import ReplayProvider, replay_registry
 
 FOLDS = 5
 
@@ -66,8 +72,6 @@ def jobs_for(dataset: Dataset, train: Dataset | None, folds: int, workers: int):
     or, with --train, the dataset in one chunk per worker."""
     if train is None:
         if len(dataset.items) < 2:
-            from ..errors import UsageError
-
             raise UsageError("cross-validation needs at least 2 prompts (or pass --train)")
         folds = min(folds, len(dataset.items))  # no empty fold
         return [(dataset.subset(a), dataset.subset(b))
@@ -83,8 +87,9 @@ def evaluate(dataset: Dataset, train: Dataset | None = None, folds: int = FOLDS,
     jobs = jobs_for(dataset, train, folds, workers)
     method = f"trained on {train.name}" if train else f"{len(jobs)}-fold cross-validation"
     evaluation = Evaluation(dataset.name, len(dataset.items), method)
+    models = dataset.models
     for item in dataset.items:
-        add_oracle(evaluation, item, dataset.models)
+        add_oracle(evaluation, item, models)
     if workers <= 1 or len(jobs) == 1:
         outcomes = [run_job(reference, held_out, learned, progress) for reference, held_out in jobs]
     else:
@@ -104,13 +109,6 @@ def run_job(reference: Dataset, held_out: Dataset, learned: bool, progress) -> t
 
 
 async def replay_job(reference: Dataset, held_out: Dataset, learned: bool, progress):
-    from ..config import Settings
-    from ..engine.core import Engine
-    from ..engine.ledger import Cache, Ledger
-    from ..engine.ratelimit import RateLimiter
-    from .plan import strategy_specs
-    from .replay import ReplayProvider, replay_registry
-
     registry = replay_registry(reference, held_out.models)
     router = train_router(reference) if learned else None
     engine = Engine(Settings(), registry, demo=False, ledger=Ledger(), cache=Cache(),
@@ -128,9 +126,6 @@ async def replay_job(reference: Dataset, held_out: Dataset, learned: bool, progr
 
 
 def train_router(reference: Dataset):
-    from ..errors import UsageError
-    from ..router.train import fit_router
-
     try:
         return fit_router(examples(reference), info={"data": reference.name})
     except ValueError as exc:  # e.g. no model with a known cost

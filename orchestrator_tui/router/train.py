@@ -9,6 +9,7 @@ model without a price is never chosen.
 from __future__ import annotations
 
 import math
+import random
 from array import array
 from dataclasses import dataclass, field
 
@@ -140,8 +141,6 @@ def choose_lambda(examples: list[Example], folds: int = 3,
 
 def split_folds(n: int, folds: int, seed: int = 0) -> list[tuple[list[int], list[int]]]:
     """Shuffled k-fold split of range(n), the same for the same n and seed."""
-    import random
-
     order = list(range(n))
     random.Random(seed).shuffle(order)
     parts = [order[k::folds] for k in range(folds)]

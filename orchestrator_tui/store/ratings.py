@@ -34,7 +34,7 @@ def rated_examples(db: sqlite3.Connection) -> list[tuple[str, str, float, float 
     """(prompt, model, score, cost) of every rated answer whose prompt was kept, demo answers
     excepted. The cost is that of the accepted call (None when unknown or cached)."""
     rows = db.execute(
-        f"""SELECT r.prompt, r.model_used, r.rating, a.cost, a.input_tokens, a.output_tokens
+        f"""SELECT r.prompt, r.model_used, r.rating, a.cost
            FROM requests r LEFT JOIN attempts a ON a.request_id = r.id AND a.accepted = 1
            WHERE r.rating IS NOT NULL AND {LEARNABLE}
            ORDER BY r.id""").fetchall()
