@@ -40,6 +40,8 @@ class RetrySettings:
     """First backoff in seconds; doubles each retry, with jitter."""
     max_delay: float = 8.0
     """Longest backoff in seconds (a server's retry-after is honoured beyond it, up to 120 s)."""
+    rate_limit_retries: int = 6
+    """Retries per model after a 429; each one also slows every request to the model."""
 
 
 @dataclass
@@ -61,6 +63,9 @@ class ProviderEntry:
     base_url: str | None = None
     api_key_env: str | None = None
     """Environment variable holding the key; none for a local server that needs no key."""
+    stream_usage: bool = True
+    """openai kind: the server reports usage at the end of a stream (a stream that ends
+    without it was cut short). False for a server that cannot: its usage is estimated."""
 
 
 @dataclass

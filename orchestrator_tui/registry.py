@@ -97,7 +97,8 @@ def hint(name: str, choices) -> str:
 
 
 def provider_from_entry(name: str, entry: ProviderEntry) -> ProviderConfig:
-    return ProviderConfig(name, entry.kind, entry.base_url, entry.api_key_env or None)
+    return ProviderConfig(name, entry.kind, entry.base_url, entry.api_key_env or None,
+                          stream_usage=entry.stream_usage)
 
 
 def merge_model(base: ModelConfig | None, name: str, entry: ModelEntry) -> ModelConfig:

@@ -66,6 +66,7 @@ class ProviderConfig:
     base_url: str | None = None
     api_key_env: str | None = None
     base_url_env: str | None = None  # where the SDK's standard endpoint variable is read
+    stream_usage: bool = True  # openai kind: the stream ends with its usage, or is cut short
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,13 @@ class Reply:
     chunk_delay: float = 0.0
     truncate: bool = False  # end the stream cleanly but without a stop event
     break_after: int | None = None  # drop the connection after this many text chunks
-    stream_error: str | None = None  # anthropic: an `event: error` of this type mid-stream
+    stream_error: str | None = None  # an in-stream error of this type after the text
+    malformed_after: int | None = None  # a `data:` line that is not JSON after N text chunks
+    cut_before_usage: bool = False  # openai: end after finish_reason, before the usage chunk
+    drop_before_headers: bool = False  # close the connection without answering
+    stall_after_headers: float = 0.0  # seconds between the headers and the first event
+    stall_after_chunks: int | None = None  # stall for `stall_seconds` after N text chunks
+    stall_seconds: float = 0.0
 
     def chunks(self) -> list[str]:
         words = self.text.split(" ")
@@ -58,6 +64,7 @@ class FakeAPI:
         self.server = LoopbackServer(("127.0.0.1", port), make_handler(self))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.rate_limit: tuple[int, float] | None = None  # (requests, per seconds) → 429
+        self.released = threading.Event()  # set on exit: every stall ends at once
         self.admitted: deque[float] = deque()
         self.rejected = 0
 
@@ -102,7 +109,11 @@ class FakeAPI:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
+    def stall(self, seconds: float) -> None:
+        self.released.wait(seconds)
+
     def __exit__(self, *exc):
+        self.released.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -122,7 +133,11 @@ def make_handler(api: FakeAPI):
             body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
             api.record(self.path, self.headers, body)
             reply = api.next_reply(body.get("model", ""))
-            time.sleep(reply.delay_before_headers)
+            api.stall(reply.delay_before_headers)
+            if reply.drop_before_headers:
+                self.connection.shutdown(2)
+                self.close_connection = True
+                return
             wire = AnthropicWire if self.path.endswith("/messages") else OpenAIWire
             try:
                 if reply.status != 200:
@@ -147,6 +162,8 @@ def make_handler(api: FakeAPI):
             self.send_header("content-type", "text/event-stream")
             self.send_header("transfer-encoding", "chunked")
             self.end_headers()
+            self.wfile.flush()
+            api.stall(reply.stall_after_headers)
             for kind, data in wire.events(reply, body):
                 if kind == "break":
                     self.wfile.write(b"400\r\npartial")  # promise 1 KiB, send 7 bytes, hang up
@@ -154,7 +171,10 @@ def make_handler(api: FakeAPI):
                     self.connection.shutdown(2)
                     return
                 if kind == "sleep":
-                    time.sleep(data)
+                    api.stall(data)
+                    continue
+                if kind == "malformed":
+                    self.write_chunk(wire.MALFORMED)
                     continue
                 self.write_chunk(wire.frame(kind, data))
             self.wfile.write(b"0\r\n\r\n")
@@ -169,16 +189,23 @@ def make_handler(api: FakeAPI):
 
 
 def text_events(reply: Reply, make_event):
+    """The text chunks, with the faults scripted to happen after the first N of them."""
     for index, chunk in enumerate(reply.chunks()):
         if reply.break_after is not None and index >= reply.break_after:
             yield "break", None
             return
+        if reply.malformed_after is not None and index == reply.malformed_after:
+            yield "malformed", None
+        if reply.stall_after_chunks is not None and index == reply.stall_after_chunks:
+            yield "sleep", reply.stall_seconds
         if reply.chunk_delay:
             yield "sleep", reply.chunk_delay
         yield make_event(chunk)
 
 
 class AnthropicWire:
+    MALFORMED = 'event: content_block_delta\ndata: {"type": "content_block_delta", "ind\n\n'
+
     @staticmethod
     def frame(kind: str, data: dict) -> str:
         return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
@@ -209,7 +236,7 @@ class AnthropicWire:
                                                        "message": "Overloaded"}}
             return
         yield "content_block_stop", {"type": "content_block_stop", "index": 0}
-        if reply.truncate:
+        if reply.truncate or reply.cut_before_usage:
             return
         yield "message_delta", {"type": "message_delta",
                                 "delta": {"stop_reason": "end_turn", "stop_sequence": None},
@@ -218,6 +245,8 @@ class AnthropicWire:
 
 
 class OpenAIWire:
+    MALFORMED = 'data: {"id": "chatcmpl-fake", "choices": [{"delta": {"cont\n\n'
+
     @staticmethod
     def frame(kind: str, data) -> str:
         return f"data: {data if isinstance(data, str) else json.dumps(data)}\n\n"
@@ -240,9 +269,15 @@ class OpenAIWire:
             yield item
             if item[0] == "break":
                 return
+        if reply.stream_error:
+            yield "data", {"error": {"message": "Overloaded", "type": reply.stream_error,
+                                     "param": None, "code": None}}
+            return
         if reply.truncate:
             return
         yield "data", cls.chunk(body, {}, "stop")
+        if reply.cut_before_usage:
+            return
         if body.get("stream_options", {}).get("include_usage"):
             usage = {"prompt_tokens": reply.input_tokens, "completion_tokens": reply.out_tokens(),
                      "total_tokens": reply.input_tokens + reply.out_tokens(),

@@ -81,5 +81,12 @@ def test_retry_policy_backoff_grows_with_jitter_and_caps():
 
 def test_retry_policy_honours_retry_after_but_not_absurd_ones():
     policy = RetryPolicy(max_retries=2)
-    assert policy.delay(1, 7.5) == 7.5
+    assert 7.5 <= policy.delay(1, 7.5) <= 8.5
     assert policy.delay(1, 600) is None
+
+
+def test_waiters_told_the_same_retry_after_do_not_wake_together():
+    policy = RetryPolicy(max_retries=2)
+    waits = [policy.delay(1, 2.0) for _ in range(50)]
+    assert all(2.0 <= wait <= 2.6 for wait in waits)  # never sooner than the server asked
+    assert max(waits) - min(waits) > 0.2 and len(set(waits)) == 50

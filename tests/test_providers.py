@@ -64,7 +64,7 @@ async def test_429_retry_after_is_honoured(make_engine, fake_api, model):
                                                               strategy="single"))
     retries = [e for e in events if isinstance(e, RetryScheduled)]
     assert result.success and len(retries) == 1
-    assert retries[0].wait == pytest.approx(0.4)
+    assert 0.4 <= retries[0].wait <= 0.6  # what the server asked, plus jitter
     first, second = fake_api.calls(model)
     assert second["time"] - first["time"] >= 0.4
 
@@ -73,8 +73,8 @@ async def test_retry_after_ms_wins_over_retry_after(make_engine, fake_api):
     fake_api.script(Reply(status=429, headers={"retry-after-ms": "150", "retry-after": "30"}))
     result, events = await run_collect(make_engine(), Request("hi", model=OPENAI_MODEL,
                                                               strategy="single"))
-    assert [e.wait for e in events if isinstance(e, RetryScheduled)] == [pytest.approx(0.15)]
-    assert result.success
+    [wait] = [e.wait for e in events if isinstance(e, RetryScheduled)]
+    assert 0.15 <= wait <= 0.3 and result.success
 
 
 async def test_529_exhausts_retries_then_fallback_moves_on(make_engine, fake_api):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import weakref
 
 from orchestrator_tui.providers.demo import DemoProvider
 from orchestrator_tui.store.db import open_db
@@ -15,15 +16,29 @@ SIZE = (150, 45)
 
 
 class TickClock:
-    """A clock that advances a fixed step per reading: latencies are the same every run."""
+    """A clock that advances a fixed step per reading, counted per asyncio task: latencies
+    are the same every run, however concurrent calls interleave."""
 
     def __init__(self, step: float = 0.25):
-        self.now = 0.0
+        self.readings: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self.outside_tasks = 0
         self.step = step
 
     def __call__(self) -> float:
-        self.now += self.step
-        return self.now
+        task = asyncio.current_task() if has_running_loop() else None
+        if task is None:
+            self.outside_tasks += 1
+            return self.outside_tasks * self.step
+        self.readings[task] = self.readings.get(task, 0) + 1
+        return self.readings[task] * self.step
+
+
+def has_running_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
 
 
 class GatedDemo(DemoProvider):

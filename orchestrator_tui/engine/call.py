@@ -1,32 +1,53 @@
-"""One attempt at one model: rate limit, budget, stream, timeouts, and the one retry loop."""
+"""One attempt at one model: warm-up, budget, rate limit, stream, deadlines, and the one
+retry loop.
+
+Whatever a try raises ends as a classified error on the attempt, never as a crash, and
+whatever a try may have cost is counted: the usage the API reported or, when a call that the
+server had begun ends without it, an estimate marked as such.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
 import json
+from collections import Counter
+from contextlib import aclosing
+from dataclasses import dataclass, field
 
-from ..providers.base import ProviderError, StopPart, TextPart, UsagePart
-from .cost import compute_cost, prices_used, worst_case_cost
+from ..errors import OrchError
+from ..providers.base import (ProviderError, StartPart, StopPart, TextPart, UsagePart,
+                              classify_exception)
+from ..types import Usage
+from .cost import compute_cost, estimate_text_tokens, prices_used, worst_case_cost
 from .events import (Attempt, AttemptFinished, AttemptStarted, BudgetRefused, RateLimitWait,
                      RetryScheduled, TextDelta)
 
 
-async def call_model(ctx, model) -> Attempt:
-    """Call `model` with retries; the finished attempt is emitted and recorded either way."""
+async def call_model(ctx, model, prepare_next=()) -> Attempt:
+    """Call `model` with retries; the finished attempt is emitted and recorded either way.
+    `prepare_next`: models to get ready in the background once this one is (a chain's next)."""
     provider = ctx.provider_for(model)
     attempt = ctx.new_attempt(model, provider.name)
     ctx.emit(AttemptStarted(attempt.attempt_id, model.name, provider.name))
-    start = ctx.clock()
+    start = None
     try:
+        await provider.warm()  # importing an SDK is not the model's latency
+        ctx.prepare(prepare_next)
+        start = ctx.clock()
         await retry_loop(ctx, model, provider, attempt)
     except asyncio.CancelledError:
         attempt.status, attempt.error = "cancelled", "cancelled"
         raise
+    except Exception as exc:  # a fault of orch itself: the attempt still ends, saying why
+        attempt.status = "error"
+        attempt.error = ctx.redact(f"internal error: {type(exc).__name__}: {exc}")
+        if isinstance(exc, OrchError):
+            raise
     finally:
-        attempt.latency = ctx.clock() - start
+        attempt.latency = 0.0 if start is None else ctx.clock() - start
         attempt.cost = 0.0 if attempt.cached else compute_cost(attempt.usage, model.prices)
-        ctx.finish_attempt(attempt)
+        await ctx.finish_attempt(attempt)
         ctx.emit(AttemptFinished(attempt))
     return attempt
 
@@ -35,30 +56,45 @@ async def retry_loop(ctx, model, provider, attempt: Attempt) -> None:
     """Try until an answer, a budget refusal, an error not worth retrying, or no retries left."""
     attempt.prices = prices_used(model.prices)
     key = cache_key(ctx, model, provider) if ctx.request.use_cache else None
-    if key is not None and answer_from_cache(ctx, model, attempt, key):
+    if key is not None and await answer_from_cache(ctx, model, attempt, key):
         return
+    retries = Counter()  # by class: rate limits have an allowance of their own
     while True:
         try:
             await one_try(ctx, model, provider, attempt)
-            attempt.status = "ok"
-            attempt.confidence = ctx.detector.score(ctx.request.prompt, attempt.text).score
-            if key is not None:
-                ctx.engine.cache.put(key, model.name, provider.name, attempt.text,
-                                     attempt.usage.as_dict())
-            return
         except BudgetSkip as skip:
             attempt.status, attempt.error = "skipped", str(skip)
             return
         except ProviderError as error:
-            retry_number = attempt.retries + 1
-            wait = ctx.policy.delay(retry_number, error.retry_after) if error.retryable else None
-            if wait is None:
+            if not await wait_to_retry(ctx, model, attempt, error, retries):
                 attempt.status, attempt.error = "error", ctx.redact(str(error))
                 return
-            ctx.emit(RetryScheduled(attempt.attempt_id, model.name, retry_number, wait,
-                                    ctx.redact(str(error))))
-            await asyncio.sleep(wait)
-            attempt.retries = retry_number
+            continue
+        attempt.status = "ok"
+        attempt.confidence = ctx.detector.score(ctx.request.prompt, attempt.text).score
+        if key is not None:
+            await ctx.store(ctx.engine.cache.put, key, model.name, provider.name, attempt.text,
+                            attempt.usage.as_dict())
+        return
+
+
+async def wait_to_retry(ctx, model, attempt: Attempt, error: ProviderError,
+                        retries: Counter) -> bool:
+    """Announce and wait out the retry `error` deserves; False when it deserves none. A 429
+    also slows the shared limiter, so every request to the model paces itself."""
+    rate_limited = error.kind == "rate_limit"
+    if rate_limited:
+        ctx.limiter.slow_down(model.name, error.retry_after)
+    retries[rate_limited] += 1
+    wait = ctx.policy.delay(retries[rate_limited], error.retry_after, rate_limited) \
+        if error.retryable else None
+    if wait is None:
+        return False
+    attempt.retries += 1
+    ctx.emit(RetryScheduled(attempt.attempt_id, model.name, attempt.retries, wait,
+                            ctx.redact(str(error))))
+    await asyncio.sleep(wait)
+    return True
 
 
 def cache_key(ctx, model, provider) -> str:
@@ -70,8 +106,8 @@ def cache_key(ctx, model, provider) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-def answer_from_cache(ctx, model, attempt: Attempt, key: str) -> bool:
-    hit = ctx.engine.cache.get(key)
+async def answer_from_cache(ctx, model, attempt: Attempt, key: str) -> bool:
+    hit = await ctx.store(ctx.engine.cache.get, key)
     if hit is None:
         return False
     attempt.text, _ = hit
@@ -86,66 +122,122 @@ class BudgetSkip(Exception):
     """The call does not fit the remaining budget."""
 
 
+@dataclass
+class TryState:
+    """What one try has received so far."""
+
+    pieces: list[str] = field(default_factory=list)
+    usage: Usage | None = None  # the latest the API reported
+    started: bool = False  # the server accepted the call: it may bill from here on
+    stop: str | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
 async def one_try(ctx, model, provider, attempt: Attempt) -> None:
-    """One HTTP call; its usage is added to the attempt even when it fails."""
+    """One HTTP call; what it used is added to the attempt even when it fails."""
     estimate = worst_case_cost(model, ctx.input_tokens, ctx.max_tokens)
-    reservation = ctx.budget.reserve(estimate)
-    refusal = ctx.budget.refusal(estimate) if reservation is None else \
-        ctx.engine.ledger.reserve(ctx, attempt, model, estimate)
-    if refusal is not None:
-        if reservation is not None:
-            ctx.budget.settle(reservation, 0.0)
-        ctx.emit(BudgetRefused(model.name, refusal, estimate, ctx.budget.remaining))
-        raise BudgetSkip(f"skipped by budget: {refusal}")
+    reservation = await reserve_budget(ctx, attempt, model, estimate)
     ticket = await ctx.limiter.acquire(
         model.name, model.rpm, model.tpm, ctx.input_tokens + ctx.max_tokens,
         on_wait=lambda wait: ctx.emit(RateLimitWait(attempt.attempt_id, model.name, wait)))
-    usage_box = []
+    state = TryState()
+    succeeded = False
     try:
-        await stream_with_timeouts(ctx, model, provider, attempt, usage_box, ticket)
+        await stream_with_deadlines(ctx, model, provider, attempt, state, ticket)
+        succeeded = True
     finally:
-        usage = usage_box[-1] if usage_box else None
+        usage, estimated = usage_to_charge(ctx, state, succeeded)
         if usage is not None:
             attempt.usage = attempt.usage + usage
+            attempt.estimated = attempt.estimated or estimated
             ticket.settle(usage.input_tokens + usage.output_tokens)
         actual = compute_cost(usage, model.prices) if usage else 0.0
         ctx.budget.settle(reservation, actual)
-        ctx.engine.ledger.settle(ctx, attempt, actual)
+        await ctx.store(ctx.engine.ledger.settle, ctx, attempt, actual)
 
 
-async def stream_with_timeouts(ctx, model, provider, attempt, usage_box, ticket) -> None:
-    """Stream one call under the first-token and total deadlines; demand a proper stop."""
+async def reserve_budget(ctx, attempt: Attempt, model, estimate: float | None):
+    """Hold the call's worst case in the run's pool and the persistent budgets, or skip it."""
+    reservation = ctx.budget.reserve(estimate)
+    refusal = ctx.budget.refusal(estimate) if reservation is None else \
+        await ctx.store(ctx.engine.ledger.reserve, ctx, attempt, model, estimate)
+    if refusal is None:
+        return reservation
+    if reservation is not None:
+        ctx.budget.settle(reservation, 0.0)
+    ctx.emit(BudgetRefused(model.name, refusal, estimate, ctx.budget.remaining))
+    raise BudgetSkip(f"skipped by budget: {refusal}")
+
+
+def usage_to_charge(ctx, state: TryState, succeeded: bool) -> tuple[Usage | None, bool]:
+    """(usage, estimated): what the API reported or, when a call the server had begun ended
+    without reporting it all, an estimate: input from the prompt, output from the text."""
+    reported = state.usage
+    if not (state.started or state.pieces or reported):
+        return None, False  # refused before the server began: nothing to pay
+    if succeeded and reported is not None:
+        return reported, False
+    output = estimate_text_tokens(state.text)
+    if reported is not None and reported.input_tokens and reported.output_tokens >= output:
+        return reported, False
+    base = reported or Usage()
+    return Usage(input_tokens=base.input_tokens or ctx.input_tokens,
+                 output_tokens=max(base.output_tokens, output),
+                 cache_read_tokens=base.cache_read_tokens,
+                 cache_write_tokens=base.cache_write_tokens,
+                 reasoning_tokens=base.reasoning_tokens), True
+
+
+async def stream_with_deadlines(ctx, model, provider, attempt, state: TryState, ticket) -> None:
+    """Stream one call under the first-token and total deadlines (from when the request is
+    sent); demand a proper stop. Anything raised becomes a classified ProviderError."""
     loop = asyncio.get_running_loop()
     total_deadline = loop.time() + ctx.timeouts.total
+    first_deadline = min(total_deadline, loop.time() + ctx.timeouts.first_token)
     sent = ctx.clock()
-    pieces: list[str] = []
-    stopped = None
     try:
-        async with asyncio.timeout(min(total_deadline, loop.time() + ctx.timeouts.first_token)) as cm:
-            async for part in provider.stream(model, ctx.params):
-                if stopped is None and not usage_box and not pieces:
-                    ticket.touch(ctx.limiter.clock())
-                if isinstance(part, TextPart):
-                    if not pieces:
+        async with asyncio.timeout_at(first_deadline) as deadline:
+            async with aclosing(provider.stream(model, ctx.params)) as parts:
+                async for part in parts:
+                    if not (state.started or state.pieces or state.usage):
+                        ticket.touch(ctx.limiter.clock())
+                    if isinstance(part, TextPart) and not state.pieces:
                         attempt.time_to_first_token = ctx.clock() - sent
-                        cm.reschedule(total_deadline)
-                    pieces.append(part.text)
-                    ctx.emit(TextDelta(attempt.attempt_id, model.name, part.text))
-                elif isinstance(part, UsagePart):
-                    usage_box.append(part.usage)
-                elif isinstance(part, StopPart):
-                    stopped = part.reason
+                        deadline.reschedule(total_deadline)
+                    take_part(ctx, model, attempt, state, part)
     except TimeoutError as exc:
-        raise ProviderError(timeout_message(ctx, model, bool(pieces)), kind="timeout") from exc
+        if not deadline.expired():
+            raise classify_exception(exc, model.name) from exc
+        raise ProviderError(timeout_message(ctx, model, bool(state.pieces)),
+                            kind="timeout") from exc
+    except ProviderError:
+        raise
+    except Exception as exc:  # a provider that let something else through
+        raise classify_exception(exc, model.name) from exc
     finally:
-        attempt.text = "".join(pieces)
-    if stopped is None:
+        attempt.text = state.text
+    if state.stop is None:
         raise ProviderError(f"{model.name}: the stream ended without a stop event (truncated)",
                             kind="truncated")
-    attempt.stop_reason = stopped
+    attempt.stop_reason = state.stop
+
+
+def take_part(ctx, model, attempt: Attempt, state: TryState, part) -> None:
+    if isinstance(part, TextPart):
+        state.pieces.append(part.text)
+        ctx.emit(TextDelta(attempt.attempt_id, model.name, part.text))
+    elif isinstance(part, UsagePart):
+        state.usage = part.usage
+    elif isinstance(part, StopPart):
+        state.stop = part.reason
+    elif isinstance(part, StartPart):
+        state.started = True
 
 
 def timeout_message(ctx, model, started: bool) -> str:
-    if started:
+    if started or ctx.timeouts.total <= ctx.timeouts.first_token:
         return f"{model.name}: not finished within {ctx.timeouts.total:g} s"
     return f"{model.name}: no first token within {ctx.timeouts.first_token:g} s"

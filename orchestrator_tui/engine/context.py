@@ -49,9 +49,18 @@ class RunContext:
         self._next_id += 1
         return Attempt(self._next_id, model.name, provider_name)
 
-    def finish_attempt(self, attempt: Attempt) -> None:
+    async def finish_attempt(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
-        self.engine.ledger.attempt_finished(self, attempt)
+        await self.store(self.engine.ledger.attempt_finished, self, attempt)
+
+    async def store(self, method, *args):
+        """Call a ledger or cache method off the event loop (see Engine.offload)."""
+        return await self.engine.offload(method, *args)
+
+    def prepare(self, models) -> None:
+        """Start getting the providers of `models` ready in the background."""
+        for model in models:
+            self.provider_for(model).prepare()
 
     def unusable_reason(self, model: ModelConfig) -> str | None:
         """Why this model cannot take this request, or None if it can."""

@@ -40,7 +40,8 @@ class Engine:
         self.detector = detector or ConfidenceDetector()
         self.limiter = limiter or DEFAULT_LIMITER
         retries = self.settings.retries
-        self.policy = RetryPolicy(retries.max_retries, retries.base_delay, retries.max_delay)
+        self.policy = RetryPolicy(retries.max_retries, retries.base_delay, retries.max_delay,
+                                  retries.rate_limit_retries)
         self.demo = self.decide_demo(demo)
         self.ledger = ledger or Ledger()  # history and persistent budgets
         self.cache = cache or Cache()
@@ -109,7 +110,7 @@ class Engine:
         strategy = self.check(request)
         queue: asyncio.Queue = asyncio.Queue()
         ctx = RunContext(self, request, queue.put_nowait, budget)
-        self.ledger.request_started(ctx)
+        await self.offload(self.ledger.request_started, ctx)
         task = asyncio.create_task(STRATEGY_RUNNERS[strategy](ctx))
         task.add_done_callback(lambda _: queue.put_nowait(_DONE))
         result = None
@@ -125,7 +126,7 @@ class Engine:
             if not task.done():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-            self.ledger.request_finished(ctx, result)
+            await self.offload(self.ledger.request_finished, ctx, result)
 
     async def run_to_result(self, request: Request, on_event=None, budget=None):
         """Run a request to its OrchestrationResult, passing each event to `on_event`."""
@@ -138,6 +139,24 @@ class Engine:
         if result is None:
             raise RuntimeError("the engine ended without a result")
         return result
+
+    async def offload(self, method, *args):
+        """Run a ledger or cache method on its owner's `executor` (the store's one writer
+        thread), so that a database busy in another process never blocks the event loop;
+        inline when the owner has none. Calls run in the order they are made."""
+        executor = getattr(getattr(method, "__self__", None), "executor", None)
+        if executor is None:
+            return method(*args)
+        return await asyncio.get_running_loop().run_in_executor(executor, method, *args)
+
+    def warm_up(self, models: list[ModelConfig] | None = None) -> None:
+        """Start getting the providers of `models` (default: every model with credentials)
+        ready in the background, e.g. when a TUI opens, so a first request does not wait."""
+        usable = models if models is not None else [
+            m for m in self.registry.models.values()
+            if self.demo or self.registry.has_credentials(m.provider)]
+        for model in usable:
+            self.provider_for(model).prepare()
 
     def redact(self, text: str) -> str:
         """`text` with every secret from the environment replaced, so no key is ever shown."""

@@ -17,6 +17,11 @@ def estimate_tokens(messages: list[Message], system: str | None = None) -> int:
     return math.ceil(chars / CHARS_PER_TOKEN) + overhead
 
 
+def estimate_text_tokens(text: str) -> int:
+    """An offline estimate of the tokens in a text (erring high, like `estimate_tokens`)."""
+    return math.ceil(len(text) / CHARS_PER_TOKEN)
+
+
 def compute_cost(usage: Usage, prices: Prices) -> float | None:
     """USD for this usage (what the endpoint billed, if it said), or None when a price it
     needs is unknown."""

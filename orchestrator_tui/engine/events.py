@@ -19,7 +19,7 @@ class Attempt:
     attempt_id: int
     model: str
     provider: str
-    status: str = "pending"  # ok | error | skipped | cancelled
+    status: str = "pending"  # until it ends: ok | error | skipped | cancelled
     text: str = ""
     usage: Usage = field(default_factory=Usage)
     cost: float | None = 0.0
@@ -32,6 +32,7 @@ class Attempt:
     accepted: bool = False
     stop_reason: str | None = None
     cached: bool = False
+    estimated: bool = False  # the usage (and so the cost) is orch's estimate: a call cut short
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 
 class Ledger:
-    """The do-nothing ledger: no history, no persistent budget."""
+    """The do-nothing ledger: no history, no persistent budget.
+
+    The engine calls every method but `request_id` through `Engine.offload`: on the
+    `executor` when there is one (a storage ledger's single writer thread), else inline."""
+
+    executor = None
 
     def request_started(self, ctx) -> None:
         """A run begins (ctx.request, ctx.run_id)."""
@@ -33,7 +38,9 @@ class Ledger:
 
 
 class Cache:
-    """The do-nothing response cache."""
+    """The do-nothing response cache (called like the Ledger, through its `executor`)."""
+
+    executor = None
 
     def get(self, key: str):
         """(text, usage dict) for a fresh entry, or None."""

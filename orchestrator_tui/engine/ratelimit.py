@@ -7,6 +7,11 @@ never has to answer 429. Waiters are served in arrival order.
 A call is counted from when it was admitted, and then, once its answer starts, from then: the
 server saw the request somewhere in between, so the window never frees a slot before the
 server's own window does.
+
+Adaptive pacing: a 429 means the configured limits are optimistic. It pauses the model for
+everyone until the server's `retry-after` has passed, and cuts the model's limits by a
+factor that grows back a little with every call admitted after it (additive increase,
+multiplicative decrease), so a batch converges on what the server allows.
 """
 
 from __future__ import annotations
@@ -35,10 +40,21 @@ class Ticket:
         self.timestamp = max(self.timestamp, now)
 
 
+SLOW_DOWN_FACTOR = 0.7  # a 429 cuts the limits to 70%
+MIN_FACTOR = 0.05
+RECOVERY_PER_CALL = 0.02  # and each admitted call gives back 2% of the configured limits
+DEFAULT_PAUSE = 1.0  # seconds, after a 429 without retry-after
+
+
 @dataclass
 class _Window:
     entries: deque = field(default_factory=deque)
     token_sum: int = 0
+    factor: float = 1.0  # share of the configured limits in force (adaptive pacing)
+    paused_until: float = 0.0
+
+    def scaled(self, limit: int | None) -> int | None:
+        return None if limit is None else max(1, int(limit * self.factor))
 
     def prune(self, now: float, span: float) -> None:
         """Drop expired calls from the front (a touched call may keep older ones a little
@@ -49,6 +65,9 @@ class _Window:
     def wait_needed(self, now: float, span: float, rpm: int | None, tpm: int | None,
                     tokens: int) -> float:
         """Seconds until a call of `tokens` fits; 0 when it fits now."""
+        if now < self.paused_until:
+            return self.paused_until - now
+        rpm, tpm = self.scaled(rpm), self.scaled(tpm)
         waits = [0.0]
         over_rpm = rpm is not None and len(self.entries) >= rpm
         over_tpm = tpm is not None and self.entries and self.token_sum + tokens > tpm
@@ -82,11 +101,21 @@ class RateLimiter:
             self._locks[loop_key] = asyncio.Lock()
         return self._locks[loop_key]
 
+    def slow_down(self, key: str, retry_after: float | None) -> None:
+        """The server answered 429: pause `key` for everyone and cut its limits (once per
+        pause: the other 429s of the same burst only make the pause longer)."""
+        window = self._windows.setdefault(key, _Window())
+        now = self.clock()
+        if now >= window.paused_until:
+            window.factor = max(MIN_FACTOR, window.factor * SLOW_DOWN_FACTOR)
+        pause = DEFAULT_PAUSE if retry_after is None else retry_after
+        window.paused_until = max(window.paused_until, now + pause)
+
     async def acquire(self, key: str, rpm: int | None, tpm: int | None, tokens: int,
                       on_wait=None) -> Ticket:
         """Wait until the call fits, record it, and return its ticket."""
         window = self._windows.setdefault(key, _Window())
-        if rpm is None and tpm is None:
+        if rpm is None and tpm is None and window.paused_until <= self.clock():
             return Ticket(self.clock(), tokens)
         async with self._lock(key):
             while True:
@@ -98,6 +127,7 @@ class RateLimiter:
                 if on_wait is not None:
                     on_wait(wait)
                 await asyncio.sleep(wait)
+            window.factor = min(1.0, window.factor + RECOVERY_PER_CALL)
             ticket = Ticket(now, tokens, window)
             window.entries.append(ticket)
             window.token_sum += tokens

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from ..types import ModelConfig, Usage
-from .base import CallParams, StopPart, StreamPart, TextPart, UsagePart
+from .base import CallParams, StartPart, StopPart, StreamPart, TextPart, UsagePart
 from .sdk_provider import SDKProvider
 
 
@@ -20,6 +20,7 @@ class AnthropicProvider(SDKProvider):
     async def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
         usage, stop_reason = Usage(), None
         stream = await self.client().messages.create(**request_body(model, params), stream=True)
+        yield StartPart()
         async with stream:
             async for event in stream:
                 if event.type == "message_start":

@@ -26,6 +26,11 @@ class CallParams:
 
 
 @dataclass(frozen=True)
+class StartPart:
+    """The server accepted the call and its answer has begun: from here on it may bill."""
+
+
+@dataclass(frozen=True)
 class TextPart:
     text: str
 
@@ -44,7 +49,10 @@ class StopPart:
     reason: str
 
 
-StreamPart = TextPart | UsagePart | StopPart
+StreamPart = StartPart | TextPart | UsagePart | StopPart
+
+RETRYABLE_KINDS = frozenset({"timeout", "connection", "truncated", "overloaded", "rate_limit",
+                             "server", "malformed"})
 
 
 class ProviderError(Exception):
@@ -54,13 +62,14 @@ class ProviderError(Exception):
                  retry_after: float | None = None):
         super().__init__(message)
         self.kind = kind  # auth | rate_limit | overloaded | server | timeout | connection |
-        #                   truncated | bad_request | not_found | permission
+        #   truncated | malformed (a chunk that cannot be read) | bad_request | not_found |
+        #   permission | unexpected (anything else raised while streaming)
         self.status = status
         self.retry_after = retry_after
 
     @property
     def retryable(self) -> bool:
-        if self.kind in ("timeout", "connection", "truncated", "overloaded", "rate_limit", "server"):
+        if self.kind in RETRYABLE_KINDS:
             return True
         return self.status is not None and (self.status in RETRYABLE_STATUS or self.status >= 500)
 
@@ -73,7 +82,16 @@ class Provider(ABC):
 
     @abstractmethod
     def stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
-        """Make one call and yield its text parts, usage updates and, if it finished, a stop."""
+        """Make one call and yield its text parts, usage updates and, if it finished, a stop.
+        Anything it raises that is not a ProviderError is classified by the engine."""
+
+    def prepare(self) -> None:
+        """Start getting ready in the background (see `warm`) and return at once."""
+
+    async def warm(self) -> None:
+        """Be ready to call (a library imported, a client built) without having blocked the
+        event loop. The engine awaits it before an attempt's clock starts; it is cheap once
+        done."""
 
     async def aclose(self) -> None:
         """Release connections."""
@@ -82,6 +100,19 @@ class Provider(ABC):
 def kind_for_status(status: int) -> str:
     return {400: "bad_request", 401: "auth", 403: "permission", 404: "not_found",
             429: "rate_limit", 529: "overloaded"}.get(status, "server" if status >= 500 else "bad_request")
+
+
+ERROR_TYPE_KINDS = (("overloaded", "overloaded"), ("rate_limit", "rate_limit"),
+                    ("authentication", "auth"), ("permission", "permission"),
+                    ("not_found", "not_found"), ("invalid_request", "bad_request"),
+                    ("insufficient_quota", "bad_request"))
+
+
+def kind_for_error_type(error_type: str) -> str:
+    """The kind of an error reported inside a stream by its type (`overloaded_error`,
+    `rate_limit_exceeded`, …): the same kind as the same error before the stream."""
+    lowered = error_type.lower()
+    return next((kind for needle, kind in ERROR_TYPE_KINDS if needle in lowered), "server")
 
 
 def parse_retry_after(headers) -> float | None:
@@ -102,6 +133,21 @@ def parse_retry_after(headers) -> float | None:
     except ValueError:
         parsed = email.utils.parsedate_to_datetime(value) if value else None
         return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
+
+
+# Raised while reading a chunk that cannot be made sense of (invalid JSON, a missing field):
+# the server's fault for this one answer, so worth a retry.
+MALFORMED_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+
+
+def classify_exception(exc: Exception, source: str) -> ProviderError:
+    """A ProviderError for something raised while a stream was read that no one classified:
+    an unreadable chunk (retryable) or anything else (not retried; fallback moves on)."""
+    detail = f"{type(exc).__name__}: {str(exc)[:120]}"
+    if isinstance(exc, MALFORMED_ERRORS):
+        return ProviderError(f"{source}: unreadable stream chunk ({detail})", kind="malformed")
+    return ProviderError(f"{source}: unexpected error while streaming ({detail})",
+                         kind="unexpected")
 
 
 def describe_status(provider: str, status: int, detail: str) -> str:

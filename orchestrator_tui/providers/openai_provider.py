@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from ..types import ModelConfig, Usage
-from .base import CallParams, StopPart, StreamPart, TextPart, UsagePart
+from .base import CallParams, StartPart, StopPart, StreamPart, TextPart, UsagePart
 from .sdk_provider import SDKProvider
 
 KEYLESS = "no-key-needed"  # the SDK insists on a key; local servers ignore it
@@ -21,17 +21,19 @@ class OpenAIProvider(SDKProvider):
                                timeout=timeout, http_client=self.http_client(sdk))
 
     async def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
-        finish_reason = None
+        finish_reason, usage_seen = None, not self.config.stream_usage
         stream = await self.client().chat.completions.create(**request_body(model, params))
+        yield StartPart()
         async with stream:
             async for chunk in stream:
                 if chunk.usage is not None:
+                    usage_seen = True
                     yield UsagePart(usage_from_chunk(chunk.usage))
                 for choice in chunk.choices:
                     if choice.delta is not None and choice.delta.content:
                         yield TextPart(choice.delta.content)
                     finish_reason = choice.finish_reason or finish_reason
-        if finish_reason is not None:
+        if finish_reason is not None and usage_seen:  # usage comes last: without it, cut short
             yield StopPart(finish_reason)
 
 

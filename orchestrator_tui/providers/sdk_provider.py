@@ -1,24 +1,32 @@
 """What the two official-SDK providers share: a lazily built client with the SDK's own
-retries off, and the translation of SDK (and raw httpx2 transport) exceptions into
-ProviderError. Both SDKs have the same exception shapes (`status_code`, `response.headers`).
+retries off, the SDK imported in a thread (it takes 0.5–2 s of CPU) before the first call,
+and the translation of everything a stream can raise into a classified ProviderError. Both
+SDKs have the same exception shapes (`status_code`, `response.headers`, `body`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import functools
 import importlib
+import threading
 from abc import abstractmethod
 from collections.abc import AsyncIterator
 
 from ..types import ModelConfig, ProviderConfig
-from .base import (CallParams, Provider, ProviderError, StreamPart, describe_status,
-                   kind_for_status, parse_retry_after)
+from .base import (CallParams, Provider, ProviderError, StreamPart, classify_exception,
+                   describe_status, kind_for_error_type, kind_for_status, parse_retry_after)
+
+
+READ_GRACE = 1.0  # seconds the SDK's read timeout allows beyond the engine's first-token one
 
 
 class SDKProvider(Provider):
     """A provider backed by an official SDK module, imported on the first call."""
 
     sdk_name: str
+    warm_modules: tuple[str, ...] = ()  # submodules the first call would import on the loop
 
     def __init__(self, config: ProviderConfig, timeouts, environ: dict[str, str]):
         self.name = config.name
@@ -30,11 +38,21 @@ class SDKProvider(Provider):
     def sdk(self):
         return importlib.import_module(self.sdk_name)
 
+    def prepare(self) -> None:
+        start_import((self.sdk_name, *self.warm_modules))
+
+    async def warm(self) -> None:
+        future = start_import((self.sdk_name, *self.warm_modules))
+        if not future.done():
+            await asyncio.wrap_future(future)
+
     def client(self):
         if self._client is None:
             sdk = self.sdk()
+            # The engine keeps the first-token and total deadlines; the SDK's read timeout
+            # catches a stream that stalls mid-way for as long as a first token may take.
             timeout = sdk.Timeout(self.timeouts.total, connect=self.timeouts.connect,
-                                  read=self.timeouts.first_token)
+                                  read=self.timeouts.first_token + READ_GRACE)
             self._client = self.make_client(sdk, timeout)
         return self._client
 
@@ -65,16 +83,43 @@ class SDKProvider(Provider):
                 yield part
         except ProviderError:
             raise
-        except Exception as exc:  # SDK and transport errors, classified by `translate`
-            error = translate(exc, sdk, self.name)
-            if error is None:
-                raise
-            raise error from exc
+        except Exception as exc:  # whatever reading the stream raised, classified
+            raise translate(exc, sdk, self.name) from exc
 
     async def aclose(self) -> None:
         if self._client is not None:
             await self._client.close()
             self._client = None
+
+
+_imports: dict[tuple[str, ...], concurrent.futures.Future] = {}
+_imports_lock = threading.Lock()
+
+
+def start_import(modules: tuple[str, ...]) -> concurrent.futures.Future:
+    """Import `modules` and load the TLS context once per process, in a daemon thread (not
+    the loop's executor, which a process waits for at exit: one that no longer needs the SDK
+    exits at once). The future is done when the import has ended, well or not: a failed
+    import raises again, classified, when the call is made."""
+    with _imports_lock:
+        future = _imports.get(modules)
+        if future is None:
+            future = _imports[modules] = concurrent.futures.Future()
+            future.set_running_or_notify_cancel()  # no waiter can cancel it for the others
+            threading.Thread(target=import_all, args=(modules, future), daemon=True,
+                             name=f"orch-import-{modules[0]}").start()
+    return future
+
+
+def import_all(modules: tuple[str, ...], future: concurrent.futures.Future) -> None:
+    try:
+        for name in modules:
+            importlib.import_module(name)
+        shared_tls_context()
+    except Exception:  # noqa: BLE001 (reported by the call that needs the module)
+        pass
+    finally:
+        future.set_result(None)
 
 
 @functools.cache
@@ -95,32 +140,38 @@ def error_detail(exc) -> str:
 
 
 def error_type_in_body(exc) -> str:
+    """The error's `type` from its body: `{"error": {"type": …}}` or `{"type": …}`."""
     body = getattr(exc, "body", None)
-    inner = body.get("error") if isinstance(body, dict) else None
-    return str(inner.get("type", "")) if isinstance(inner, dict) else ""
+    inner = body.get("error", body) if isinstance(body, dict) else None
+    return str(inner.get("type") or "") if isinstance(inner, dict) else ""
 
 
-def translate(exc: BaseException, sdk, provider: str) -> ProviderError | None:
-    """A ProviderError for an SDK or transport exception; None if it is neither."""
+def translate(exc: Exception, sdk, provider: str) -> ProviderError:
+    """Whatever a call or its stream raised, as a classified ProviderError."""
     import httpx2
 
-    if isinstance(exc, sdk.APITimeoutError) or isinstance(exc, httpx2.TimeoutException):
+    if isinstance(exc, (sdk.APITimeoutError, httpx2.TimeoutException)):
         return ProviderError(f"{provider}: timed out", kind="timeout")
-    if isinstance(exc, sdk.APIConnectionError) or isinstance(exc, httpx2.TransportError):
+    if isinstance(exc, (sdk.APIConnectionError, httpx2.TransportError)):
         return ProviderError(f"{provider}: connection failed ({type(exc).__name__})",
                              kind="connection")
-    if isinstance(exc, sdk.APIStatusError):
+    if isinstance(exc, sdk.APIStatusError) and exc.status_code != 200:
         return status_error(exc, provider)
-    return None
+    if isinstance(exc, sdk.APIError):  # an error event inside a stream that began fine
+        return stream_error(exc, provider)
+    return classify_exception(exc, provider)
+
+
+def stream_error(exc, provider: str) -> ProviderError:
+    """Anthropic's `event: error` (status 200) or OpenAI's in-stream `{"error": …}`:
+    retried or failed over like the same error before the stream."""
+    error_type = str(getattr(exc, "type", None) or error_type_in_body(exc))
+    return ProviderError(f"{provider}: stream error: {error_detail(exc)}",
+                         kind=kind_for_error_type(error_type))
 
 
 def status_error(exc, provider: str) -> ProviderError:
     status = exc.status_code
-    detail = error_detail(exc)
-    if status == 200:  # an `event: error` inside a stream that had started fine
-        error_type = str(getattr(exc, "type", None) or error_type_in_body(exc))
-        kind = "overloaded" if "overloaded" in error_type else "server"
-        return ProviderError(f"{provider}: stream error: {detail}", kind=kind, status=status)
     retry_after = parse_retry_after(getattr(exc.response, "headers", None))
-    return ProviderError(describe_status(provider, status, detail), kind=kind_for_status(status),
-                         status=status, retry_after=retry_after)
+    return ProviderError(describe_status(provider, status, error_detail(exc)),
+                         kind=kind_for_status(status), status=status, retry_after=retry_after)

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 
 from ..engine.request import Request
+from ..engine.tasks import run_all
 from ..store.ratings import JUDGE_CATEGORY, rate_if_unrated, unrated_answers
 
 JUDGE_SYSTEM = (
@@ -59,5 +60,5 @@ async def judge_history(engine, db, model: str, limit: int, budget=None) -> Judg
             rate_if_unrated(db, request_id, verdict, f"judge:{model}")
             setattr(tally, verdict, getattr(tally, verdict) + 1)
 
-    await asyncio.gather(*(judge_one(*row) for row in unrated_answers(db, limit)))
+    await run_all(judge_one(*row) for row in unrated_answers(db, limit))
     return tally

@@ -7,11 +7,15 @@ import sqlite3
 import time
 
 from ..engine.ledger import Cache
+from .worker import worker_for
 
 
 class SQLiteCache(Cache):
+    """Called by the engine on the store's writer thread (`executor`), on its connection."""
+
     def __init__(self, db: sqlite3.Connection, ttl: float):
-        self.db = db
+        worker = worker_for(db)
+        self.db, self.executor = worker.db, worker.executor
         self.ttl = ttl
 
     def get(self, key: str):

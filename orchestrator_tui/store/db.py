@@ -21,7 +21,7 @@ def default_db_path() -> Path:
     return data_dir() / "orch.db"
 
 
-def open_db(path: Path | None = None) -> sqlite3.Connection:
+def open_db(path: Path | None = None, migrate_schema: bool = True) -> sqlite3.Connection:
     path = Path(path or default_db_path())
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -31,13 +31,26 @@ def open_db(path: Path | None = None) -> sqlite3.Connection:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.row_factory = sqlite3.Row
-        migrate(db)
+        if migrate_schema:
+            migrate(db)
+            close_abandoned(db)
         return db
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"{path}: not a readable orch database ({exc}); move it aside or "
                          "delete it to start a new history") from exc
     except OSError as exc:
         raise StoreError(f"{path}: cannot be opened ({exc})") from exc
+
+
+def close_abandoned(db: sqlite3.Connection) -> None:
+    """Close requests left `running` by killed processes (see `abandoned`), unless the
+    database cannot be written now: the next command will."""
+    from .abandoned import close_abandoned_requests
+
+    try:
+        close_abandoned_requests(db)
+    except sqlite3.OperationalError:
+        pass
 
 
 @contextmanager

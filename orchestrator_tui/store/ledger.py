@@ -5,6 +5,7 @@ cost is kept even when the command then fails or is cancelled."""
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import time
 
@@ -12,13 +13,15 @@ from ..engine.cost import compute_cost
 from ..engine.ledger import Ledger
 from . import budgets, rollups
 from .db import transaction
+from .worker import worker_for
 
 REQUEST_COLUMNS = ("timestamp", "strategy", "prompt", "system", "category", "tags",
-                   "conversation_id", "demo", "status")
+                   "conversation_id", "demo", "status", "pid", "run_id")
 ATTEMPT_COLUMNS = ("request_id", "attempt_no", "timestamp", "model", "provider", "status",
                    "error", "text", "input_tokens", "output_tokens", "cache_read_tokens",
                    "cache_write_tokens", "reasoning_tokens", "cost", "prices", "latency",
-                   "time_to_first_token", "confidence", "retries", "accepted", "demo", "cached")
+                   "time_to_first_token", "confidence", "retries", "accepted", "demo", "cached",
+                   "estimated")
 
 
 def insert_sql(table: str, columns: tuple[str, ...]) -> str:
@@ -26,8 +29,11 @@ def insert_sql(table: str, columns: tuple[str, ...]) -> str:
 
 
 class SQLiteLedger(Ledger):
+    """Called by the engine on the store's writer thread (`executor`), on its connection."""
+
     def __init__(self, db: sqlite3.Connection, settings):
-        self.db = db
+        worker = worker_for(db)
+        self.db, self.executor = worker.db, worker.executor
         self.settings = settings
         self.request_ids: dict[str, tuple[int, float]] = {}  # run id → (row id, timestamp)
         self.has_budgets = bool(budgets.effective_limits(db, settings))
@@ -43,7 +49,7 @@ class SQLiteLedger(Ledger):
         values = (started, request.strategy, request.prompt if keep else None,
                   request.system if keep else None, request.category,
                   json.dumps(request.tags), request.conversation_id, int(ctx.engine.demo),
-                  "running")
+                  "running", os.getpid(), ctx.run_id)
         cursor = self.db.execute(insert_sql("requests", REQUEST_COLUMNS), values)
         self.request_ids[ctx.run_id] = (cursor.lastrowid, started)
 
@@ -72,7 +78,7 @@ class SQLiteLedger(Ledger):
                   usage.reasoning_tokens, attempt.cost, json.dumps(attempt.prices),
                   attempt.latency, attempt.time_to_first_token, attempt.confidence,
                   attempt.retries, int(attempt.accepted), int(ctx.engine.demo),
-                  int(attempt.cached))
+                  int(attempt.cached), int(attempt.estimated))
         with transaction(self.db):
             self.db.execute(insert_sql("attempts", ATTEMPT_COLUMNS), values)
             rollups.add_attempt(self.db, now, ctx.engine.demo, attempt.model, attempt.status,

@@ -96,3 +96,14 @@ def m006_ratings(db: sqlite3.Connection) -> None:
 def m007_rated_by(db: sqlite3.Connection) -> None:
     """Who rated an answer: "user", or "judge:<model>" for a judge model's verdict."""
     db.execute("ALTER TABLE requests ADD COLUMN rated_by TEXT")
+
+
+@migration
+def m008_estimates_and_owners(db: sqlite3.Connection) -> None:
+    """`estimated`: the attempt's usage is orch's estimate (a call cut short before the API
+    reported it). `pid` and `run_id`: which process and run own a request, so a request left
+    `running` by a killed process can be closed as `interrupted`."""
+    db.execute("ALTER TABLE attempts ADD COLUMN estimated INTEGER DEFAULT 0")
+    db.execute("ALTER TABLE requests ADD COLUMN pid INTEGER")
+    db.execute("ALTER TABLE requests ADD COLUMN run_id TEXT")
+    db.execute("CREATE INDEX requests_running ON requests(status) WHERE status = 'running'")

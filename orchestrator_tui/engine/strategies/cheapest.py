@@ -47,7 +47,7 @@ async def run_cheapest(ctx):
     ctx.emit(RoutingDecided("cheapest", [ranked[0].name], reasons, analysis.as_dict()))
     meta = {"routing": analysis.as_dict()}
     for index, model in enumerate(ranked):
-        attempt = await call_model(ctx, model)
+        attempt = await call_model(ctx, model, prepare_next=ranked[index + 1:index + 2])
         if attempt.status == "ok":
             return build_result(ctx, attempt, meta)
         following = ranked[index + 1].name if index + 1 < len(ranked) else None

@@ -5,12 +5,11 @@ when it is the last model of the chain."""
 
 from __future__ import annotations
 
-import asyncio
-
 from ...routing.synthesis import same_answer
 from ..call import call_model
 from ..events import Escalated, RoutingDecided
 from ..results import build_result, failure_summary
+from ..tasks import run_all
 from .fallback import chain_models
 
 
@@ -22,7 +21,8 @@ async def run_consensus(ctx):
     ctx.emit(RoutingDecided("consensus", [m.name for m in first], [
         f"{source}: {', '.join(m.name for m in first)} at once; accepted if all agree",
         f"otherwise escalate along {' → '.join(m.name for m in rest) or 'nothing'}"]))
-    answered = [a for a in await asyncio.gather(*(call_model(ctx, m) for m in first))
+    ctx.prepare(first)
+    answered = [a for a in await run_all(call_model(ctx, m) for m in first)
                 if a.status == "ok"]
     if len(answered) == size and all(same_answer(answered[0].text, a.text) for a in answered):
         return build_result(ctx, answered[0], {"agreement": {"agreed": size, "escalations": 0}})
@@ -30,7 +30,7 @@ async def run_consensus(ctx):
     for index, model in enumerate(rest):
         ctx.emit(Escalated(previous, model.name, "no agreement among " + ", ".join(
             a.model for a in answered) if answered else "no answer yet"))
-        attempt = await call_model(ctx, model)
+        attempt = await call_model(ctx, model, prepare_next=rest[index + 1:index + 2])
         previous = model.name
         if attempt.status != "ok":
             continue

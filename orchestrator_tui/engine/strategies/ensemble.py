@@ -3,13 +3,13 @@ each answer scored, the best one chosen, and the consensus between them measured
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import asdict
 
 from ...routing.synthesis import Candidate, consensus_level, synthesize_responses
 from ..call import call_model
 from ..events import RoutingDecided
 from ..results import build_result, failure_summary
+from ..tasks import run_all
 
 
 def ensemble_members(ctx):
@@ -26,7 +26,8 @@ async def run_ensemble(ctx):
     ctx.candidates = members
     names = [m.name for m in members]
     ctx.emit(RoutingDecided("ensemble", names, [f"{source}: {', '.join(names)}"]))
-    attempts = await asyncio.gather(*(call_model(ctx, m) for m in members))
+    ctx.prepare(members)
+    attempts = await run_all(call_model(ctx, m) for m in members)
     answered = [(m, a) for m, a in zip(members, attempts) if a.status == "ok"]
     if not answered:
         return build_result(ctx, None, ensemble_models=names, error=failure_summary(attempts))

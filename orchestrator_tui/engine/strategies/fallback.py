@@ -31,7 +31,7 @@ async def run_fallback(ctx):
                              f"escalate below confidence {ctx.threshold:.2f}"]))
     best = None
     for index, model in enumerate(chain):
-        attempt = await call_model(ctx, model)
+        attempt = await call_model(ctx, model, prepare_next=chain[index + 1:index + 2])
         if attempt.status == "ok":
             if best is None or attempt.confidence >= best.confidence:
                 best = attempt

@@ -34,7 +34,8 @@ async def run_learned(ctx):
         f"(λ = {lam:g}, {len(ranked)} models ranked)"]))
     meta = {"router": {"lambda": lam, "predicted_success": round(top.success, 4)}}
     for index, prediction in enumerate(ranked):
-        attempt = await call_model(ctx, usable[prediction.model])
+        next_models = [usable[p.model] for p in ranked[index + 1:index + 2]]
+        attempt = await call_model(ctx, usable[prediction.model], prepare_next=next_models)
         if attempt.status == "ok":
             return build_result(ctx, attempt, meta)
         following = ranked[index + 1].model if index + 1 < len(ranked) else None

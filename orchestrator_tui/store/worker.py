@@ -1,0 +1,46 @@
+"""The one thread that writes the engine's history, budgets and cache, on a connection of its
+own, so that a database held busy by another process (the busy timeout is 10 s) never blocks
+the event loop. Work runs in the order it is submitted; a reservation stays one IMMEDIATE
+transaction, so budgets stay atomic across processes.
+
+The thread is not a daemon: at exit, Python waits for the writes already submitted, so a
+call's cost is kept even when the command is cancelled.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+_workers: dict[str, StoreWorker] = {}
+_lock = threading.Lock()
+
+
+class StoreWorker:
+    def __init__(self, db: sqlite3.Connection):
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orch-store")
+        path = database_file(db)
+        # A file gets a connection of its own (the caller's may be used on its own thread
+        # meanwhile); an in-memory database can only be shared.
+        self.db = self.executor.submit(reopen, path).result() if path else db
+
+
+def database_file(db: sqlite3.Connection) -> str:
+    row = db.execute("PRAGMA database_list").fetchone()
+    return row[2] if row is not None else ""
+
+
+def reopen(path: str) -> sqlite3.Connection:
+    from .db import open_db
+
+    return open_db(path, migrate_schema=False)
+
+
+def worker_for(db: sqlite3.Connection) -> StoreWorker:
+    """The process's worker for the database `db` is connected to."""
+    key = database_file(db) or f"memory:{id(db)}"
+    with _lock:
+        if key not in _workers:
+            _workers[key] = StoreWorker(db)
+        return _workers[key]
