@@ -7,7 +7,7 @@ import hashlib
 import json
 
 from ..providers.base import ProviderError, StopPart, TextPart, UsagePart
-from .cost import compute_cost, prices_used, worst_case_cost
+from .cost import charge_call, prices_used, worst_case_cost
 from .events import (Attempt, AttemptFinished, AttemptStarted, BudgetRefused, RateLimitWait,
                      RetryScheduled, TextDelta)
 
@@ -25,7 +25,6 @@ async def call_model(ctx, model) -> Attempt:
         raise
     finally:
         attempt.latency = ctx.clock() - start
-        attempt.cost = 0.0 if attempt.cached else compute_cost(attempt.usage, model.prices)
         ctx.finish_attempt(attempt)
         ctx.emit(AttemptFinished(attempt))
     return attempt
@@ -108,7 +107,7 @@ async def one_try(ctx, model, provider, attempt: Attempt) -> None:
         if usage is not None:
             attempt.usage = attempt.usage + usage
             ticket.settle(usage.input_tokens + usage.output_tokens)
-        actual = compute_cost(usage, model.prices) if usage else 0.0
+        actual = charge_call(attempt, usage, model.prices)  # also sets attempt.cost, .prices
         ctx.budget.settle(reservation, actual)
         ctx.engine.ledger.settle(ctx, attempt, actual)
 
