@@ -110,12 +110,17 @@ def entry(name, data, tier, rpm, tpm):
     return toml_lines(f'\n[models."{name}"]', fields) + price_tiers(name, data)
 
 
-def main(path):
-    models = json.loads(Path(path).read_text())["models"]
+def render(models: dict) -> str:
+    """The registry's TOML text from the price map's `models`."""
     body = "".join(entry(n, models[n], *CHOSEN[n]) for n in CHOSEN)
     body += "\n[chains]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in CHAINS.items())
+    return HEADER + body
+
+
+def main(path):
+    models = json.loads(Path(path).read_text())["models"]
     out = Path(__file__).parent.parent / "orchestrator_tui" / "data" / "models.toml"
-    out.write_text(HEADER + body)
+    out.write_text(render(models))
     print(f"wrote {out}")
 
 
