@@ -69,6 +69,23 @@ class ProviderEntry:
 
 
 @dataclass
+class PriceTierEntry:
+    """Prices for a whole call whose input (cached tokens included) exceeds
+    `above_input_tokens`; a price left out is unknown, not the model's flat price."""
+
+    __pydantic_config__ = STRICT
+    above_input_tokens: int
+    input_cost_per_mtok: float | None = None
+    output_cost_per_mtok: float | None = None
+    cache_read_cost_per_mtok: float | None = None
+    cache_write_cost_per_mtok: float | None = None
+
+    def __post_init__(self):
+        if self.above_input_tokens < 1:
+            raise ValueError("above_input_tokens must be at least 1")
+
+
+@dataclass
 class ModelEntry:
     """A new model, or an override of some fields of a registry model."""
 
@@ -85,6 +102,13 @@ class ModelEntry:
     rpm: int | None = None
     tpm: int | None = None
     api_name: str | None = None
+    price_tiers: list[PriceTierEntry] | None = None
+    """Replace the model's price tiers (`[]`: flat prices at any prompt size)."""
+
+    def __post_init__(self):
+        thresholds = [tier.above_input_tokens for tier in self.price_tiers or ()]
+        if len(set(thresholds)) < len(thresholds):
+            raise ValueError("price_tiers: two tiers with the same above_input_tokens")
 
 
 @dataclass

@@ -8,9 +8,9 @@ import tomllib
 from dataclasses import dataclass, field
 from importlib import resources
 
-from .config import ModelEntry, ProviderEntry, Settings
+from .config import ModelEntry, PriceTierEntry, ProviderEntry, Settings
 from .errors import ConfigError, UsageError
-from .types import ModelConfig, Prices, ProviderConfig
+from .types import ModelConfig, PriceTier, Prices, ProviderConfig
 
 BUILTIN_PROVIDERS = {
     "anthropic": ProviderConfig("anthropic", "anthropic", api_key_env="ANTHROPIC_API_KEY",
@@ -45,7 +45,7 @@ class Registry:
         packaged = load_packaged_registry()
         providers = dict(BUILTIN_PROVIDERS)
         providers.update({n: provider_from_entry(n, e) for n, e in settings.providers.items()})
-        models = {n: merge_model(None, n, ModelEntry(**raw))
+        models = {n: merge_model(None, n, packaged_entry(raw))
                   for n, raw in packaged["models"].items()}
         for name, entry in settings.models.items():
             models[name] = merge_model(models.get(name), name, entry)
@@ -101,6 +101,19 @@ def provider_from_entry(name: str, entry: ProviderEntry) -> ProviderConfig:
                           stream_usage=entry.stream_usage)
 
 
+def packaged_entry(raw: dict) -> ModelEntry:
+    """A packaged registry entry (trusted, so not validated with pydantic)."""
+    tiers = raw.get("price_tiers")
+    if tiers is None:
+        return ModelEntry(**raw)
+    return ModelEntry(**{**raw, "price_tiers": [PriceTierEntry(**t) for t in tiers]})
+
+
+def price_tier(entry: PriceTierEntry) -> PriceTier:
+    return PriceTier(entry.above_input_tokens,
+                     **{k: getattr(entry, f) for k, f in PRICE_FIELDS.items()})
+
+
 def merge_model(base: ModelConfig | None, name: str, entry: ModelEntry) -> ModelConfig:
     """`base` with the fields `entry` sets; a new model when there is no base."""
     if base is None:
@@ -109,6 +122,9 @@ def merge_model(base: ModelConfig | None, name: str, entry: ModelEntry) -> Model
         base = ModelConfig(name=name, provider=entry.provider)
     plain = {f: getattr(entry, f) for f in PLAIN_FIELDS if getattr(entry, f) is not None}
     prices = {k: getattr(entry, f) for k, f in PRICE_FIELDS.items() if getattr(entry, f) is not None}
+    if entry.price_tiers is not None:
+        prices["tiers"] = tuple(sorted((price_tier(t) for t in entry.price_tiers),
+                                       key=lambda tier: tier.above_input_tokens))
     if prices:
         plain["prices"] = Prices(**{**base.prices.__dict__, **prices})
     return base.with_changes(**plain)

@@ -17,17 +17,45 @@ def tier_rank(tier: str) -> int:
 
 
 @dataclass(frozen=True)
-class Prices:
-    """USD per million tokens; None where the price is not known."""
+class PriceTier:
+    """The prices of a whole call (input, output and cache tokens) whose input, cached tokens
+    included, exceeds `above_input_tokens`. None where the price is not known: a tier never
+    borrows the flat price."""
 
+    above_input_tokens: int
     input: float | None = None
     output: float | None = None
     cache_read: float | None = None
     cache_write: float | None = None
 
+
+@dataclass(frozen=True)
+class Prices:
+    """USD per million tokens; None where the price is not known. `tiers` replace these
+    prices for calls whose input exceeds their threshold."""
+
+    input: float | None = None
+    output: float | None = None
+    cache_read: float | None = None
+    cache_write: float | None = None
+    tiers: tuple[PriceTier, ...] = ()
+
     @property
     def known(self) -> bool:
         return self.input is not None and self.output is not None
+
+    def tier_for(self, input_tokens: int) -> PriceTier | None:
+        """The tier a call with this many input tokens pays: the highest threshold it
+        exceeds, or None for the base prices."""
+        exceeded = [t for t in self.tiers if input_tokens > t.above_input_tokens]
+        return max(exceeded, key=lambda t: t.above_input_tokens, default=None)
+
+    def at(self, input_tokens: int) -> Prices:
+        """The flat prices (no tiers) a call with this many input tokens pays."""
+        tier = self.tier_for(input_tokens)
+        if tier is None:
+            return replace(self, tiers=())
+        return Prices(tier.input, tier.output, tier.cache_read, tier.cache_write)
 
 
 @dataclass(frozen=True)

@@ -167,6 +167,32 @@ def test_chains_and_route(home):
     assert route["estimated_cost"] > 0
 
 
+def haiku_5_5_tier():
+    from orchestrator_tui.config import Settings
+    from orchestrator_tui.registry import Registry
+
+    return Registry.build(Settings(), environ={}).model("claude-haiku-5-5").prices.tiers[0]
+
+
+def test_route_prices_a_long_prompt_at_its_tier(home):
+    from orchestrator_tui.engine.cost import TYPICAL_OUTPUT_TOKENS
+
+
+    prompt = "What is in this text? " + "word " * 70_000  # ~117,000 estimated tokens
+    route = json.loads(orch("route", "--json", "--chain", "claude-haiku-5-5", "-", home=home,
+                            stdin=prompt).stdout)
+    tokens, tier = route["estimated_input_tokens"], haiku_5_5_tier()
+    assert route["price_tier_above_input_tokens"] == tier.above_input_tokens == 100_000
+    assert route["estimated_cost"] == pytest.approx(
+        (tokens * tier.input + TYPICAL_OUTPUT_TOKENS * tier.output) / 1e6)
+    text = orch("route", "--chain", "claude-haiku-5-5", "-", home=home, stdin=prompt).stdout
+    assert "over 100,000 input tokens" in text
+    cheapest = json.loads(orch("route", "--json", "--chain", "fast", "-", home=home,
+                               stdin=prompt).stdout)
+    assert cheapest["model"] == "gpt-6-luna"  # claude-haiku-5-5 is dearer at its tier
+    assert cheapest["price_tier_above_input_tokens"] is None
+
+
 def test_no_command_without_a_terminal_prints_help(home):
     proc = orch(home=home)
     assert proc.returncode == 0 and "ask" in proc.stdout and "tui" in proc.stdout

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from orchestrator_tui.config import ModelEntry, Settings, load_settings
+from orchestrator_tui.engine.cost import compute_cost
 from orchestrator_tui.errors import ConfigError, UsageError
 from orchestrator_tui.registry import Registry, load_packaged_registry
+from orchestrator_tui.types import PriceTier, Usage
 
 
 def write(path, text):
@@ -60,6 +62,13 @@ def test_no_config_file_gives_defaults(isolated_home):
     ("threshold = 2\n", "threshold must be between 0 and 1"),
     ("[models.x]\ntier = 'supreme'\n", "models.x.tier: Input should be"),
     ("threshold = \n", "invalid TOML"),
+    ("[[models.x.price_tiers]]\nabove_input_tokens = 9\ninput_per_mtok = 1\n",
+     "models.x.price_tiers.0.input_per_mtok: unknown key"),
+    ("[[models.x.price_tiers]]\ninput_cost_per_mtok = 1\n",
+     "models.x.price_tiers.0.above_input_tokens: Field required"),
+    ("[[models.x.price_tiers]]\nabove_input_tokens = 0\n", "at least 1"),
+    ("[[models.x.price_tiers]]\nabove_input_tokens = 9\n[[models.x.price_tiers]]\n"
+     "above_input_tokens = 9\n", "two tiers with the same above_input_tokens"),
 ])
 def test_invalid_config_names_file_key_and_problem(tmp_path, text, message):
     path = write(tmp_path / "bad.toml", text)
@@ -101,6 +110,35 @@ local = ["llama3.2", "gpt-6-luna"]
     assert luna.rpm == 7 and luna.prices.input == 0.1  # the rest is kept
     assert [m.name for m in registry.chain("local")] == ["llama3.2", "gpt-6-luna"]
     assert registry.any_credentials()
+
+
+def test_user_price_tiers_replace_the_registrys(tmp_path):
+    path = write(tmp_path / "c.toml", """
+[[models."gpt-6-luna".price_tiers]]
+above_input_tokens = 128000
+input_cost_per_mtok = 0.3
+output_cost_per_mtok = 1.5
+
+[models."claude-haiku-5-5"]
+price_tiers = []
+
+[models.local]
+provider = "openai"
+input_cost_per_mtok = 1
+output_cost_per_mtok = 2
+price_tiers = [{ above_input_tokens = 1000, input_cost_per_mtok = 3, output_cost_per_mtok = 4 }]
+""")
+    registry = Registry.build(load_settings(path)[0], environ={})
+    luna = registry.model("gpt-6-luna").prices
+    assert luna.input == 0.1 and luna.tiers == (PriceTier(128_000, 0.3, 1.5),)
+    assert compute_cost(Usage(200_000, 1000), luna) == pytest.approx(
+        (200_000 * 0.3 + 1000 * 1.5) / 1e6)
+    haiku = registry.model("claude-haiku-5-5").prices
+    assert haiku.tiers == () and compute_cost(Usage(128_000, 1000), haiku) == \
+        pytest.approx(0.0133)
+    local = registry.model("local").prices
+    assert compute_cost(Usage(2000, 10), local) == pytest.approx((2000 * 3 + 10 * 4) / 1e6)
+    assert compute_cost(Usage(2000, 10, cache_read_tokens=5), local) is None
 
 
 def test_a_new_model_needs_a_known_provider(tmp_path):

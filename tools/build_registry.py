@@ -4,9 +4,15 @@ Usage: python tools/build_registry.py ../shared/data/prices/anthropic-openai-pri
 
 The tiers and rate limits below are orch's own choices (prices never are): every price
 comes from the price map, and a model without a price in it gets none.
+
+Prices above a prompt size (`input_cost_per_token_above_272k_tokens` and its output, cache
+read and cache write companions) become `[[models."x".price_tiers]]` tables. Only the standard
+tier fields are read; the batch, flex, priority, 1-hour/12-hour cache and other variants are
+left out. A tier price the map does not give is left out too: unknown, never the flat price.
 """
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -41,6 +47,8 @@ HEADER = """\
 # Prices: USD per million tokens, from LiteLLM's public price map
 # (model_prices_and_context_window_backup.json in the litellm 1.110.2 wheel, MIT licence),
 # as of 2026-11-26. A price the map does not give is left out: such a model has no price.
+# [[models."x".price_tiers]]: the prices of a whole call whose input, cached tokens included,
+# exceeds above_input_tokens (the map's *_above_Nk_tokens fields; a price it lacks is unknown).
 # Tiers and rate limits (rpm, tpm) are orch's defaults, not the providers' figures: the limits
 # are conservative entry-level values; set your own account's limits in config.toml.
 source = "litellm 1.110.2 model_prices_and_context_window_backup.json"
@@ -48,38 +56,71 @@ source_date = "2026-11-26"
 """
 
 
+# The four kinds of price, as (LiteLLM field, orch key).
+PRICE_KINDS = (("input_cost_per_token", "input_cost_per_mtok"),
+               ("output_cost_per_token", "output_cost_per_mtok"),
+               ("cache_read_input_token_cost", "cache_read_cost_per_mtok"),
+               ("cache_creation_input_token_cost", "cache_write_cost_per_mtok"))
+# e.g. input_cost_per_token_above_272k_tokens; not ..._above_272k_tokens_batches, not ..._above_1hr
+TIER_FIELD = re.compile(r"^(?P<kind>\w+?)_above_(?P<count>\d+)(?P<k>k?)_tokens$")
+
+
 def per_million(value):
     return None if value is None else round(value * 1_000_000, 6)
+
+
+def toml_lines(header: str, fields: dict) -> str:
+    lines = [header] + [f"{key} = {json.dumps(value)}" for key, value in fields.items()
+                        if value is not None]
+    return "\n".join(lines) + "\n"
+
+
+def standard_tiers(data: dict) -> dict[int, dict[str, float]]:
+    """{prompt size: {orch key: price per mtok}} from the standard tier fields, smallest first."""
+    orch_key = dict(PRICE_KINDS)
+    tiers: dict[int, dict[str, float]] = {}
+    for field, value in data.items():
+        match = TIER_FIELD.match(field)
+        if match and match["kind"] in orch_key:
+            threshold = int(match["count"]) * (1000 if match["k"] else 1)
+            tiers.setdefault(threshold, {})[orch_key[match["kind"]]] = per_million(value)
+    return dict(sorted(tiers.items()))
+
+
+def price_tiers(name: str, data: dict) -> str:
+    tables = []
+    for threshold, prices in standard_tiers(data).items():
+        fields = {"above_input_tokens": threshold}
+        fields.update({key: prices.get(key) for _, key in PRICE_KINDS})
+        tables.append(toml_lines(f'\n[[models."{name}".price_tiers]]', fields))
+    return "".join(tables)
 
 
 def entry(name, data, tier, rpm, tpm):
     fields = {
         "provider": data["litellm_provider"],
         "tier": tier,
-        "input_cost_per_mtok": per_million(data.get("input_cost_per_token")),
-        "output_cost_per_mtok": per_million(data.get("output_cost_per_token")),
-        "cache_read_cost_per_mtok": per_million(data.get("cache_read_input_token_cost")),
-        "cache_write_cost_per_mtok": per_million(data.get("cache_creation_input_token_cost")),
+        **{key: per_million(data.get(kind)) for kind, key in PRICE_KINDS},
         "context_window": data.get("max_input_tokens"),
         "max_output": data.get("max_output_tokens"),
         "reasoning": bool(data.get("supports_reasoning")),
         "rpm": rpm,
         "tpm": tpm,
     }
-    lines = [f'\n[models."{name}"]']
-    for key, value in fields.items():
-        if value is None:
-            continue
-        lines.append(f"{key} = {json.dumps(value)}")
-    return "\n".join(lines) + "\n"
+    return toml_lines(f'\n[models."{name}"]', fields) + price_tiers(name, data)
+
+
+def render(models: dict) -> str:
+    """The registry's TOML text from the price map's `models`."""
+    body = "".join(entry(n, models[n], *CHOSEN[n]) for n in CHOSEN)
+    body += "\n[chains]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in CHAINS.items())
+    return HEADER + body
 
 
 def main(path):
     models = json.loads(Path(path).read_text())["models"]
-    body = "".join(entry(n, models[n], *CHOSEN[n]) for n in CHOSEN)
-    body += "\n[chains]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in CHAINS.items())
     out = Path(__file__).parent.parent / "orchestrator_tui" / "data" / "models.toml"
-    out.write_text(HEADER + body)
+    out.write_text(render(models))
     print(f"wrote {out}")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from typing import Annotated, Optional
 
 import typer
@@ -44,7 +45,8 @@ def chains(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
 
 
 def route(
-    prompt: Annotated[str, typer.Argument(help="The prompt to analyse (no call is made).")],
+    prompt: Annotated[str, typer.Argument(
+        help="The prompt to analyse (no call is made); - reads it from stdin.")],
     chain: Annotated[Optional[str], typer.Option(help="Choose only from this chain.")] = None,
     max_tokens: Annotated[Optional[int], typer.Option(min=1)] = None,
     demo: Annotated[Optional[bool], typer.Option("--demo/--no-demo")] = None,
@@ -57,6 +59,8 @@ def route(
     with --learned, the trained router's predictions)."""
     from ..engine import Request
 
+    if prompt == "-":
+        prompt = sys.stdin.read()  # a long prompt does not fit in one argument
     if learned:
         return learned_route(Request(prompt, strategy="learned", chain=chain,
                                      cost_weight=cost_weight), demo, as_json)
@@ -71,6 +75,7 @@ def route(
             "estimated_input_tokens": ctx.input_tokens,
             "estimated_cost": expected_cost(chosen, ctx.input_tokens, ctx.max_tokens),
             "worst_case_cost": worst_case_cost(chosen, ctx.input_tokens, ctx.max_tokens),
+            "price_tier_above_input_tokens": tier_threshold(chosen, ctx.input_tokens),
             "alternatives": [m.name for m in ranked[1:]], "reasons": reasons}
     if as_json:
         typer.echo(json.dumps(data, indent=2))
@@ -80,6 +85,12 @@ def route(
     from .tables import route_panel
 
     Console(highlight=False).print(route_panel(data))
+
+
+def tier_threshold(model, input_tokens: int) -> int | None:
+    """The threshold of the price tier this input pays, None for the base prices."""
+    tier = model.prices.tier_for(input_tokens)
+    return None if tier is None else tier.above_input_tokens
 
 
 def learned_route(request, demo, as_json: bool) -> None:

@@ -52,6 +52,9 @@ def route_panel(data: dict):
     table.add_row("[bold]model[/]", f"{data['model']} ({data['provider']})")
     table.add_row("[bold]estimated cost[/]", f"{cost_text(data['estimated_cost'])} typical, "
                   f"{cost_text(data['worst_case_cost'])} at most")
+    if data["price_tier_above_input_tokens"] is not None:
+        table.add_row("[bold]price tier[/]", f"over {data['price_tier_above_input_tokens']:,} "
+                      "input tokens: every token at the tier's prices")
     table.add_row("[bold]why[/]", "\n".join(data["reasons"]))
     return table
 

@@ -19,7 +19,7 @@ from ..errors import OrchError
 from ..providers.base import (ProviderError, StartPart, StopPart, TextPart, UsagePart,
                               classify_exception)
 from ..types import Usage
-from .cost import compute_cost, estimate_text_tokens, prices_used, worst_case_cost
+from .cost import charge_call, estimate_text_tokens, prices_used, worst_case_cost
 from .events import (Attempt, AttemptFinished, AttemptStarted, BudgetRefused, RateLimitWait,
                      RetryScheduled, TextDelta)
 
@@ -46,7 +46,6 @@ async def call_model(ctx, model, prepare_next=()) -> Attempt:
             raise
     finally:
         attempt.latency = 0.0 if start is None else ctx.clock() - start
-        attempt.cost = 0.0 if attempt.cached else compute_cost(attempt.usage, model.prices)
         await ctx.finish_attempt(attempt)
         ctx.emit(AttemptFinished(attempt))
     return attempt
@@ -154,7 +153,7 @@ async def one_try(ctx, model, provider, attempt: Attempt) -> None:
             attempt.usage = attempt.usage + usage
             attempt.estimated = attempt.estimated or estimated
             ticket.settle(usage.input_tokens + usage.output_tokens)
-        actual = compute_cost(usage, model.prices) if usage else 0.0
+        actual = charge_call(attempt, usage, model.prices)  # also sets attempt.cost, .prices
         ctx.budget.settle(reservation, actual)
         await ctx.store(ctx.engine.ledger.settle, ctx, attempt, actual)
 

@@ -1,4 +1,9 @@
-"""Cost from token usage and registry prices, and the worst-case estimate budgets reserve."""
+"""Cost from token usage and registry prices, and the worst-case estimate budgets reserve.
+
+A call's input size (cached tokens included) picks its prices: above a model's price tier
+threshold, every token of the call is charged at that tier (LiteLLM's semantics). A tier price
+that is not known makes the cost unknown (None) only when the call used tokens of that kind.
+"""
 
 from __future__ import annotations
 
@@ -27,6 +32,7 @@ def compute_cost(usage: Usage, prices: Prices) -> float | None:
     needs is unknown."""
     if usage.billed_cost is not None:
         return usage.billed_cost
+    prices = prices.at(usage.input_tokens)
     uncached = usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens
     parts = [(uncached, prices.input), (usage.output_tokens, prices.output),
              (usage.cache_read_tokens, prices.cache_read),
@@ -41,24 +47,44 @@ def compute_cost(usage: Usage, prices: Prices) -> float | None:
     return total
 
 
+def charge_call(attempt, usage: Usage | None, prices: Prices) -> float | None:
+    """One call's cost (0 without usage), added to its attempt's; the attempt records the
+    prices, and the tier, this call was charged at."""
+    if usage is None:
+        return 0.0
+    cost = compute_cost(usage, prices)
+    attempt.cost = None if cost is None or attempt.cost is None else attempt.cost + cost
+    attempt.prices = prices_used(prices, usage.input_tokens)
+    return cost
+
+
 def worst_case_cost(model: ModelConfig, input_tokens: int, max_tokens: int) -> float | None:
-    """Estimated input at the input price plus every allowed output token; None if unpriced."""
-    if not model.prices.known:
+    """Estimated input plus every allowed output token, at the prices of the tier the
+    estimated input selects; None if unpriced."""
+    prices = model.prices.at(input_tokens)
+    if not prices.known:
         return None
-    return (input_tokens * model.prices.input + max_tokens * model.prices.output) / 1_000_000
+    return (input_tokens * prices.input + max_tokens * prices.output) / 1_000_000
 
 
-def prices_used(prices: Prices) -> dict[str, float | None]:
-    return {"input_per_mtok": prices.input, "output_per_mtok": prices.output,
-            "cache_read_per_mtok": prices.cache_read, "cache_write_per_mtok": prices.cache_write}
+def prices_used(prices: Prices, input_tokens: int = 0) -> dict[str, float | int | None]:
+    """The prices a call with this many input tokens pays, and its tier's threshold (None for
+    the base prices)."""
+    tier = prices.tier_for(input_tokens)
+    flat = prices.at(input_tokens)
+    return {"input_per_mtok": flat.input, "output_per_mtok": flat.output,
+            "cache_read_per_mtok": flat.cache_read, "cache_write_per_mtok": flat.cache_write,
+            "tier_above_input_tokens": None if tier is None else tier.above_input_tokens}
 
 
 TYPICAL_OUTPUT_TOKENS = 500
 
 
 def expected_cost(model: ModelConfig, input_tokens: int, max_tokens: int) -> float | None:
-    """A typical call's cost, for ranking models by price (not for budgets)."""
-    if not model.prices.known:
+    """A typical call's cost at the tier the input selects, for ranking models by price (not
+    for budgets)."""
+    prices = model.prices.at(input_tokens)
+    if not prices.known:
         return None
     output = min(max_tokens, TYPICAL_OUTPUT_TOKENS)
-    return (input_tokens * model.prices.input + output * model.prices.output) / 1_000_000
+    return (input_tokens * prices.input + output * prices.output) / 1_000_000
