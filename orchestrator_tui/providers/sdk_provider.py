@@ -1,10 +1,11 @@
-"""What the two official-SDK providers share: a lazily built client with the SDK's own
-retries off, and the translation of SDK (and raw httpx2 transport) exceptions into
+"""What the two official-SDK providers share: a lazily built client per event loop, with the
+SDK's own retries off, and the translation of SDK (and raw httpx2 transport) exceptions into
 ProviderError. Both SDKs have the same exception shapes (`status_code`, `response.headers`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import importlib
 from abc import abstractmethod
@@ -25,18 +26,29 @@ class SDKProvider(Provider):
         self.config = config
         self.timeouts = timeouts
         self.environ = environ
-        self._client = None
+        self._clients: dict[asyncio.AbstractEventLoop, object] = {}  # loop → its client
 
     def sdk(self):
         return importlib.import_module(self.sdk_name)
 
     def client(self):
-        if self._client is None:
+        """The SDK client of the running event loop, made on its first call there: an async
+        client's pooled connections belong to the loop that opened them, so an engine reused
+        across `asyncio.run` calls needs one client per loop."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._clients:
+            self.forget_closed_loops()
             sdk = self.sdk()
             timeout = sdk.Timeout(self.timeouts.total, connect=self.timeouts.connect,
                                   read=self.timeouts.first_token)
-            self._client = self.make_client(sdk, timeout)
-        return self._client
+            self._clients[loop] = self.make_client(sdk, timeout)
+        return self._clients[loop]
+
+    def forget_closed_loops(self) -> None:
+        """Drop the clients of closed loops: their connections died with the loop and cannot
+        be closed from another one."""
+        for loop in [loop for loop in self._clients if loop.is_closed()]:
+            del self._clients[loop]
 
     def http_client(self, sdk):
         """The SDK's default HTTP client, on the process's one TLS context."""
@@ -72,9 +84,11 @@ class SDKProvider(Provider):
             raise error from exc
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        """Close the running loop's client (other live loops keep theirs)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        self.forget_closed_loops()
+        if client is not None:
+            await client.close()
 
 
 @functools.cache
