@@ -75,6 +75,11 @@ class Provider(ABC):
     def stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
         """Make one call and yield its text parts, usage updates and, if it finished, a stop."""
 
+    def accepts_temperature(self, model: ModelConfig) -> bool:
+        """Whether a call to `model` sends the temperature; when it cannot, the engine says so
+        in a Note rather than drop it silently."""
+        return True
+
     async def aclose(self) -> None:
         """Release connections."""
 
