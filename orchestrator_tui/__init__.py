@@ -8,7 +8,8 @@ __version__ = "0.1.0"
 
 _API = {
     "run_orchestration": "api", "arun_orchestration": "api", "route_to_model": "api",
-    "run_with_fallback": "api", "run_ensemble": "api", "synthesize_responses": "api",
+    "route_to_model_config": "api", "run_with_fallback": "api", "run_ensemble": "api",
+    "synthesize_responses": "api", "make_engine": "api",
     "ModelConfig": "types", "OrchestrationResult": "engine.events",
     "ComplexityAnalyzer": "routing.complexity", "ConfidenceDetector": "routing.confidence",
     "RateLimiter": "engine.ratelimit", "Engine": "engine.core", "Request": "engine.request",

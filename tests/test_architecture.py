@@ -36,7 +36,8 @@ def test_engine_runs_without_tui_cli_sdk_or_training_modules(isolated_home):
 def test_python_api_names_are_importable():
     import orchestrator_tui as orch
 
-    for name in ("run_orchestration", "route_to_model", "run_with_fallback", "run_ensemble",
+    for name in ("run_orchestration", "route_to_model", "route_to_model_config",
+                 "run_with_fallback", "run_ensemble", "make_engine",
                  "synthesize_responses", "ModelConfig", "OrchestrationResult",
                  "ComplexityAnalyzer", "ConfidenceDetector", "RateLimiter"):
         assert getattr(orch, name) is not None
@@ -51,12 +52,23 @@ def test_python_api_runs_on_the_demo_provider():
     result = orch.run_ensemble("What is the capital of France?", engine=engine,
                                ensemble_size=2)
     assert result.success and len(result.attempts) == 2
-    assert orch.route_to_model("What is 2+2?", engine=engine).tier == "intermediate"
+    assert orch.route_to_model_config("What is 2+2?", engine=engine).tier == "intermediate"
 
 
 def test_the_cli_loads_no_sdk_training_or_tui_module_to_start():
     script = ("import sys; import orchestrator_tui.cli.main; print(','.join(sorted(m for m in "
               f"{HEAVY[:1] + HEAVY[2:]!r} if m in sys.modules)))")  # typer is the CLI itself
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == ""
+
+
+def test_the_python_api_and_its_recording_engine_load_no_heavy_module(isolated_home):
+    script = ("import sys; import orchestrator_tui as orch; "
+              "from orchestrator_tui.engine_factory import build_engine; "
+              "engine = orch.make_engine(demo=True); assert engine.ledger.db; "
+              f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60)
     assert proc.returncode == 0, proc.stderr

@@ -24,7 +24,7 @@ Threshold = Annotated[Optional[float], Opt(
     min=0.0, max=1.0, help="Confidence below which fallback escalates [default: 0.6].")]
 System = Annotated[Optional[str], Opt(help="System prompt.")]
 MaxTokens = Annotated[Optional[int], Opt(min=1, help="Most output tokens per call [default: 2048].")]
-Temperature = Annotated[Optional[float], Opt(min=0.0, max=2.0, help="Sampling temperature (OpenAI-style models; the Anthropic SDK takes none).")]
+Temperature = Annotated[Optional[float], Opt(min=0.0, max=2.0, help="Sampling temperature; a model that takes none (Anthropic, reasoning models) says so in a note.")]
 Demo = Annotated[Optional[bool], Opt("--demo/--no-demo", help="Force the demo provider on or off.")]
 Verbose = Annotated[bool, Opt("-v", "--verbose", help="Show routing reasons; tracebacks on errors.")]
 Category = Annotated[Optional[str], Opt(help="Category for history and reports.")]

@@ -30,17 +30,10 @@ class CliState:
 
     def engine(self, demo: bool | None = None, record: bool = True, use_cache: bool = True):
         """An engine that records to the history and enforces the persistent budgets."""
-        from ..engine import Engine
+        from ..engine_factory import build_engine
 
-        settings = self.settings()
-        if not record:
-            return Engine(settings, demo=demo)
-        from ..store.cache import SQLiteCache
-        from ..store.ledger import SQLiteLedger
-
-        db = self.db()
-        cache = SQLiteCache(db, settings.cache_ttl) if settings.cache and use_cache else None
-        return Engine(settings, demo=demo, ledger=SQLiteLedger(db, settings), cache=cache)
+        return build_engine(self.settings(), db=self.db() if record else None, record=record,
+                            use_cache=use_cache, demo=demo)
 
 
 STATE = CliState()

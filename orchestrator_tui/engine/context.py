@@ -41,13 +41,26 @@ class RunContext:
         self.run_id = uuid.uuid4().hex
         self.candidates: list[ModelConfig] = []  # what the strategy chose from (for savings)
         self._next_id = 0
+        self._temperature_noted: set[str] = set()  # models whose missing temperature was told
 
     def provider_for(self, model: ModelConfig):
         return self.engine.provider_for(model)
 
     def new_attempt(self, model: ModelConfig, provider_name: str) -> Attempt:
+        self.note_unsent_temperature(model)
         self._next_id += 1
         return Attempt(self._next_id, model.name, provider_name)
+
+    def note_unsent_temperature(self, model: ModelConfig) -> None:
+        """A Note, once per model in this run, when a temperature was asked for and the model
+        takes none (its call is made without it)."""
+        temperature = self.params.temperature
+        if temperature is None or model.name in self._temperature_noted:
+            return
+        self._temperature_noted.add(model.name)
+        if not self.engine.accepts_temperature(model):
+            self.emit(Note(f"{model.name} takes no temperature; temperature {temperature:g} "
+                           "is not sent"))
 
     async def finish_attempt(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)

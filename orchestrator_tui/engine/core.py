@@ -56,10 +56,18 @@ class Engine:
         return mode == "always" or (mode == "auto" and not self.registry.any_credentials())
 
     def provider_for(self, model: ModelConfig) -> Provider:
-        name = "demo" if self.demo else model.provider
+        """The provider that serves `model` in this engine (the demo one in demo mode)."""
+        return self.provider_named("demo" if self.demo else model.provider)
+
+    def provider_named(self, name: str) -> Provider:
         if name not in self._providers:
             self._providers[name] = self.make_provider(name)
         return self._providers[name]
+
+    def accepts_temperature(self, model: ModelConfig) -> bool:
+        """Whether `model`'s real provider sends a temperature; asked in demo mode too, so a
+        demo run says what a real one would."""
+        return self.provider_named(model.provider).accepts_temperature(model)
 
     def learned_router(self):
         if self.router is None:

@@ -17,6 +17,9 @@ class AnthropicProvider(SDKProvider):
                                   max_retries=0, timeout=timeout,
                                   http_client=self.http_client(sdk))
 
+    def accepts_temperature(self, model: ModelConfig) -> bool:
+        return False  # see request_body
+
     async def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
         usage, stop_reason = Usage(), None
         stream = await self.client().messages.create(**request_body(model, params), stream=True)
@@ -38,7 +41,7 @@ class AnthropicProvider(SDKProvider):
 
 def request_body(model: ModelConfig, params: CallParams) -> dict:
     """The Messages API call. No temperature: the current SDK (2.x) no longer accepts one,
-    so `--temperature` applies to OpenAI-style models only."""
+    so `--temperature` applies to OpenAI-style models only (the engine notes it is not sent)."""
     body = {"model": model.wire_name, "max_tokens": params.max_tokens,
             "messages": [{"role": m.role, "content": m.content} for m in params.messages]}
     if params.system:

@@ -93,6 +93,11 @@ class Provider(ABC):
         event loop. The engine awaits it before an attempt's clock starts; it is cheap once
         done."""
 
+    def accepts_temperature(self, model: ModelConfig) -> bool:
+        """Whether a call to `model` sends the temperature; when it cannot, the engine says so
+        in a Note rather than drop it silently."""
+        return True
+
     async def aclose(self) -> None:
         """Release connections."""
 

@@ -20,6 +20,9 @@ class OpenAIProvider(SDKProvider):
         return sdk.AsyncOpenAI(api_key=key, base_url=self.base_url(), max_retries=0,
                                timeout=timeout, http_client=self.http_client(sdk))
 
+    def accepts_temperature(self, model: ModelConfig) -> bool:
+        return not model.reasoning  # see request_body
+
     async def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
         finish_reason, usage_seen = None, not self.config.stream_usage
         stream = await self.client().chat.completions.create(**request_body(model, params))

@@ -1,7 +1,7 @@
-"""What the two official-SDK providers share: a lazily built client with the SDK's own
-retries off, the SDK imported in a thread (it takes 0.5–2 s of CPU) before the first call,
-and the translation of everything a stream can raise into a classified ProviderError. Both
-SDKs have the same exception shapes (`status_code`, `response.headers`, `body`).
+"""What the two official-SDK providers share: a lazily built client per event loop with the
+SDK's own retries off, the SDK imported in a thread (it takes 0.5–2 s of CPU) before the first
+call, and the translation of everything a stream can raise into a classified ProviderError.
+Both SDKs have the same exception shapes (`status_code`, `response.headers`, `body`).
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ class SDKProvider(Provider):
         self.config = config
         self.timeouts = timeouts
         self.environ = environ
-        self._client = None
+        self._clients: dict[asyncio.AbstractEventLoop, object] = {}  # loop → its client
 
     def sdk(self):
         return importlib.import_module(self.sdk_name)
@@ -47,14 +47,25 @@ class SDKProvider(Provider):
             await asyncio.wrap_future(future)
 
     def client(self):
-        if self._client is None:
+        """The SDK client of the running event loop, made on its first call there: an async
+        client's pooled connections belong to the loop that opened them, so an engine reused
+        across `asyncio.run` calls needs one client per loop."""
+        loop = asyncio.get_running_loop()
+        if loop not in self._clients:
+            self.forget_closed_loops()
             sdk = self.sdk()
             # The engine keeps the first-token and total deadlines; the SDK's read timeout
             # catches a stream that stalls mid-way for as long as a first token may take.
             timeout = sdk.Timeout(self.timeouts.total, connect=self.timeouts.connect,
                                   read=self.timeouts.first_token + READ_GRACE)
-            self._client = self.make_client(sdk, timeout)
-        return self._client
+            self._clients[loop] = self.make_client(sdk, timeout)
+        return self._clients[loop]
+
+    def forget_closed_loops(self) -> None:
+        """Drop the clients of closed loops: their connections died with the loop and cannot
+        be closed from another one."""
+        for loop in [loop for loop in self._clients if loop.is_closed()]:
+            del self._clients[loop]
 
     def http_client(self, sdk):
         """The SDK's default HTTP client, on the process's one TLS context."""
@@ -87,9 +98,11 @@ class SDKProvider(Provider):
             raise translate(exc, sdk, self.name) from exc
 
     async def aclose(self) -> None:
-        if self._client is not None:
-            await self._client.close()
-            self._client = None
+        """Close the running loop's client (other live loops keep theirs)."""
+        client = self._clients.pop(asyncio.get_running_loop(), None)
+        self.forget_closed_loops()
+        if client is not None:
+            await client.close()
 
 
 _imports: dict[tuple[str, ...], concurrent.futures.Future] = {}

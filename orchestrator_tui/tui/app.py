@@ -37,14 +37,11 @@ class OrchApp(App):
         self.other_target: str | None = None  # the chain (or model) to return to
 
     def build_engine(self, demo, clock) -> Engine:
-        from ..store.cache import SQLiteCache
+        from ..engine_factory import build_engine
         from ..store.db import open_db
-        from ..store.ledger import SQLiteLedger
 
         self.db = self.db or open_db()
-        cache = SQLiteCache(self.db, self.settings.cache_ttl) if self.settings.cache else None
-        return Engine(self.settings, demo=demo, ledger=SQLiteLedger(self.db, self.settings),
-                      cache=cache, clock=clock)
+        return build_engine(self.settings, db=self.db, demo=demo, clock=clock)
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
