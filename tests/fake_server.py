@@ -39,6 +39,8 @@ class Reply:
     stall_after_headers: float = 0.0  # seconds between the headers and the first event
     stall_after_chunks: int | None = None  # stall for `stall_seconds` after N text chunks
     stall_seconds: float = 0.0
+    stalled: threading.Event = field(default_factory=threading.Event, compare=False)
+    """Set when a scripted stall begins: a test waits on it, not on a clock."""
 
     def chunks(self) -> list[str]:
         words = self.text.split(" ")
@@ -163,14 +165,18 @@ def make_handler(api: FakeAPI):
             self.send_header("transfer-encoding", "chunked")
             self.end_headers()
             self.wfile.flush()
-            api.stall(reply.stall_after_headers)
+            if reply.stall_after_headers:
+                reply.stalled.set()
+                api.stall(reply.stall_after_headers)
             for kind, data in wire.events(reply, body):
                 if kind == "break":
                     self.wfile.write(b"400\r\npartial")  # promise 1 KiB, send 7 bytes, hang up
                     self.wfile.flush()
                     self.connection.shutdown(2)
                     return
-                if kind == "sleep":
+                if kind in ("sleep", "stall"):
+                    if kind == "stall":
+                        reply.stalled.set()
                     api.stall(data)
                     continue
                 if kind == "malformed":
@@ -197,7 +203,7 @@ def text_events(reply: Reply, make_event):
         if reply.malformed_after is not None and index == reply.malformed_after:
             yield "malformed", None
         if reply.stall_after_chunks is not None and index == reply.stall_after_chunks:
-            yield "sleep", reply.stall_seconds
+            yield "stall", reply.stall_seconds
         if reply.chunk_delay:
             yield "sleep", reply.chunk_delay
         yield make_event(chunk)

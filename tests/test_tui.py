@@ -224,3 +224,31 @@ async def test_consensus_and_learned_are_offered(tmp_path):
         await pilot.pause()
         await send(pilot, "What is 2 + 2?")
         assert app.session.requests == 1
+
+
+class MalformedDemo(GatedDemo):
+    """The demo provider, except that `broken` models send a chunk no one can read."""
+
+    def __init__(self, broken: set[str]):
+        super().__init__(held=set())
+        self.broken = broken
+
+    async def stream(self, model, params):
+        async for part in super().stream(model, params):
+            yield part
+            if model.name in self.broken:
+                raise ValueError("Expecting ',' delimiter: line 1 column 48")
+
+
+async def test_a_member_whose_stream_breaks_ends_as_an_error_pane_not_pending(tmp_path):
+    app = make_app(tmp_path)
+    app.settings.retries.max_retries = 0
+    async with app.run_test(size=SIZE) as pilot:
+        app.engine._providers["demo"] = MalformedDemo(broken={"gpt-6-luna"})
+        await send(pilot, "What is the capital of France?")
+        statuses = {p.model: p.status.split(":")[0] for p in panes(app)}
+        assert statuses == {"claude-haiku-5-5": "done", "gpt-6-luna": "failed",
+                            "gpt-6.1-terra": "done"}
+        broken = next(p for p in panes(app) if p.model == "gpt-6-luna")
+        assert "unreadable stream chunk" in broken.status and broken.has_class("-failed")
+        assert any(p.has_class("-winner") for p in panes(app))

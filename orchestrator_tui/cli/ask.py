@@ -26,9 +26,8 @@ def ask(
     no_log: o.NoLog = False, no_cache: o.NoCache = False,
 ):
     """Send one prompt and stream the answer, with what it cost."""
-    import asyncio
-
     from ..engine import Request
+    from .interrupt import Interrupted, run_interruptibly
     from .render import Renderer, finish
 
     STATE.verbose = STATE.verbose or verbose
@@ -42,10 +41,10 @@ def ask(
     renderer = Renderer(engine, live=not as_json and output is None and sys.stdout.isatty(),
                         verbose=STATE.verbose)
     try:
-        result = asyncio.run(run_request(engine, request, renderer))
-    except KeyboardInterrupt:
-        renderer.err.print("\norch: cancelled; what the calls used so far is in the history")
-        raise typer.Exit(130)
+        result = run_interruptibly(run_request(engine, request, renderer))
+    except Interrupted as stop:
+        renderer.err.print(f"\norch: {stop.verb}; what the calls used so far is in the history")
+        raise typer.Exit(stop.exit_code) from None
     warn_about_budgets(engine, renderer)
     finish(result, renderer, as_json=as_json, output=output)
 

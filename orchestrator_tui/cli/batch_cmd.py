@@ -28,8 +28,6 @@ def batch(
 ):
     """Run every prompt of INPUT and append the answers to OUTPUT (ids already answered there
     are skipped, so rerunning the command resumes it)."""
-    import asyncio
-
     from ..batch import BatchRunner, read_items
     from ..engine import Request
 
@@ -42,19 +40,20 @@ def batch(
     engine = STATE.engine(demo=demo)
     engine.check(Request("check", strategy=template.strategy))
     from .batch_view import BatchView
+    from .interrupt import Interrupted, run_interruptibly
 
     view = BatchView(len(items), enabled=not quiet, demo=engine.demo)
     runner = BatchRunner(engine, template, concurrency, max_cost, on_progress=view.update)
-    interrupted = False
+    stop = None
     with view:
         try:
-            progress = asyncio.run(run(runner, items, output))
-        except KeyboardInterrupt:
-            interrupted, progress = True, view.last
+            progress = run_interruptibly(run(runner, items, output))
+        except Interrupted as interrupted:
+            stop, progress = interrupted, view.last
     summary = progress.summary() if progress else {}
-    report(summary, as_json, interrupted, output)
-    if interrupted:
-        raise typer.Exit(130)
+    report(summary, as_json, stop is not None, output)
+    if stop is not None:
+        raise typer.Exit(stop.exit_code)
     if progress and (progress.failed or progress.skipped):
         raise typer.Exit(1)
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 
-def cost_text(cost: float | None) -> str:
+def cost_text(cost: float | None, estimated: bool = False) -> str:
+    """`$0.001234`; `~$0.001234` when the usage behind it is orch's estimate."""
     if cost is None:
         return "unknown"
-    return f"${cost:.6f}" if abs(cost) < 0.01 else f"${cost:.4f}"
+    amount = f"${cost:.6f}" if abs(cost) < 0.01 else f"${cost:.4f}"
+    return f"~{amount}" if estimated else amount
 
 
 def usd(amount: float) -> str:
@@ -41,7 +43,7 @@ def attempts_table(result):
     for attempt in result.attempts:
         row = ["★" if attempt.accepted else "", attempt.model, attempt.status,
                f"{attempt.usage.input_tokens:,}", f"{attempt.usage.output_tokens:,}",
-               cost_text(attempt.cost), f"{attempt.latency:.2f} s",
+               cost_text(attempt.cost, attempt.estimated), f"{attempt.latency:.2f} s",
                "" if attempt.confidence is None else f"{attempt.confidence:.2f}"]
         if scores:
             score = scores.get(attempt.attempt_id)

@@ -101,7 +101,7 @@ def request_detail(record: dict) -> list:
         attempts.add_column(column)
     for a in record["attempts"]:
         attempts.add_row(str(a["attempt_no"]), a["model"], a["status"], str(a["input_tokens"]),
-                         str(a["output_tokens"]), cost_text(a["cost"]),
+                         str(a["output_tokens"]), cost_text(a["cost"], a.get("estimated")),
                          f"{a['latency'] or 0:.2f} s",
                          "" if a["confidence"] is None else f"{a['confidence']:.2f}",
                          "★" if a["accepted"] else (a["error"] or ""))

@@ -83,7 +83,7 @@ async def wait_to_retry(ctx, model, attempt: Attempt, error: ProviderError,
     also slows the shared limiter, so every request to the model paces itself."""
     rate_limited = error.kind == "rate_limit"
     if rate_limited:
-        ctx.limiter.slow_down(model.name, error.retry_after)
+        ctx.limiter.slow_down(model.name, error.retry_after, model.rpm)
     retries[rate_limited] += 1
     wait = ctx.policy.delay(retries[rate_limited], error.retry_after, rate_limited) \
         if error.retryable else None

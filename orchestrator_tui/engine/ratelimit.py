@@ -10,8 +10,8 @@ server's own window does.
 
 Adaptive pacing: a 429 means the configured limits are optimistic. It pauses the model for
 everyone until the server's `retry-after` has passed, and cuts the model's limits by a
-factor that grows back a little with every call admitted after it (additive increase,
-multiplicative decrease), so a batch converges on what the server allows.
+factor that grows back by 2% with every call admitted after it, so a batch converges on
+what the server allows.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ class Ticket:
         self.timestamp = max(self.timestamp, now)
 
 
-SLOW_DOWN_FACTOR = 0.7  # a 429 cuts the limits to 70%
+SLOW_DOWN_FACTOR = 0.7  # a 429 cuts the limits to 70% (or less: see `slow_down`)
 MIN_FACTOR = 0.05
-RECOVERY_PER_CALL = 0.02  # and each admitted call gives back 2% of the configured limits
+RECOVERY_PER_CALL = 1.02  # and each admitted call lets them grow back by 2%
 DEFAULT_PAUSE = 1.0  # seconds, after a 429 without retry-after
 
 
@@ -101,13 +101,19 @@ class RateLimiter:
             self._locks[loop_key] = asyncio.Lock()
         return self._locks[loop_key]
 
-    def slow_down(self, key: str, retry_after: float | None) -> None:
+    def slow_down(self, key: str, retry_after: float | None, rpm: int | None = None) -> None:
         """The server answered 429: pause `key` for everyone and cut its limits (once per
-        pause: the other 429s of the same burst only make the pause longer)."""
+        pause: the other 429s of the same burst only make the pause longer). The server
+        refused while the window held N calls, so its limit is below N: the cut goes at
+        least to half of that."""
         window = self._windows.setdefault(key, _Window())
         now = self.clock()
         if now >= window.paused_until:
-            window.factor = max(MIN_FACTOR, window.factor * SLOW_DOWN_FACTOR)
+            cut = window.factor * SLOW_DOWN_FACTOR
+            if rpm:
+                window.prune(now, self.span)
+                cut = min(cut, len(window.entries) / (2 * rpm))
+            window.factor = max(MIN_FACTOR, cut)
         pause = DEFAULT_PAUSE if retry_after is None else retry_after
         window.paused_until = max(window.paused_until, now + pause)
 
@@ -127,7 +133,7 @@ class RateLimiter:
                 if on_wait is not None:
                     on_wait(wait)
                 await asyncio.sleep(wait)
-            window.factor = min(1.0, window.factor + RECOVERY_PER_CALL)
+            window.factor = min(1.0, window.factor * RECOVERY_PER_CALL)
             ticket = Ticket(now, tokens, window)
             window.entries.append(ticket)
             window.token_sum += tokens

@@ -58,7 +58,7 @@ def row_dict(row: sqlite3.Row) -> dict:
     for key in ("tags", "models", "metadata", "prices"):
         if isinstance(record.get(key), str):
             record[key] = json.loads(record[key])
-    for key in ("demo", "cached", "accepted"):
+    for key in ("demo", "cached", "accepted", "estimated"):
         if key in record and record[key] is not None:
             record[key] = bool(record[key])
     return record

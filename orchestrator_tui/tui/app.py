@@ -45,6 +45,8 @@ class OrchApp(App):
 
     def on_mount(self) -> None:
         self.push_screen(MainScreen())
+        # SDK imports in a thread once the first frame is up, not on the loop at the first send
+        self.call_after_refresh(self.engine.warm_up)
 
     def banner_text(self) -> str:
         if self.engine.demo:

@@ -100,5 +100,6 @@ def attempt_from_row(row: dict) -> Attempt:
     return Attempt(row["attempt_no"], row["model"], row["provider"], row["status"],
                    row["text"] or "", usage, row["cost"], row["prices"] or {},
                    row["latency"] or 0.0, row["time_to_first_token"], row["confidence"],
-                   row["error"], row["retries"], bool(row["accepted"]), cached=bool(row["cached"]))
+                   row["error"], row["retries"], bool(row["accepted"]), cached=bool(row["cached"]),
+                   estimated=bool(row.get("estimated")))
 

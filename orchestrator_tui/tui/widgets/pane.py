@@ -3,6 +3,8 @@ answer rendered as Markdown while it streams (appended, never re-parsed per toke
 
 from __future__ import annotations
 
+import asyncio
+
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static
 
@@ -25,6 +27,9 @@ class ModelPane(Vertical):
         self.chars = 0
         self._stream = None
         self._pending: list[str] = []  # text not yet handed to the Markdown stream
+        # The flush timer and the engine's events (a retry, the end) both drive the Markdown
+        # stream: one at a time, or a stream is orphaned and stopping it raises CancelledError.
+        self._stream_lock = asyncio.Lock()
 
     def compose(self):
         yield Static(self.header_text(), classes="pane-header")
@@ -39,7 +44,7 @@ class ModelPane(Vertical):
         if a is None:
             return line1 + (f"\n[dim]{self.chars:,} chars[/dim]" if self.chars else "\n")
         ttft = "—" if a.time_to_first_token is None else f"{a.time_to_first_token:.2f} s"
-        line2 = (f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {money(a.cost)}  "
+        line2 = (f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {'~' if a.estimated else ''}{money(a.cost)}  "
                  f"{a.latency:.2f} s  ttft {ttft}  {confidence_bar(a.confidence)}")
         return f"{line1}\n{line2}"
 
@@ -62,6 +67,10 @@ class ModelPane(Vertical):
         self.chars += len(text)
 
     async def flush(self) -> None:
+        async with self._stream_lock:
+            await self._flush_pending()
+
+    async def _flush_pending(self) -> None:
         if not self._pending:
             return
         text = "".join(self._pending)
@@ -82,10 +91,11 @@ class ModelPane(Vertical):
         self.set_status(status)
 
     async def close_stream(self) -> None:
-        await self.flush()
-        if self._stream is not None:
-            await self._stream.stop()
-            self._stream = None
+        async with self._stream_lock:
+            await self._flush_pending()
+            if self._stream is not None:
+                await self._stream.stop()
+                self._stream = None
 
     async def finish(self, attempt) -> None:
         await self.close_stream()
