@@ -60,6 +60,7 @@ class FakeAPI:
 
     def __init__(self, default: Reply | None = None, port: int = 0):
         self.default = default or Reply()
+        self.defaults: dict[str, Reply] = {}  # a model's own default reply
         self.scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self.requests: list[dict] = []
         self.lock = threading.Lock()
@@ -96,7 +97,7 @@ class FakeAPI:
             for key in (model, "*"):
                 if self.scripts[key]:
                     return self.scripts[key].popleft()
-        return self.default
+        return self.defaults.get(model, self.default)
 
     def record(self, path: str, headers, body: dict) -> None:
         with self.lock:
@@ -294,11 +295,16 @@ class OpenAIWire:
         yield "data", "[DONE]"
 
 
-def serve(latency: float, rate_limit: str | None) -> None:
-    """Run a server in its own process for benchmarks: prints its URL, stops on stdin EOF."""
+def serve(latency: float, rate_limit: str | None, model_latency: list[str] = ()) -> None:
+    """Run a server in its own process for benchmarks: prints its URL, stops on stdin EOF.
+    `model_latency`: "MODEL=SECONDS" items, that model's delay before headers."""
     import sys
 
-    api = FakeAPI(Reply(text="Paris is the capital of France.", delay_before_headers=latency))
+    text = "Paris is the capital of France."
+    api = FakeAPI(Reply(text=text, delay_before_headers=latency))
+    for item in model_latency:
+        model, seconds = item.split("=")
+        api.defaults[model] = Reply(text=text, delay_before_headers=float(seconds))
     if rate_limit:
         count, seconds = rate_limit.split("/")
         api.rate_limit = (int(count), float(seconds))
@@ -314,5 +320,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--rate-limit", help="COUNT/SECONDS, answered with 429 beyond it")
+    parser.add_argument("--model-latency", action="append", default=[],
+                        help="MODEL=SECONDS: that model's latency (repeatable)")
     arguments = parser.parse_args()
-    serve(arguments.latency, arguments.rate_limit)
+    serve(arguments.latency, arguments.rate_limit, arguments.model_latency)

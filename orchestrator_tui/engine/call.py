@@ -34,6 +34,7 @@ async def call_model(ctx, model, prepare_next=()) -> Attempt:
     try:
         await provider.warm()  # importing an SDK is not the model's latency
         ctx.prepare(prepare_next)
+        ctx.start_clock()
         start = ctx.clock()
         await retry_loop(ctx, model, provider, attempt)
     except asyncio.CancelledError:

@@ -37,7 +37,8 @@ class RunContext:
         self.budget = budget or BudgetPool(request.max_cost)
         self.attempts: list[Attempt] = []
         self.clock = engine.clock
-        self.started = self.clock()
+        self.started = self.clock()  # restarted when the first call is ready to go
+        self._clock_running = False
         self.run_id = uuid.uuid4().hex
         self.candidates: list[ModelConfig] = []  # what the strategy chose from (for savings)
         self._next_id = 0
@@ -74,6 +75,19 @@ class RunContext:
         """Start getting the providers of `models` ready in the background."""
         for model in models:
             self.provider_for(model).prepare()
+
+    async def warm(self, models) -> None:
+        """Get the providers of `models` ready at once (an ensemble's members start together)."""
+        self.prepare(models)
+        for provider in {id(p): p for p in map(self.provider_for, models)}.values():
+            await provider.warm()
+
+    def start_clock(self) -> None:
+        """The first call is ready (its SDK imported): the run's latency counts from here, so
+        it is the requests' time, not the process's set-up."""
+        if not self._clock_running:
+            self._clock_running = True
+            self.started = self.clock()
 
     def unusable_reason(self, model: ModelConfig) -> str | None:
         """Why this model cannot take this request, or None if it can."""

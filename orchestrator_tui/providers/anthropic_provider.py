@@ -7,22 +7,25 @@ from collections.abc import AsyncIterator
 from ..types import ModelConfig, Usage
 from .base import CallParams, StartPart, StopPart, StreamPart, TextPart, UsagePart
 from .sdk_provider import SDKProvider
+from .warmup import ANTHROPIC_REHEARSAL
 
 
 class AnthropicProvider(SDKProvider):
     sdk_name = "anthropic"
 
-    def make_client(self, sdk, timeout):
+    rehearsal = ANTHROPIC_REHEARSAL
+
+    def make_client(self, sdk, timeout, http_client):
         return sdk.AsyncAnthropic(api_key=self.api_key(), base_url=self.base_url(),
-                                  max_retries=0, timeout=timeout,
-                                  http_client=self.http_client(sdk))
+                                  max_retries=0, timeout=timeout, http_client=http_client)
 
     def accepts_temperature(self, model: ModelConfig) -> bool:
         return False  # see request_body
 
-    async def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
+    async def _stream(self, client, model: ModelConfig,
+                      params: CallParams) -> AsyncIterator[StreamPart]:
         usage, stop_reason = Usage(), None
-        stream = await self.client().messages.create(**request_body(model, params), stream=True)
+        stream = await client.messages.create(**request_body(model, params), stream=True)
         yield StartPart()
         async with stream:
             async for event in stream:

@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from ..types import ModelConfig, Usage
 from .base import CallParams, StartPart, StopPart, StreamPart, TextPart, UsagePart
 from .sdk_provider import SDKProvider
+from .warmup import OPENAI_REHEARSAL
 
 KEYLESS = "no-key-needed"  # the SDK insists on a key; local servers ignore it
 
@@ -15,17 +16,20 @@ KEYLESS = "no-key-needed"  # the SDK insists on a key; local servers ignore it
 class OpenAIProvider(SDKProvider):
     sdk_name = "openai"
 
-    def make_client(self, sdk, timeout):
+    rehearsal = OPENAI_REHEARSAL
+
+    def make_client(self, sdk, timeout, http_client):
         key = self.api_key() if self.config.api_key_env else KEYLESS
         return sdk.AsyncOpenAI(api_key=key, base_url=self.base_url(), max_retries=0,
-                               timeout=timeout, http_client=self.http_client(sdk))
+                               timeout=timeout, http_client=http_client)
 
     def accepts_temperature(self, model: ModelConfig) -> bool:
         return not model.reasoning  # see request_body
 
-    async def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
+    async def _stream(self, client, model: ModelConfig,
+                      params: CallParams) -> AsyncIterator[StreamPart]:
         finish_reason, usage_seen = None, not self.config.stream_usage
-        stream = await self.client().chat.completions.create(**request_body(model, params))
+        stream = await client.chat.completions.create(**request_body(model, params))
         yield StartPart()
         async with stream:
             async for chunk in stream:

@@ -1,22 +1,21 @@
 """What the two official-SDK providers share: a lazily built client per event loop with the
-SDK's own retries off, the SDK imported in a thread (it takes 0.5–2 s of CPU) before the first
-call, and the translation of everything a stream can raise into a classified ProviderError.
-Both SDKs have the same exception shapes (`status_code`, `response.headers`, `body`).
+SDK's own retries off, the SDK made ready in a thread before the first call (see `warmup`),
+and the translation of everything a stream can raise into a classified ProviderError. Both
+SDKs have the same exception shapes (`status_code`, `response.headers`, `body`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import functools
 import importlib
-import threading
 from abc import abstractmethod
 from collections.abc import AsyncIterator
 
-from ..types import ModelConfig, ProviderConfig
+from ..types import Message, ModelConfig, ProviderConfig
 from .base import (CallParams, Provider, ProviderError, StreamPart, classify_exception,
                    describe_status, kind_for_error_type, kind_for_status, parse_retry_after)
+from .warmup import get_ready
 
 
 READ_GRACE = 1.0  # seconds the SDK's read timeout allows beyond the engine's first-token one
@@ -26,7 +25,7 @@ class SDKProvider(Provider):
     """A provider backed by an official SDK module, imported on the first call."""
 
     sdk_name: str
-    warm_modules: tuple[str, ...] = ()  # submodules the first call would import on the loop
+    rehearsal: bytes  # a canned answer in the provider's wire format (see `warmup`)
 
     def __init__(self, config: ProviderConfig, timeouts, environ: dict[str, str]):
         self.name = config.name
@@ -39,12 +38,31 @@ class SDKProvider(Provider):
         return importlib.import_module(self.sdk_name)
 
     def prepare(self) -> None:
-        start_import((self.sdk_name, *self.warm_modules))
+        get_ready(self)
 
     async def warm(self) -> None:
-        future = start_import((self.sdk_name, *self.warm_modules))
+        future = get_ready(self)
         if not future.done():
             await asyncio.wrap_future(future)
+
+    async def rehearse(self) -> None:
+        """One call to the canned `rehearsal` answer, in memory: it imports and builds what a
+        first call would (run in a thread by `warmup`, on an event loop of its own)."""
+        import httpx2
+
+        shared_tls_context()
+        canned = httpx2.Response(200, headers={"content-type": "text/event-stream"},
+                                 content=self.rehearsal)
+        transport = httpx2.MockTransport(lambda request: canned)
+        sdk = self.sdk()
+        client = self.make_client(sdk, sdk.Timeout(5.0), httpx2.AsyncClient(transport=transport))
+        model = ModelConfig(name="rehearsal", provider=self.name)
+        params = CallParams([Message("user", "hi")], None, 1, None)
+        try:
+            async for _ in self._stream(client, model, params):
+                pass
+        finally:
+            await client.close()
 
     def client(self):
         """The SDK client of the running event loop, made on its first call there: an async
@@ -58,7 +76,7 @@ class SDKProvider(Provider):
             # catches a stream that stalls mid-way for as long as a first token may take.
             timeout = sdk.Timeout(self.timeouts.total, connect=self.timeouts.connect,
                                   read=self.timeouts.first_token + READ_GRACE)
-            self._clients[loop] = self.make_client(sdk, timeout)
+            self._clients[loop] = self.make_client(sdk, timeout, self.http_client(sdk))
         return self._clients[loop]
 
     def forget_closed_loops(self) -> None:
@@ -80,17 +98,18 @@ class SDKProvider(Provider):
         return self.config.base_url or (self.environ.get(env) if env else None) or None
 
     @abstractmethod
-    def make_client(self, sdk, timeout):
-        """The SDK's async client, with `max_retries=0` and the given timeout."""
+    def make_client(self, sdk, timeout, http_client):
+        """The SDK's async client, with `max_retries=0`, the timeout and the HTTP client."""
 
     @abstractmethod
-    def _stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
-        """The call itself; may raise the SDK's exceptions."""
+    def _stream(self, client, model: ModelConfig,
+                params: CallParams) -> AsyncIterator[StreamPart]:
+        """The call itself, with `client`; may raise the SDK's exceptions."""
 
     async def stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
         sdk = self.sdk()
         try:
-            async for part in self._stream(model, params):
+            async for part in self._stream(self.client(), model, params):
                 yield part
         except ProviderError:
             raise
@@ -103,36 +122,6 @@ class SDKProvider(Provider):
         self.forget_closed_loops()
         if client is not None:
             await client.close()
-
-
-_imports: dict[tuple[str, ...], concurrent.futures.Future] = {}
-_imports_lock = threading.Lock()
-
-
-def start_import(modules: tuple[str, ...]) -> concurrent.futures.Future:
-    """Import `modules` and load the TLS context once per process, in a daemon thread (not
-    the loop's executor, which a process waits for at exit: one that no longer needs the SDK
-    exits at once). The future is done when the import has ended, well or not: a failed
-    import raises again, classified, when the call is made."""
-    with _imports_lock:
-        future = _imports.get(modules)
-        if future is None:
-            future = _imports[modules] = concurrent.futures.Future()
-            future.set_running_or_notify_cancel()  # no waiter can cancel it for the others
-            threading.Thread(target=import_all, args=(modules, future), daemon=True,
-                             name=f"orch-import-{modules[0]}").start()
-    return future
-
-
-def import_all(modules: tuple[str, ...], future: concurrent.futures.Future) -> None:
-    try:
-        for name in modules:
-            importlib.import_module(name)
-        shared_tls_context()
-    except Exception:  # noqa: BLE001 (reported by the call that needs the module)
-        pass
-    finally:
-        future.set_result(None)
 
 
 @functools.cache

@@ -21,7 +21,7 @@ async def run_consensus(ctx):
     ctx.emit(RoutingDecided("consensus", [m.name for m in first], [
         f"{source}: {', '.join(m.name for m in first)} at once; accepted if all agree",
         f"otherwise escalate along {' → '.join(m.name for m in rest) or 'nothing'}"]))
-    ctx.prepare(first)
+    await ctx.warm(first)
     answered = [a for a in await run_all(call_model(ctx, m) for m in first)
                 if a.status == "ok"]
     if len(answered) == size and all(same_answer(answered[0].text, a.text) for a in answered):

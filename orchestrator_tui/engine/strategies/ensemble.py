@@ -26,7 +26,7 @@ async def run_ensemble(ctx):
     ctx.candidates = members
     names = [m.name for m in members]
     ctx.emit(RoutingDecided("ensemble", names, [f"{source}: {', '.join(names)}"]))
-    ctx.prepare(members)
+    await ctx.warm(members)
     attempts = await run_all(call_model(ctx, m) for m in members)
     answered = [(m, a) for m, a in zip(members, attempts) if a.status == "ok"]
     if not answered:

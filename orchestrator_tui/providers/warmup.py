@@ -1,0 +1,75 @@
+"""Getting an SDK ready off the event loop, once per process.
+
+`import anthropic` takes about 1.4 s of CPU here, and an SDK's first call another 50–90 ms
+(lazy imports, pydantic type adapters for the stream's events). Both happen in a daemon thread
+before any clock starts: the SDK is imported, the TLS context loaded, and one rehearsal call
+is made against a canned answer in memory (httpx2's MockTransport), through the provider's
+own streaming code. A daemon thread, not the loop's executor, which a process waits for at
+exit: a command that no longer needs the SDK exits at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import threading
+
+_readiness: dict[str, concurrent.futures.Future] = {}
+_lock = threading.Lock()
+
+
+def get_ready(provider) -> concurrent.futures.Future:
+    """Start getting `provider`'s SDK ready (once per process); the future is done when it
+    has ended, well or not: a failure raises again, classified, when a real call is made."""
+    with _lock:
+        future = _readiness.get(provider.sdk_name)
+        if future is None:
+            future = _readiness[provider.sdk_name] = concurrent.futures.Future()
+            future.set_running_or_notify_cancel()  # no waiter can cancel it for the others
+            threading.Thread(target=run_rehearsal, args=(provider, future), daemon=True,
+                             name=f"orch-ready-{provider.sdk_name}").start()
+    return future
+
+
+def run_rehearsal(provider, future: concurrent.futures.Future) -> None:
+    try:
+        asyncio.run(provider.rehearse())
+    except Exception:  # noqa: BLE001 (a real call reports it, classified)
+        pass
+    finally:
+        future.set_result(None)
+
+
+def sse(events: list[tuple[str | None, object]]) -> bytes:
+    """Server-sent events: `event:` lines where named, `data:` as JSON (or as given)."""
+    frames = []
+    for name, data in events:
+        head = f"event: {name}\n" if name else ""
+        body = data if isinstance(data, str) else json.dumps(data)
+        frames.append(f"{head}data: {body}\n\n")
+    return "".join(frames).encode()
+
+
+ANTHROPIC_REHEARSAL = sse([
+    ("message_start", {"type": "message_start", "message": {
+        "id": "rehearsal", "type": "message", "role": "assistant", "content": [],
+        "model": "rehearsal", "stop_reason": None, "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1}}}),
+    ("content_block_start", {"type": "content_block_start", "index": 0,
+                             "content_block": {"type": "text", "text": ""}}),
+    ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                             "delta": {"type": "text_delta", "text": "ok"}}),
+    ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+    ("message_delta", {"type": "message_delta", "usage": {"output_tokens": 1},
+                       "delta": {"stop_reason": "end_turn", "stop_sequence": None}}),
+    ("message_stop", {"type": "message_stop"})])
+
+OPENAI_REHEARSAL = sse([
+    (None, {"id": "rehearsal", "object": "chat.completion.chunk", "created": 0,
+            "model": "rehearsal", "choices": [{"index": 0, "delta": {"content": "ok"},
+                                               "finish_reason": "stop"}]}),
+    (None, {"id": "rehearsal", "object": "chat.completion.chunk", "created": 0,
+            "model": "rehearsal", "choices": [],
+            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}),
+    (None, "[DONE]")])
