@@ -2,7 +2,9 @@
 
 The real SDK clients talk to it over TCP. Each request takes the next scripted `Reply` for its
 model (or for any model), else a default answer: text, usage, stops, errors with retry-after,
-delays, truncated streams and connections dropped mid-stream.
+delays, truncated streams and connections dropped mid-stream. A `Gate` holds a reply at a
+point until the test releases it, and tells the test when the reply got there: tests wait for
+that, never for an amount of time.
 """
 
 from __future__ import annotations
@@ -20,6 +22,27 @@ DEFAULT_TEXT = ("The capital of France is Paris. This is clearly established and
 
 
 @dataclass
+class Gate:
+    """Holds a reply before its headers (`after=None`) or after `after` text chunks (sent and
+    flushed) until the test calls `release`; `reached` is set when the reply gets there."""
+
+    after: int | None = None
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Block until the reply is held here (a failed assertion after `timeout` seconds)."""
+        assert self.reached.wait(timeout), "the reply never reached its gate"
+
+    def release(self) -> None:
+        self.released.set()
+
+    def hold(self) -> None:
+        self.reached.set()
+        self.released.wait(timeout=300)
+
+
+@dataclass
 class Reply:
     text: str = DEFAULT_TEXT
     status: int = 200
@@ -33,6 +56,7 @@ class Reply:
     truncate: bool = False  # end the stream cleanly but without a stop event
     break_after: int | None = None  # drop the connection after this many text chunks
     stream_error: str | None = None  # anthropic: an `event: error` of this type mid-stream
+    gate: Gate | None = None  # hold the reply there until the test releases it
 
     def chunks(self) -> list[str]:
         words = self.text.split(" ")
@@ -55,6 +79,7 @@ class FakeAPI:
         self.scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self.requests: list[dict] = []
         self.lock = threading.Lock()
+        self.gates: list[Gate] = []  # released on exit, so no handler thread stays blocked
         self.server = LoopbackServer(("127.0.0.1", port), make_handler(self))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.rate_limit: tuple[int, float] | None = None  # (requests, per seconds) → 429
@@ -64,6 +89,7 @@ class FakeAPI:
     def script(self, *replies: Reply, model: str = "*") -> None:
         with self.lock:
             self.scripts[model].extend(replies)
+            self.gates.extend(reply.gate for reply in replies if reply.gate is not None)
 
     def over_rate_limit(self) -> bool:
         """A sliding-window limit like a provider's: True means answer 429."""
@@ -103,6 +129,8 @@ class FakeAPI:
         return self
 
     def __exit__(self, *exc):
+        for gate in self.gates:
+            gate.release()
         self.server.shutdown()
         self.server.server_close()
 
@@ -123,6 +151,8 @@ def make_handler(api: FakeAPI):
             api.record(self.path, self.headers, body)
             reply = api.next_reply(body.get("model", ""))
             time.sleep(reply.delay_before_headers)
+            if reply.gate is not None and reply.gate.after is None:
+                reply.gate.hold()
             wire = AnthropicWire if self.path.endswith("/messages") else OpenAIWire
             try:
                 if reply.status != 200:
@@ -156,6 +186,9 @@ def make_handler(api: FakeAPI):
                 if kind == "sleep":
                     time.sleep(data)
                     continue
+                if kind == "hold":
+                    data.hold()
+                    continue
                 self.write_chunk(wire.frame(kind, data))
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
@@ -170,6 +203,8 @@ def make_handler(api: FakeAPI):
 
 def text_events(reply: Reply, make_event):
     for index, chunk in enumerate(reply.chunks()):
+        if reply.gate is not None and reply.gate.after == index:
+            yield "hold", reply.gate
         if reply.break_after is not None and index >= reply.break_after:
             yield "break", None
             return
