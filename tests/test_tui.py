@@ -87,14 +87,13 @@ async def test_prompt_recall_and_conversation(tmp_path):
         assert record["conversation_id"] == app.session.conversation_id
         editor = app.screen.query_one(PromptEditor)
         editor.focus()
-        await pilot.press("up")
-        assert editor.text == "What is 3+3?"
-        await pilot.press("up")
-        assert editor.text == "What is 2+2?"
-        await pilot.press("down", "down")
-        assert editor.text == ""
+        await wait_until(pilot, lambda: app.focused is editor, what="the editor focused")
+        for key, shown_text in [("up", "What is 3+3?"), ("up", "What is 2+2?"),
+                                ("down", "What is 3+3?"), ("down", "")]:
+            await pilot.press(key)
+            await wait_until(pilot, lambda text=shown_text: editor.text == text, what=shown_text)
         await pilot.press("ctrl+n")
-        assert app.session.conversation == []
+        await wait_until(pilot, lambda: app.session.conversation == [], what="a new chat")
 
 
 async def test_chain_editor_moves_adds_removes_saves_and_uses(tmp_path):
@@ -107,9 +106,10 @@ async def test_chain_editor_moves_adds_removes_saves_and_uses(tmp_path):
         assert editor.chain_name == "mixed"
         original = list(editor.models)
         await pilot.press("shift+down")  # first model moves to second place
-        assert editor.models[:2] == [original[1], original[0]]
+        await wait_until(pilot, lambda: editor.models[:2] == [original[1], original[0]],
+                         what="the first model moved down")
         await pilot.press("x")  # removes the row under the cursor (the moved model)
-        assert original[0] not in editor.models
+        await wait_until(pilot, lambda: original[0] not in editor.models, what="it removed")
         await pilot.press("a")
         await shown(pilot, PickModel)
         await pilot.press(*"mythos")
@@ -221,12 +221,16 @@ async def test_f8_and_f9_rate_the_last_answer(tmp_path):
         await pilot.pause()
         await send(pilot, "What is 2 + 2?")
         [row] = list_requests(app.db)
+
+        def rating():
+            return get_request(app.db, row["id"])["rating"]
+
         await pilot.press("f9")
-        await pilot.pause()
-        assert get_request(app.db, row["id"])["rating"] == 0
+        await wait_until(pilot, lambda: rating() is not None, what="a rating")
+        assert rating() == 0
         await pilot.press("f8")
-        await pilot.pause()
-        assert get_request(app.db, row["id"])["rating"] == 1
+        await wait_until(pilot, lambda: rating() != 0, what="a new rating")
+        assert rating() == 1
 
 
 async def test_consensus_and_learned_are_offered(tmp_path):
