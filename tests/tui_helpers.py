@@ -8,6 +8,7 @@ import time
 
 from orchestrator_tui.providers.demo import DemoProvider
 from orchestrator_tui.store.db import open_db
+from orchestrator_tui.store.history import list_requests
 from orchestrator_tui.tui.app import OrchApp
 from orchestrator_tui.tui.screens.chains import ChainEditorScreen
 from orchestrator_tui.tui.screens.history import HistoryScreen
@@ -148,6 +149,8 @@ async def scenario_history(pilot) -> None:
     await use_strategy(pilot, "single")
     await send(pilot, "What is the capital of France?")
     await pilot.press("f8")  # rated good
+    await wait_until(pilot, lambda: list_requests(app.db)[0]["rating"] is not None,
+                     what="the rating")
     await use_strategy(pilot, "cheapest")
     await send(pilot, "Design a rate limiter for an API gateway")
     app.db.execute("UPDATE requests SET timestamp = ? + id * 60", (FIXED_TIMESTAMP,))
