@@ -130,6 +130,8 @@ class Settings:
     """Demo latency multiplier; 0 answers at once."""
     log_prompts: bool = True
     """False: history keeps costs and tokens but not prompts and responses."""
+    cursor_blink: bool = True
+    """The TUI's prompt editor cursor blinks; false keeps it steady."""
     cache: bool = True
     cache_ttl: float = 86400.0
     """Seconds a cached answer stays fresh."""

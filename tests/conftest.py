@@ -32,8 +32,10 @@ def fake_api():
 
 
 def fast_settings(**changes) -> Settings:
+    """Short backoffs, an instant demo, and timeouts that only a hung call reaches: on a loaded
+    machine a process's first call also imports the SDK (2–4 s), inside its first-token time."""
     settings = Settings(retries=RetrySettings(max_retries=2, base_delay=0.01, max_delay=0.05),
-                        timeouts=TimeoutSettings(connect=2.0, first_token=5.0, total=10.0),
+                        timeouts=TimeoutSettings(connect=10.0, first_token=30.0, total=60.0),
                         demo_speed=0.0)
     for key, value in changes.items():
         setattr(settings, key, value)

@@ -2,7 +2,9 @@
 
 The real SDK clients talk to it over TCP. Each request takes the next scripted `Reply` for its
 model (or for any model), else a default answer: text, usage, stops, errors with retry-after,
-delays, truncated streams and connections dropped mid-stream.
+delays, truncated streams and connections dropped mid-stream. A `Gate` holds a reply at a
+point until the test releases it, and tells the test when the reply got there: tests wait for
+that, never for an amount of time.
 """
 
 from __future__ import annotations
@@ -17,6 +19,27 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DEFAULT_TEXT = ("The capital of France is Paris. This is clearly established and confirmed by "
                 "every atlas, so the answer is definitely Paris, the largest city of France.")
+
+
+@dataclass
+class Gate:
+    """Holds a reply before its headers (`after=None`) or after `after` text chunks (sent and
+    flushed) until the test calls `release`; `reached` is set when the reply gets there."""
+
+    after: int | None = None
+    reached: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event)
+
+    def wait(self, timeout: float = 30.0) -> None:
+        """Block until the reply is held here (a failed assertion after `timeout` seconds)."""
+        assert self.reached.wait(timeout), "the reply never reached its gate"
+
+    def release(self) -> None:
+        self.released.set()
+
+    def hold(self) -> None:
+        self.reached.set()
+        self.released.wait(timeout=300)
 
 
 @dataclass
@@ -36,11 +59,7 @@ class Reply:
     malformed_after: int | None = None  # a `data:` line that is not JSON after N text chunks
     cut_before_usage: bool = False  # openai: end after finish_reason, before the usage chunk
     drop_before_headers: bool = False  # close the connection without answering
-    stall_after_headers: float = 0.0  # seconds between the headers and the first event
-    stall_after_chunks: int | None = None  # stall for `stall_seconds` after N text chunks
-    stall_seconds: float = 0.0
-    stalled: threading.Event = field(default_factory=threading.Event, compare=False)
-    """Set when a scripted stall begins: a test waits on it, not on a clock."""
+    gate: Gate | None = None  # hold the reply there until the test releases it (a stall)
 
     def chunks(self) -> list[str]:
         words = self.text.split(" ")
@@ -64,16 +83,17 @@ class FakeAPI:
         self.scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self.requests: list[dict] = []
         self.lock = threading.Lock()
+        self.gates: list[Gate] = []  # released on exit, so no handler thread stays blocked
         self.server = LoopbackServer(("127.0.0.1", port), make_handler(self))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.rate_limit: tuple[int, float] | None = None  # (requests, per seconds) → 429
-        self.released = threading.Event()  # set on exit: every stall ends at once
         self.admitted: deque[float] = deque()
         self.rejected = 0
 
     def script(self, *replies: Reply, model: str = "*") -> None:
         with self.lock:
             self.scripts[model].extend(replies)
+            self.gates.extend(reply.gate for reply in replies if reply.gate is not None)
 
     def over_rate_limit(self) -> bool:
         """A sliding-window limit like a provider's: True means answer 429."""
@@ -112,11 +132,9 @@ class FakeAPI:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 
-    def stall(self, seconds: float) -> None:
-        self.released.wait(seconds)
-
     def __exit__(self, *exc):
-        self.released.set()
+        for gate in self.gates:
+            gate.release()
         self.server.shutdown()
         self.server.server_close()
 
@@ -136,7 +154,9 @@ def make_handler(api: FakeAPI):
             body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
             api.record(self.path, self.headers, body)
             reply = api.next_reply(body.get("model", ""))
-            api.stall(reply.delay_before_headers)
+            time.sleep(reply.delay_before_headers)
+            if reply.gate is not None and reply.gate.after is None:
+                reply.gate.hold()
             if reply.drop_before_headers:
                 self.connection.shutdown(2)
                 self.close_connection = True
@@ -166,22 +186,20 @@ def make_handler(api: FakeAPI):
             self.send_header("transfer-encoding", "chunked")
             self.end_headers()
             self.wfile.flush()
-            if reply.stall_after_headers:
-                reply.stalled.set()
-                api.stall(reply.stall_after_headers)
             for kind, data in wire.events(reply, body):
                 if kind == "break":
                     self.wfile.write(b"400\r\npartial")  # promise 1 KiB, send 7 bytes, hang up
                     self.wfile.flush()
                     self.connection.shutdown(2)
                     return
-                if kind in ("sleep", "stall"):
-                    if kind == "stall":
-                        reply.stalled.set()
-                    api.stall(data)
+                if kind == "sleep":
+                    time.sleep(data)
                     continue
                 if kind == "malformed":
                     self.write_chunk(wire.MALFORMED)
+                    continue
+                if kind == "hold":
+                    data.hold()
                     continue
                 self.write_chunk(wire.frame(kind, data))
             self.wfile.write(b"0\r\n\r\n")
@@ -198,13 +216,13 @@ def make_handler(api: FakeAPI):
 def text_events(reply: Reply, make_event):
     """The text chunks, with the faults scripted to happen after the first N of them."""
     for index, chunk in enumerate(reply.chunks()):
+        if reply.gate is not None and reply.gate.after == index:
+            yield "hold", reply.gate
         if reply.break_after is not None and index >= reply.break_after:
             yield "break", None
             return
         if reply.malformed_after is not None and index == reply.malformed_after:
             yield "malformed", None
-        if reply.stall_after_chunks is not None and index == reply.stall_after_chunks:
-            yield "stall", reply.stall_seconds
         if reply.chunk_delay:
             yield "sleep", reply.chunk_delay
         yield make_event(chunk)

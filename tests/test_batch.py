@@ -17,7 +17,7 @@ from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.registry import Registry
 
 from .conftest import api_environ, fast_settings
-from .fake_server import Reply
+from .fake_server import Gate, Reply
 from .test_cli import assert_one_line_error, orch
 
 
@@ -114,27 +114,49 @@ def test_bad_input_is_one_line_with_file_and_line(home, tmp_path, content, needl
     assert_one_line_error(proc, "in.jsonl:", needle)
 
 
+def wait_for_lines(path, count: int, process, timeout: float = 30.0) -> None:
+    """Poll until `path` has `count` lines (a failed assertion after `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists() or path.read_text().count("\n") < count:
+        assert time.monotonic() < deadline and process.poll() is None, "no output in time"
+        time.sleep(0.02)
+
+
 def test_ctrl_c_leaves_only_whole_answers(home, tmp_path, fake_api):
     source = write_jsonl(tmp_path / "in.jsonl", 40)
     out = tmp_path / "out.jsonl"
-    fake_api.script(*[Reply(chunk_delay=0.02) for _ in range(40)])
+    held = [Reply(gate=Gate(after=2)) for _ in range(37)]  # two chunks, then wait
+    fake_api.script(Reply(), Reply(), Reply(), *held)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
     env.update(api_environ(fake_api), ORCH_HOME=str(home))
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestrator_tui", "batch", str(source), "-o", str(out),
          "-m", "gpt-6-luna", "--concurrency", "2", "--quiet", "--no-cache"], env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 30
-    while (not out.exists() or out.read_text().count("\n") < 3) and time.time() < deadline:
-        time.sleep(0.05)
+    wait_for_lines(out, 3, process)  # three answers written, and
+    for reply in held[:2]:  # both workers in the middle of a stream
+        reply.gate.wait()
     process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=30)
+    _, err = process.communicate(timeout=60)
     assert process.returncode == 130, err
     assert "Traceback" not in err and "interrupted" in err
     text = out.read_text()
     assert text.endswith("\n")
     records = [json.loads(line) for line in text.splitlines()]
-    assert 3 <= len(records) < 40
+    assert len(records) == 3  # the two streams cut short left nothing behind
+
+
+class RecordingLimiter(RateLimiter):
+    """The real limiter, noting when (on its own clock) it admitted each call."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.admitted: list[float] = []
+
+    async def acquire(self, *args, **kwargs):
+        ticket = await super().acquire(*args, **kwargs)
+        self.admitted.append(ticket.timestamp)
+        return ticket
 
 
 async def test_configured_rpm_below_the_servers_limit_never_meets_a_429(fake_api, tmp_path):
@@ -142,14 +164,14 @@ async def test_configured_rpm_below_the_servers_limit_never_meets_a_429(fake_api
     settings = fast_settings()
     registry = Registry.build(settings, environ=api_environ(fake_api))
     registry.models["gpt-6-luna"] = registry.models["gpt-6-luna"].with_changes(rpm=5, tpm=None)
-    engine = Engine(settings, registry, limiter=RateLimiter(window_seconds=1.0))
+    limiter = RecordingLimiter(window_seconds=1.0)
+    engine = Engine(settings, registry, limiter=limiter)
     items = read_items(write_jsonl(tmp_path / "in.jsonl", 15))
     runner = BatchRunner(engine, Request("", strategy="single", model="gpt-6-luna",
                                          use_cache=False), concurrency=10, max_cost=None)
-    out = tmp_path / "out.jsonl"
-    started = time.monotonic()
-    progress = await runner.run(items, out)
-    elapsed = time.monotonic() - started
+    progress = await runner.run(items, tmp_path / "out.jsonl")
     await engine.aclose()
     assert progress.done == 15 and fake_api.rejected == 0
-    assert elapsed >= 2.0  # 15 requests at 5 per second: paced, not bursting
+    admitted = limiter.admitted  # paced, not bursting: no 6 calls within one second
+    assert len(admitted) == 15
+    assert all(later - earlier >= 1.0 - 1e-6 for earlier, later in zip(admitted, admitted[5:]))

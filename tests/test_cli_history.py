@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+import pty
+import select
+import signal
+import subprocess
+import sys
+import time
 
 import pytest
 
+from .conftest import api_environ
+from .fake_server import Gate, Reply
 from .test_cli import assert_one_line_error, orch
 
 
@@ -132,27 +141,35 @@ def test_corrupted_history_is_one_line(home):
     assert_one_line_error(orch("history", home=home), "orch.db", "move it aside")
 
 
-def test_ctrl_c_during_ask_records_the_partial_call(home):
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
+def read_until(fd: int, needle: bytes, timeout: float = 30.0) -> bytes:
+    """Read `fd` until `needle` has come (a failed assertion after `timeout` seconds)."""
+    seen, deadline = b"", time.monotonic() + timeout
+    while needle not in seen:
+        left = deadline - time.monotonic()
+        assert left > 0, f"{needle!r} never came; got {seen!r}"
+        if select.select([fd], [], [], left)[0]:
+            seen += os.read(fd, 4096)
+    return seen
 
-    (home / "config.toml").write_text("demo_speed = 4\n")
+
+def test_ctrl_c_during_ask_records_the_partial_call(home, fake_api):
+    fake_api.script(Reply(gate=Gate(after=3)))  # three chunks, then held until the test ends
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    env["ORCH_HOME"] = str(home)
+    env.update(api_environ(fake_api), ORCH_HOME=str(home))
+    terminal, stdout = pty.openpty()  # on a terminal, `orch ask` streams the answer as it comes
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestrator_tui", "ask", "-m", "claude-opus-5-5",
-         "Design a distributed cache"], env=env, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 30
-    while not json.loads(orch("history", "--json", home=home).stdout or "[]"):
-        assert time.time() < deadline and process.poll() is None
-        time.sleep(0.2)
-    time.sleep(4.0)  # the request has started: past the demo's first token (2.8 s here)
-    process.send_signal(signal.SIGINT)
-    _, err = process.communicate(timeout=30)
+         "Design a distributed cache"], env=env, stdout=stdout, stderr=subprocess.PIPE,
+        text=True)
+    os.close(stdout)
+    try:
+        read_until(terminal, b"The capital of")  # the three chunks reached the screen
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        os.close(terminal)
+        if process.poll() is None:
+            process.kill()
     assert process.returncode == 130 and "cancelled" in err and "Traceback" not in err
     record = json.loads(orch("history", "show", "1", "--json", home=home).stdout)
     assert record["status"] == "cancelled"

@@ -15,7 +15,7 @@ import time
 import pytest
 
 from .conftest import api_environ
-from .fake_server import Reply
+from .fake_server import Gate, Reply
 from .test_batch import read_output, write_jsonl
 from .test_cli import orch
 
@@ -95,7 +95,7 @@ class TerminalAsk:
     (signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "cancelled")])
 def test_a_signal_mid_stream_stops_cleanly_and_records_what_was_paid(
         home, fake_api, signal_number, exit_code, verb):
-    fake_api.script(Reply(stall_after_chunks=3, stall_seconds=60, input_tokens=500))
+    fake_api.script(Reply(gate=Gate(after=3), input_tokens=500))
     ask = TerminalAsk(home, fake_api, "-m", MODEL, "Design a distributed cache")
     ask.wait_for("capital of")  # the first three words are on the screen; the rest stalls
     err = ask.stop(signal_number)

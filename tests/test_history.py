@@ -21,7 +21,7 @@ from orchestrator_tui.store.ledger import SQLiteLedger
 from orchestrator_tui.store.migrations import MIGRATIONS, migrate
 
 from .conftest import api_environ, fast_settings
-from .fake_server import Reply
+from .fake_server import Gate, Reply
 
 
 @pytest.fixture
@@ -136,7 +136,7 @@ def test_history_filters(db):
 
 
 def test_cancelled_request_keeps_what_was_paid(db, fake_api):
-    fake_api.script(Reply(chunk_delay=0.2, input_tokens=5000))
+    fake_api.script(Reply(input_tokens=5000, gate=Gate(after=2)))  # held mid-stream
     settings = fast_settings()
     engine = Engine(settings, Registry.build(settings, environ=api_environ(fake_api)),
                     ledger=SQLiteLedger(db, settings), limiter=RateLimiter())
@@ -150,7 +150,7 @@ def test_cancelled_request_keeps_what_was_paid(db, fake_api):
 
         task = asyncio.create_task(engine.run_to_result(
             Request("hi", strategy="single", model="claude-haiku-5-5"), on_event=on_event))
-        await asyncio.wait_for(streaming.wait(), timeout=10)
+        await asyncio.wait_for(streaming.wait(), timeout=30)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

@@ -1,9 +1,9 @@
-"""Rate limiter, budget pool and retry policy."""
+"""Rate limiter, budget pool and retry policy. The limiter runs on a fake clock: its waits
+are exact and take no time."""
 
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
 
@@ -12,29 +12,48 @@ from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.engine.retry import RetryPolicy
 
 
+class FakeClock:
+    """Time that passes only when the limiter sleeps."""
+
+    def __init__(self):
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+        await asyncio.sleep(0)  # others may run meanwhile, as they would
+
+
+def fake_limiter(window_seconds: float) -> tuple[RateLimiter, FakeClock]:
+    clock = FakeClock()
+    return RateLimiter(window_seconds, clock=clock, sleep=clock.sleep), clock
+
+
 async def test_rpm_makes_the_extra_request_wait_for_the_window():
-    limiter = RateLimiter(window_seconds=0.4)
-    started = time.monotonic()
+    limiter, clock = fake_limiter(0.4)
     waits = []
     for _ in range(3):
         await limiter.acquire("m", rpm=2, tpm=None, tokens=1, on_wait=waits.append)
-    assert time.monotonic() - started >= 0.38
-    assert len(waits) == 1 and 0.3 < waits[0] <= 0.4
+    assert waits == [pytest.approx(0.4)]  # the third waits until the first two expire
+    assert clock.now == pytest.approx(0.4)
 
 
 async def test_tpm_counts_tokens_and_settles_to_real_usage():
-    limiter = RateLimiter(window_seconds=0.3)
+    limiter, clock = fake_limiter(0.3)
     ticket = await limiter.acquire("m", rpm=None, tpm=100, tokens=90)
     ticket.settle(10)  # the call used far fewer tokens than reserved
-    started = time.monotonic()
     await limiter.acquire("m", rpm=None, tpm=100, tokens=80)
-    assert time.monotonic() - started < 0.1  # fits at once after settling
+    assert clock.slept == []  # fits at once after settling
     await limiter.acquire("m", rpm=None, tpm=100, tokens=50)
-    assert time.monotonic() - started >= 0.25  # had to wait for the window
+    assert clock.slept == [pytest.approx(0.3)]  # had to wait for the window
 
 
 async def test_limiter_is_shared_by_concurrent_requests_in_arrival_order():
-    limiter = RateLimiter(window_seconds=0.3)
+    limiter, clock = fake_limiter(0.3)
     order = []
 
     async def call(index):
@@ -43,11 +62,13 @@ async def test_limiter_is_shared_by_concurrent_requests_in_arrival_order():
 
     await asyncio.gather(*(call(i) for i in range(5)))
     assert order == [0, 1, 2, 3, 4]
+    assert clock.now == pytest.approx(0.6)  # two windows: 2 + 2 + 1
 
 
 async def test_a_request_larger_than_the_tpm_still_goes_when_the_window_is_empty():
-    limiter = RateLimiter(window_seconds=10)
-    await asyncio.wait_for(limiter.acquire("m", rpm=None, tpm=10, tokens=50), timeout=0.5)
+    limiter, clock = fake_limiter(10)
+    await limiter.acquire("m", rpm=None, tpm=10, tokens=50)
+    assert clock.slept == []
 
 
 def test_budget_reserves_worst_case_and_settles_real_cost():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import time
+import asyncio
 
 import pytest
 
@@ -12,7 +12,7 @@ from orchestrator_tui.engine.events import (BudgetRefused, Escalated, Note, Resu
 from orchestrator_tui.errors import UsageError
 
 from .conftest import run_collect
-from .fake_server import Reply
+from .fake_server import Gate, Reply
 
 HEDGED = "I think it might be Paris, but I'm not sure."
 CONFIDENT = ("The capital of France is Paris. This is clearly established and confirmed, "
@@ -85,20 +85,21 @@ async def test_fallback_skips_models_without_a_key(make_engine, fake_api):
 
 
 async def test_ensemble_runs_members_concurrently(make_engine, fake_api):
-    delays = {"claude-haiku-5-5": 0.05, "gpt-6-luna": 0.1, "gpt-6.1-terra": 0.2}
-    for model, delay in delays.items():
-        fake_api.script(Reply(text=CONFIDENT, chunk_delay=delay / 10, output_tokens=40),
-                        model=model)
-    started = time.perf_counter()
-    result, _ = await run_collect(make_engine(), Request(
-        "Capital of France?", strategy="ensemble", models=list(delays)))
-    wall = time.perf_counter() - started
-    slowest = max(a.latency for a in result.attempts)
-    assert wall < slowest * 1.25 + 0.05  # not the sum of the members
-    assert sum(a.latency for a in result.attempts) > wall
-    assert result.ensemble_models == list(delays)
+    members = ["claude-haiku-5-5", "gpt-6-luna", "gpt-6.1-terra"]
+    gates = {model: Gate(after=2) for model in members}  # each stream holds after two chunks
+    for model, gate in gates.items():
+        fake_api.script(Reply(text=CONFIDENT, output_tokens=40, gate=gate), model=model)
+    run = asyncio.create_task(run_collect(make_engine(), Request(
+        "Capital of France?", strategy="ensemble", models=members)))
+    for gate in gates.values():  # all three mid-stream at once: members in turn never are
+        await asyncio.to_thread(gate.wait)
+    assert not run.done()
+    for gate in gates.values():
+        gate.release()
+    result, _ = await asyncio.wait_for(run, timeout=60)
+    assert result.ensemble_models == members
     assert result.metadata["consensus"]["level"] == "high"
-    assert {s["model"] for s in result.metadata["scores"]} == set(delays)
+    assert {s["model"] for s in result.metadata["scores"]} == set(members)
     assert sum(a.accepted for a in result.attempts) == 1
 
 

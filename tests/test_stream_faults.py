@@ -11,7 +11,7 @@ from orchestrator_tui.engine.cost import compute_cost, estimate_text_tokens
 from orchestrator_tui.engine.events import AttemptFinished, RetryScheduled
 
 from .conftest import fast_settings, run_collect
-from .fake_server import DEFAULT_TEXT, Reply
+from .fake_server import DEFAULT_TEXT, Gate, Reply
 
 ANTHROPIC_MODEL = "claude-haiku-5-5"
 OPENAI_MODEL = "gpt-6-luna"
@@ -143,7 +143,7 @@ async def test_connection_dropped_before_headers_is_retried_and_costs_nothing(
 async def test_total_deadline_fires_while_the_server_holds_the_headers(make_engine, fake_api,
                                                                       model):
     """Before the fix, a 7 s reply succeeded under `total = 3`: the deadline never fired."""
-    fake_api.script(Reply(delay_before_headers=30))
+    fake_api.script(Reply(gate=Gate()))
     result, _ = await single(make_engine(no_retries(first_token=60, total=0.5)), model)
     assert not result.success
     assert result.attempts[0].error == f"{model}: not finished within 0.5 s"
@@ -152,7 +152,7 @@ async def test_total_deadline_fires_while_the_server_holds_the_headers(make_engi
 @pytest.mark.parametrize("model", BOTH)
 async def test_first_token_deadline_fires_after_headers_without_a_token(make_engine, fake_api,
                                                                        model):
-    fake_api.script(Reply(stall_after_headers=30))
+    fake_api.script(Reply(gate=Gate(after=0)))
     result, _ = await single(make_engine(no_retries(first_token=0.3, total=30)), model)
     attempt = result.attempts[0]
     assert attempt.error == f"{model}: no first token within 0.3 s"
@@ -161,7 +161,7 @@ async def test_first_token_deadline_fires_after_headers_without_a_token(make_eng
 
 @pytest.mark.parametrize("model", BOTH)
 async def test_total_deadline_fires_mid_stream(make_engine, fake_api, model):
-    fake_api.script(Reply(stall_after_chunks=2, stall_seconds=30))
+    fake_api.script(Reply(gate=Gate(after=2)))
     result, _ = await single(make_engine(no_retries(first_token=5, total=0.8)), model)
     attempt = result.attempts[0]
     assert attempt.error == f"{model}: not finished within 0.8 s"
@@ -170,7 +170,7 @@ async def test_total_deadline_fires_mid_stream(make_engine, fake_api, model):
 
 @pytest.mark.parametrize("model", BOTH)
 async def test_a_stalled_try_is_retried_and_the_retry_answers(make_engine, fake_api, model):
-    fake_api.script(Reply(stall_after_headers=30))
+    fake_api.script(Reply(gate=Gate(after=0)))
     settings = fast_settings()
     settings.timeouts.first_token = 0.3
     result, events = await single(make_engine(settings), model)

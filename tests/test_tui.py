@@ -1,18 +1,23 @@
-"""The TUI driven with Textual's Pilot, on the demo provider."""
+"""The TUI driven with Textual's Pilot, on the demo provider. Every step waits for what it
+needs (a screen, a focus, a finished worker), never for an amount of time."""
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
+from textual.command import CommandPalette
+from textual.widgets import DataTable, Input
 
 from orchestrator_tui.store.history import get_request, list_requests
 from orchestrator_tui.tui.screens.chains import ChainEditorScreen
+from orchestrator_tui.tui.screens.dialogs import AskValue, PickModel
 from orchestrator_tui.tui.screens.help import HelpScreen
 from orchestrator_tui.tui.screens.history import HistoryScreen, RequestScreen
+from orchestrator_tui.tui.screens.main import MainScreen
 from orchestrator_tui.tui.widgets.dashboard import Dashboard
 from orchestrator_tui.tui.widgets.pane import ModelPane
 from orchestrator_tui.tui.widgets.prompt import PromptEditor
 
-from .tui_helpers import SIZE, GatedDemo, make_app, send
+from .tui_helpers import (SIZE, GatedDemo, make_app, send, settle, shown, use_strategy,
+                          wait_until)
 
 
 def panes(app) -> list[ModelPane]:
@@ -25,8 +30,8 @@ async def test_ensemble_shows_three_panes_costs_confidence_and_a_winner(tmp_path
         assert "DEMO" in str(app.screen.query_one("#banner").render())
         await pilot.press(*"What is the capital of France?")
         await pilot.press("ctrl+j")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.1)
+        await wait_until(pilot, lambda: app.session.prompts, what="the prompt sent")
+        await settle(pilot)
         shown = panes(app)
         assert [p.model for p in shown] == ["claude-haiku-5-5", "gpt-6-luna", "gpt-6.1-terra"]
         assert all(p.status == "done" and p.attempt.confidence is not None for p in shown)
@@ -45,7 +50,7 @@ async def test_ensemble_shows_three_panes_costs_confidence_and_a_winner(tmp_path
 async def test_fallback_panes_appear_as_the_chain_escalates(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.set_strategy("fallback")
+        await use_strategy(pilot, "fallback")
         await send(pilot, "Prove that sqrt 2 is irrational")
         shown = panes(app)
         assert len(shown) > 1
@@ -60,13 +65,10 @@ async def test_escape_cancels_and_the_partial_call_is_recorded(tmp_path):
         gate = GatedDemo(held={"claude-haiku-5-5", "gpt-6-luna", "gpt-6.1-terra"})
         app.engine._providers["demo"] = gate
         await send(pilot, "What is the capital of France?", wait=False)
-        for _ in range(50):
-            await pilot.pause(0.05)
-            if any(p.status == "streaming" for p in panes(app)):
-                break
+        await wait_until(pilot, lambda: any(p.status == "streaming" for p in panes(app)),
+                         what="a pane streaming")
         await pilot.press("escape")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.1)
+        await settle(pilot)
         assert {p.status for p in panes(app)} == {"cancelled"}
         record = get_request(app.db, list_requests(app.db)[0]["id"])
         assert record["status"] == "cancelled"
@@ -77,7 +79,7 @@ async def test_escape_cancels_and_the_partial_call_is_recorded(tmp_path):
 async def test_prompt_recall_and_conversation(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.set_strategy("single")
+        await use_strategy(pilot, "single")
         await send(pilot, "What is 2+2?")
         await send(pilot, "What is 3+3?")
         assert len(app.session.conversation) == 4
@@ -85,14 +87,13 @@ async def test_prompt_recall_and_conversation(tmp_path):
         assert record["conversation_id"] == app.session.conversation_id
         editor = app.screen.query_one(PromptEditor)
         editor.focus()
-        await pilot.press("up")
-        assert editor.text == "What is 3+3?"
-        await pilot.press("up")
-        assert editor.text == "What is 2+2?"
-        await pilot.press("down", "down")
-        assert editor.text == ""
+        await wait_until(pilot, lambda: app.focused is editor, what="the editor focused")
+        for key, shown_text in [("up", "What is 3+3?"), ("up", "What is 2+2?"),
+                                ("down", "What is 3+3?"), ("down", "")]:
+            await pilot.press(key)
+            await wait_until(pilot, lambda text=shown_text: editor.text == text, what=shown_text)
         await pilot.press("ctrl+n")
-        assert app.session.conversation == []
+        await wait_until(pilot, lambda: app.session.conversation == [], what="a new chat")
 
 
 async def test_chain_editor_moves_adds_removes_saves_and_uses(tmp_path):
@@ -101,28 +102,34 @@ async def test_chain_editor_moves_adds_removes_saves_and_uses(tmp_path):
     app = make_app(tmp_path, config_path=config)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f2")
-        editor = app.screen
-        assert isinstance(editor, ChainEditorScreen) and editor.chain_name == "mixed"
+        editor = await shown(pilot, ChainEditorScreen)
+        assert editor.chain_name == "mixed"
         original = list(editor.models)
         await pilot.press("shift+down")  # first model moves to second place
-        assert editor.models[:2] == [original[1], original[0]]
+        await wait_until(pilot, lambda: editor.models[:2] == [original[1], original[0]],
+                         what="the first model moved down")
         await pilot.press("x")  # removes the row under the cursor (the moved model)
-        assert original[0] not in editor.models
+        await wait_until(pilot, lambda: original[0] not in editor.models, what="it removed")
         await pilot.press("a")
+        await shown(pilot, PickModel)
         await pilot.press(*"mythos")
         await pilot.press("enter")
-        await pilot.pause(0.1)
+        await shown(pilot, ChainEditorScreen)
         assert "claude-mythos-5-1" in editor.models
         await pilot.press("t")
+        await shown(pilot, AskValue)
         await pilot.press(*"0.75", "enter")
+        await shown(pilot, ChainEditorScreen)
         await pilot.press("s")
+        await shown(pilot, AskValue)
         await pilot.press(*"mine", "enter")
-        await pilot.pause(0.1)
+        await shown(pilot, ChainEditorScreen)
         saved = config.read_text()
         assert "# keep this comment" in saved and "[chains]" in saved
         assert 'mine = ["' in saved and "claude-mythos-5-1" in saved
         assert "mine = 0.75" in saved
         await pilot.press("u")
+        await shown(pilot, MainScreen)
         assert app.target == "chain:mine"
         assert app.settings.chain_thresholds["mine"] == 0.75
 
@@ -130,20 +137,21 @@ async def test_chain_editor_moves_adds_removes_saves_and_uses(tmp_path):
 async def test_history_screen_searches_and_opens_a_request(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.set_strategy("single")
+        await use_strategy(pilot, "single")
         await send(pilot, "What is the capital of France?")
         await send(pilot, "What is 2+2?")
         await pilot.press("f3")
-        assert isinstance(app.screen, HistoryScreen)
-        table = app.screen.query_one(DataTable)
+        history = await shown(pilot, HistoryScreen)
+        table = history.query_one(DataTable)
         assert table.row_count == 2
-        await pilot.press("slash", *"France")
-        await pilot.pause(0.1)
-        assert table.row_count == 1
+        await pilot.press("slash")
+        await wait_until(pilot, lambda: isinstance(app.focused, Input), what="the search box")
+        await pilot.press(*"France")
+        await wait_until(pilot, lambda: table.row_count == 1, what="one request found")
         await pilot.press("enter")  # from the search box to the table
+        await wait_until(pilot, lambda: app.focused is table, what="the table focused")
         await pilot.press("enter")  # open the row
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, RequestScreen)
+        await shown(pilot, RequestScreen, focused=False)
         [pane] = panes(app)
         assert pane.attempt.status == "ok" and pane.has_class("-winner")
 
@@ -152,20 +160,30 @@ async def test_command_palette_finds_the_chain_editor(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
-        await pilot.pause(0.2)
+        palette = await shown(pilot, CommandPalette)
         await pilot.press(*"chain")
-        await pilot.pause(0.5)
+        await wait_until(pilot, lambda: highlighted(palette).startswith("Chain editor"),
+                         what="the chain editor found")
         await pilot.press("enter")
-        await pilot.pause(0.2)
-        assert isinstance(app.screen, ChainEditorScreen)
+        await shown(pilot, ChainEditorScreen)
+
+
+def highlighted(palette) -> str:
+    """The text of the palette's highlighted command ("" while there is none)."""
+    from textual.command import CommandList
+
+    commands = palette.query_one(CommandList)
+    if commands.highlighted is None:
+        return ""
+    return str(commands.get_option_at_index(commands.highlighted).prompt)
 
 
 async def test_help_lists_every_binding(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
-        assert isinstance(app.screen, HelpScreen)
-        table = app.screen.query_one(DataTable)
+        help_screen = await shown(pilot, HelpScreen, focused=False)
+        table = help_screen.query_one(DataTable)
         keys = {str(table.get_row_at(i)[1]) for i in range(table.row_count)}
         assert {"ctrl+j", "escape", "ctrl+n", "f2", "f3", "ctrl+p", "a"} <= keys
 
@@ -180,7 +198,7 @@ async def test_budget_gauge_reflects_the_daily_budget(tmp_path):
         assert "of $0.01" in text
         assert app.screen.query_one("#budget").progress > 0
         assert not [n for n in app._notifications if "budget" in n.message]
-        app.screen.set_strategy("single")
+        await use_strategy(pilot, "single")
         for _ in range(12):  # about $0.0008 each: 80% is passed on the tenth
             app.target = "model:gpt-6.1-terra"
             await send(pilot, "Design a cache")
@@ -190,11 +208,9 @@ async def test_budget_gauge_reflects_the_daily_budget(tmp_path):
 async def test_switching_to_single_offers_models(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.set_strategy("single")
-        await pilot.pause()
+        await use_strategy(pilot, "single")
         assert app.target.startswith("model:")
-        app.screen.set_strategy("fallback")
-        await pilot.pause()
+        await use_strategy(pilot, "fallback")
         assert app.target == "chain:mixed"  # back to the chain it had
 
 
@@ -205,23 +221,25 @@ async def test_f8_and_f9_rate_the_last_answer(tmp_path):
         await pilot.pause()
         await send(pilot, "What is 2 + 2?")
         [row] = list_requests(app.db)
+
+        def rating():
+            return get_request(app.db, row["id"])["rating"]
+
         await pilot.press("f9")
-        await pilot.pause()
-        assert get_request(app.db, row["id"])["rating"] == 0
+        await wait_until(pilot, lambda: rating() is not None, what="a rating")
+        assert rating() == 0
         await pilot.press("f8")
-        await pilot.pause()
-        assert get_request(app.db, row["id"])["rating"] == 1
+        await wait_until(pilot, lambda: rating() != 0, what="a new rating")
+        assert rating() == 1
 
 
 async def test_consensus_and_learned_are_offered(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:
-        app.screen.set_strategy("consensus")
-        await pilot.pause()
+        await use_strategy(pilot, "consensus")
         await send(pilot, "What is the capital of France?")
         assert app.session.requests == 1 and app.target.startswith("chain:")
-        app.screen.set_strategy("learned")  # no trained router: a notification, no crash
-        await pilot.pause()
+        await use_strategy(pilot, "learned")  # no trained router: a notification, no crash
         await send(pilot, "What is 2 + 2?")
         assert app.session.requests == 1
 

@@ -1,13 +1,18 @@
-"""Shared pieces for the TUI tests: a deterministic app on the demo provider."""
+"""Shared pieces for the TUI tests: a deterministic app on the demo provider, and waits for
+conditions (never for an assumed amount of time)."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import weakref
 
 from orchestrator_tui.providers.demo import DemoProvider
 from orchestrator_tui.store.db import open_db
+from orchestrator_tui.store.history import list_requests
 from orchestrator_tui.tui.app import OrchApp
+from orchestrator_tui.tui.screens.chains import ChainEditorScreen
+from orchestrator_tui.tui.screens.history import HistoryScreen
 from orchestrator_tui.tui.widgets.prompt import PromptEditor
 
 from .conftest import fast_settings
@@ -65,25 +70,67 @@ async def aenumerate(iterator):
 
 
 def make_app(tmp_path, config_path=None, **settings_changes) -> OrchApp:
-    settings = fast_settings(**settings_changes)
+    """The app on the demo provider, a tick clock and a cursor that does not blink (a blink
+    phase would differ between two screenshots of the same screen)."""
+    settings = fast_settings(**{"cursor_blink": False, **settings_changes})
     db = open_db(tmp_path / "orch.db")
     return OrchApp(settings=settings, db=db, config_path=config_path, demo=True,
                    clock=TickClock())
 
 
+async def wait_until(pilot, predicate, timeout: float = 30.0, what: str = "") -> None:
+    """Let the app run until `predicate()` is true; fail after `timeout` seconds (generous:
+    a loaded machine is slow, but never that slow)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what or predicate}"
+        await pilot.pause(0.02)
+    await pilot.pause()  # and whatever the change posted has been handled
+
+
+async def settle(pilot) -> None:
+    """Every worker has finished and every message it posted has been handled."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def shown(pilot, kind, focused: bool = True):
+    """Wait until a `kind` screen is on top with its `on_mount` done and, if `focused`, one of
+    its widgets focused (so that keys reach it); return the screen."""
+    app = pilot.app
+
+    def ready() -> bool:
+        screen = app.screen
+        return isinstance(screen, kind) and screen.is_mounted and \
+            (not focused or screen.focused is not None)
+
+    await wait_until(pilot, ready, what=f"the {kind.__name__}")
+    return app.screen
+
+
+async def use_strategy(pilot, strategy: str) -> None:
+    """Choose a strategy in the selector and wait until the app has taken it."""
+    pilot.app.screen.set_strategy(strategy)
+    await wait_until(pilot, lambda: pilot.app.strategy == strategy, what=strategy)
+
+
 async def send(pilot, prompt: str, wait: bool = True) -> None:
+    """Type a prompt and send it; wait until its request is running, and if `wait`, done."""
+    session = pilot.app.session
+    sent = len(session.prompts)
     editor = pilot.app.screen.query_one(PromptEditor)
     editor.load_text(prompt)
     await pilot.press("ctrl+j")
+    await wait_until(pilot, lambda: len(session.prompts) > sent, what="the prompt sent")
     if wait:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause(0.1)
+        await settle(pilot)
 
 
-def steady(app) -> None:
-    """No blinking cursors in screenshots."""
-    for editor in app.screen.query(PromptEditor):
-        editor.cursor_blink = False
+def streaming(app, model: str) -> bool:
+    """`model`'s pane is streaming and shows all the text it was given."""
+    return any(p.model == model and p.status == "streaming" and not p._pending
+               and len(p.query_one("Markdown").source) == p.chars
+               for p in app.screen.query("ModelPane"))
 
 
 FIXED_TIMESTAMP = 1_795_600_000.0  # 2026-11-25, so the history screen looks the same each run
@@ -91,44 +138,39 @@ FIXED_TIMESTAMP = 1_795_600_000.0  # 2026-11-25, so the history screen looks the
 
 async def scenario_ensemble(pilot) -> None:
     await send(pilot, "What is the capital of France?")
-    steady(pilot.app)
 
 
 async def scenario_fallback_midway(pilot) -> None:
     app = pilot.app
     app.engine._providers["demo"] = GatedDemo(held={"gpt-6-luna"})
-    app.screen.set_strategy("fallback")
+    await use_strategy(pilot, "fallback")
     await send(pilot, "Prove that sqrt 2 is irrational", wait=False)
-    for _ in range(100):
-        await pilot.pause(0.05)
-        if any(p.model == "gpt-6-luna" and p.status == "streaming"
-               for p in app.screen.query("ModelPane")):
-            break
-    steady(app)
+    await wait_until(pilot, lambda: streaming(app, "gpt-6-luna"), what="gpt-6-luna streaming")
 
 
 async def scenario_consensus(pilot) -> None:
     """The two cheapest models agree, in different words: no third model is asked."""
-    pilot.app.screen.set_strategy("consensus")
+    await use_strategy(pilot, "consensus")
     await send(pilot, "What is the capital of France?")
-    steady(pilot.app)
 
 
 async def scenario_chain_editor(pilot) -> None:
     await pilot.press("f2")
-    await pilot.pause(0.1)
+    await shown(pilot, ChainEditorScreen)
 
 
 async def scenario_history(pilot) -> None:
     app = pilot.app
-    app.screen.set_strategy("single")
+    await use_strategy(pilot, "single")
     await send(pilot, "What is the capital of France?")
     await pilot.press("f8")  # rated good
-    app.screen.set_strategy("cheapest")
+    await wait_until(pilot, lambda: list_requests(app.db)[0]["rating"] is not None,
+                     what="the rating")
+    await use_strategy(pilot, "cheapest")
     await send(pilot, "Design a rate limiter for an API gateway")
     app.db.execute("UPDATE requests SET timestamp = ? + id * 60", (FIXED_TIMESTAMP,))
     await pilot.press("f3")
-    await pilot.pause(0.1)
+    await shown(pilot, HistoryScreen)
 
 
 SCENARIOS = {"ensemble": scenario_ensemble, "fallback": scenario_fallback_midway,

@@ -87,11 +87,15 @@ class _Window:
 
 
 class RateLimiter:
-    """Admits calls per key (a model name) under RPM and TPM limits over a sliding window."""
+    """Admits calls per key (a model name) under RPM and TPM limits over a sliding window.
 
-    def __init__(self, window_seconds: float = 60.0, clock=time.monotonic):
+    `clock` and `sleep` go together: a test passes a fake clock whose `sleep` advances it, so
+    its waits are exact and take no time."""
+
+    def __init__(self, window_seconds: float = 60.0, clock=time.monotonic, sleep=asyncio.sleep):
         self.span = window_seconds
         self.clock = clock
+        self.sleep = sleep
         self._windows: dict[str, _Window] = {}
         self._locks: dict[tuple[int, str], asyncio.Lock] = {}
 
@@ -132,7 +136,7 @@ class RateLimiter:
                     break
                 if on_wait is not None:
                     on_wait(wait)
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
             window.factor = min(1.0, window.factor * RECOVERY_PER_CALL)
             ticket = Ticket(now, tokens, window)
             window.entries.append(ticket)

@@ -40,7 +40,7 @@ class MainScreen(Screen):
                          id="strategy")
             yield Select(app.target_options(), value=app.target, allow_blank=False, id="target")
             yield Static("", id="conversation")
-        yield PromptEditor(id="prompt")
+        yield PromptEditor(id="prompt", cursor_blink=app.settings.cursor_blink)
         with Horizontal(id="body"):
             yield PaneBoard(id="board")
             yield Dashboard(id="dashboard")

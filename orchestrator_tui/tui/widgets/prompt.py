@@ -16,8 +16,9 @@ class PromptEditor(TextArea):
     class Submitted(Message):
         text: str
 
-    def __init__(self, **kwargs):
+    def __init__(self, cursor_blink: bool = True, **kwargs):
         super().__init__(soft_wrap=True, show_line_numbers=False, **kwargs)
+        self.set_reactive(TextArea.cursor_blink, cursor_blink)
         self.recalled: list[str] = []
         self.recall_index: int | None = None
 
