@@ -32,6 +32,10 @@ def ask(
 
     STATE.verbose = STATE.verbose or verbose
     text = read_prompt(prompt_arg, prompt)
+    if output is not None:
+        from .paths import check_writable
+
+        check_writable(output)  # before the answer is paid for
     request = Request(
         text, system=system, strategy=strategy or ("single" if model else None), model=model,
         chain=chain, models=o.split_list(models), ensemble_size=ensemble_size, cost_weight=cost_weight, threshold=threshold,
