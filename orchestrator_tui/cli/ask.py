@@ -32,6 +32,11 @@ def ask(
 
     STATE.verbose = STATE.verbose or verbose
     text = read_prompt(prompt_arg, prompt)
+    check_text_options(system=system, category=category, tags=tag or [])
+    if output is not None:
+        from .paths import check_writable
+
+        check_writable(output)  # before the answer is paid for
     request = Request(
         text, system=system, strategy=strategy or ("single" if model else None), model=model,
         chain=chain, models=o.split_list(models), ensemble_size=ensemble_size, cost_weight=cost_weight, threshold=threshold,
@@ -57,6 +62,15 @@ async def run_request(engine, request, renderer):
         await engine.aclose()
 
 
+def check_text_options(system: str | None, category: str | None, tags: list[str]) -> None:
+    from ..textfiles import check_utf8
+
+    check_utf8(system, "--system")
+    check_utf8(category, "--category")
+    for tag in tags:
+        check_utf8(tag, "--tag")
+
+
 def warn_about_budgets(engine, renderer) -> None:
     from ..store.budgets import budget_states
     from .format import usd
@@ -70,12 +84,14 @@ def warn_about_budgets(engine, renderer) -> None:
 
 def read_prompt(argument: str | None, option: str | None) -> str:
     from ..errors import UsageError
+    from ..textfiles import check_utf8, decode_utf8
 
     if argument is not None and option is not None:
         raise UsageError("give the prompt once: as an argument or with -p, not both")
     text = argument if argument is not None else option
+    check_utf8(text, "the prompt")
     if text == "-" or (text is None and not sys.stdin.isatty()):
-        text = sys.stdin.read()
+        text = decode_utf8(sys.stdin.buffer.read(), "stdin")
     if text is None:
         raise UsageError('no prompt given: orch ask "your question" (or pipe it in)')
     if not text.strip():

@@ -1,4 +1,5 @@
-"""`orch batch`: many prompts at full speed within the rate limits, resumable."""
+"""`orch batch`: many prompts at full speed within the rate limits, resumable; answers are
+appended to OUT, whose other lines orch never changes (see batch_output)."""
 
 from __future__ import annotations
 
@@ -24,14 +25,22 @@ def batch(
     temperature: o.Temperature = None, demo: o.Demo = None, category: o.Category = None,
     no_log: o.NoLog = False, no_cache: o.NoCache = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
+    rerun_changed: Annotated[bool, typer.Option(
+        "--rerun-changed", help="Ask again ids answered before for a different request.")] = False,
+    skip_changed: Annotated[bool, typer.Option(
+        "--skip-changed", help="Keep the old answers of ids whose request changed.")] = False,
+    compact: Annotated[bool, typer.Option(
+        "--compact", help="After the run, keep only the last record of each id in OUTPUT "
+        "(lines orch did not write stay where they are).")] = False,
     as_json: o.AsJson = False,
 ):
     """Run every prompt of INPUT and append the answers to OUTPUT (ids already answered there
     are skipped, so rerunning the command resumes it)."""
-    from ..batch import BatchRunner, read_items
+    from ..batch import BatchRunner
     from ..engine import Request
 
-    items = read_items(input_path)
+    on_changed = changed_policy(rerun_changed, skip_changed)
+    items = checked_items(input_path, output, system, category)
     template = Request("", strategy=strategy or ("single" if model else None), model=model,
                        chain=chain, models=o.split_list(models), ensemble_size=ensemble_size, cost_weight=cost_weight,
                        threshold=threshold, system=system, max_tokens=max_tokens,
@@ -42,15 +51,21 @@ def batch(
     from .batch_view import BatchView
     from .interrupt import Interrupted, run_interruptibly
 
+    runner = BatchRunner(engine, template, concurrency, max_cost)
+    plan = runner.plan(items, output, on_changed)  # every refusal comes before any call
     view = BatchView(len(items), enabled=not quiet, demo=engine.demo)
-    runner = BatchRunner(engine, template, concurrency, max_cost, on_progress=view.update)
+    runner.on_progress = view.update
     stop = None
     with view:
         try:
-            progress = run_interruptibly(run(runner, items, output))
+            progress = run_interruptibly(run(runner, plan, len(items), output))
         except Interrupted as interrupted:
             stop, progress = interrupted, view.last
     summary = progress.summary() if progress else {}
+    if compact:
+        dropped = compact_output(output)
+        if summary:
+            summary["compacted"] = dropped
     report(summary, as_json, stop is not None, output)
     if stop is not None:
         raise typer.Exit(stop.exit_code)
@@ -58,11 +73,42 @@ def batch(
         raise typer.Exit(1)
 
 
-async def run(runner, items, output):
+def checked_items(input_path: Path, output: Path, system: str | None, category: str | None):
+    """INPUT's items, once INPUT, OUTPUT and the text options pass every check."""
+    from ..batch import read_items
+    from ..textfiles import check_utf8
+    from .paths import check_not_same_file, check_writable
+
+    check_utf8(system, "--system")
+    check_utf8(category, "--category")
+    items = read_items(input_path)
+    check_not_same_file(output, input_path)
+    check_writable(output)
+    return items
+
+
+def changed_policy(rerun_changed: bool, skip_changed: bool) -> str:
+    from ..errors import UsageError
+
+    if rerun_changed and skip_changed:
+        raise UsageError("--rerun-changed and --skip-changed contradict each other: pass one")
+    return "rerun" if rerun_changed else "skip" if skip_changed else "refuse"
+
+
+async def run(runner, plan, total, output):
     try:
-        return await runner.run(items, output)
+        return await runner.execute(plan, total, output)
     finally:
         await runner.engine.aclose()
+
+
+def compact_output(output: Path) -> int:
+    """Superseded records dropped from OUTPUT (after the run, interrupted or not)."""
+    from ..batch_output import compact
+
+    dropped = compact(output) if output.exists() else 0
+    print(f"compacted {output}: {dropped} superseded record(s) removed", file=sys.stderr)
+    return dropped
 
 
 def report(summary: dict, as_json: bool, interrupted: bool, output: Path) -> None:
@@ -71,8 +117,9 @@ def report(summary: dict, as_json: bool, interrupted: bool, output: Path) -> Non
         return
     if not summary:
         return
+    changed = f" ({summary['changed']} asked differently before)" if summary["changed"] else ""
     line = (f"{summary['done']} answered, {summary['failed']} failed, {summary['skipped']} "
-            f"skipped by budget, {summary['already_done']} already done; "
+            f"skipped by budget, {summary['already_done']} already done{changed}; "
             f"{summary['elapsed_seconds']:.1f} s, ${summary['cost']:.6f} → {output}")
     print(("interrupted: " if interrupted else "") + line, file=sys.stderr)
     if summary["failed"] or summary["skipped"]:

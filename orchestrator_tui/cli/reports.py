@@ -59,9 +59,11 @@ def export(
     from ..store.history import export_rows
     from ..store.periods import parse_since
     from .export_formats import WRITERS
+    from .paths import check_writable
 
     if fmt not in WRITERS:
         raise UsageError(f"unknown format {fmt!r} (choose from csv, json, jsonl)")
+    check_writable(output, "--output")
     rows = export_rows(STATE.db(), with_attempts=fmt != "csv", category=category,
                        since=parse_since(since))
     WRITERS[fmt](rows, output)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .format import cost_text, price_text
+from .format import cost_text, price_text, shown
 
 
 def model_record(registry, model) -> dict:
@@ -70,7 +70,7 @@ def history_lines(rows: list[dict]) -> list[str]:
         note = ", ".join(n for n, on in (("demo", r["demo"]), ("cached", r["cached"]),
                                           (r["status"], r["status"] != "ok"), (rating, rating))
                          if on)
-        prompt = (r["prompt"] or "").replace("\n", " ")
+        prompt = shown(r["prompt"] or "").replace("\n", " ")
         table.append((str(r["id"]), when(r["timestamp"]), r["strategy"] or "",
                       r["model_used"] or "—", cost_text(r["cost"]),
                       f"{r['input_tokens'] or 0}/{r['output_tokens'] or 0}",
@@ -82,6 +82,7 @@ def history_lines(rows: list[dict]) -> list[str]:
 def request_detail(record: dict) -> list:
     from rich.markdown import Markdown
     from rich.table import Table
+    from rich.text import Text
 
     from ..store.periods import local_time as when
     from ..store.ratings import rating_label
@@ -94,8 +95,8 @@ def request_detail(record: dict) -> list:
                          ("category", record["category"] or "—"),
                          ("demo", "yes" if record["demo"] else "no"),
                          ("rating", rating_label(record["rating"], record["rated_by"]) or "—"),
-                         ("prompt", record["prompt"] or "(not logged)")):
-        head.add_row(f"[bold]{label}[/]", str(value))
+                         ("prompt", shown(record["prompt"] or "(not logged)"))):
+        head.add_row(f"[bold]{label}[/]", Text(str(value)))  # the user's text, not markup
     attempts = Table(header_style="bold", box=None)
     for column in ("#", "model", "status", "in", "out", "cost", "latency", "conf.", "note"):
         attempts.add_column(column)
@@ -105,4 +106,4 @@ def request_detail(record: dict) -> list:
                          f"{a['latency'] or 0:.2f} s",
                          "" if a["confidence"] is None else f"{a['confidence']:.2f}",
                          "★" if a["accepted"] else (a["error"] or ""))
-    return [head, attempts, Markdown(record["response"] or "*(response not logged)*")]
+    return [head, attempts, Markdown(shown(record["response"] or "*(response not logged)*"))]

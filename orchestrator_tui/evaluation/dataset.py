@@ -12,6 +12,7 @@ from functools import cached_property
 from pathlib import Path
 
 from ..errors import UsageError
+from ..textfiles import decode_utf8, jsonl_lines
 
 
 @dataclass(frozen=True)
@@ -49,18 +50,17 @@ class Dataset:
 def load_dataset(path: Path) -> Dataset:
     path = Path(path)
     try:
-        lines = path.read_text("utf-8").splitlines()
+        data = path.read_bytes()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     items, seen = [], set()
-    for number, line in enumerate(lines, 1):
-        if line.strip():
-            item = parse_item(line, f"{path.name} line {number}")
-            if item.prompt in seen:
-                raise UsageError(f"{path.name} line {number}: the same prompt appears twice "
-                                 f"(id {item.id}); replay needs each prompt once")
-            seen.add(item.prompt)
-            items.append(item)
+    for number, line in jsonl_lines(decode_utf8(data, path.name)):
+        item = parse_item(line, f"{path.name} line {number}")
+        if item.prompt in seen:
+            raise UsageError(f"{path.name} line {number}: the same prompt appears twice "
+                             f"(id {item.id}); replay needs each prompt once")
+        seen.add(item.prompt)
+        items.append(item)
     if not items:
         raise UsageError(f"{path} holds no prompts")
     dataset = Dataset(path.name, items)

@@ -1,0 +1,135 @@
+"""The batch's OUT file. orch only appends to it, one whole line per answer, and never changes
+or removes a line it did not write.
+
+A line orch wrote is a record: a JSON object with an `id`, a boolean `success` and a `status`
+(ok, failed or skipped). Every other line (not JSON, other JSON, blank) is foreign. For each id
+the last record counts, so a later success supersedes an earlier failure. A last line without
+its newline (a crash mid-write) is kept as it is: before appending, orch ends it with a newline,
+so the next record starts on its own line; cut short, it is foreign and its id is asked again.
+
+`compact` (only on request) rewrites the file with the foreign lines in place and only the last
+record of each id, through a temporary file in the same directory and `os.replace`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from .batch_input import id_key
+from .errors import UsageError
+
+STATUSES = {"ok", "failed", "skipped"}
+
+
+@dataclass
+class OutLine:
+    raw: bytes  # as in the file, without its "\n"
+    record: dict | None  # None: a foreign line
+
+
+def read_out(path: Path) -> list[OutLine]:
+    """Every line of OUT (none if it does not exist yet), split on "\\n" only."""
+    if Path(path).exists() and not Path(path).is_file():
+        return []  # a pipe or a device: nothing to resume from, and reading could block
+    try:
+        data = Path(path).read_bytes()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    if not data:
+        return []
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()  # the file ends with a newline
+    return [OutLine(raw, parse_record(raw, first=i == 0)) for i, raw in enumerate(lines)]
+
+
+def parse_record(raw: bytes, first: bool = False) -> dict | None:
+    try:
+        text = raw.decode("utf-8")
+        value = json.loads(text[1:] if first and text.startswith("\ufeff") else text)
+    except ValueError:  # not UTF-8 or not JSON
+        return None
+    return value if is_record(value) else None
+
+
+def is_record(value) -> bool:
+    return (isinstance(value, dict) and "id" in value and isinstance(value.get("success"), bool)
+            and value.get("status") in STATUSES)
+
+
+def last_records(lines: list[OutLine]) -> dict[str, dict]:
+    """The last record of each id, by the id's canonical JSON form."""
+    return {id_key(line.record["id"]): line.record for line in lines if line.record is not None}
+
+
+def record_line(record: dict) -> bytes:
+    """One whole line. A lone surrogate (possible in JSON ids) is written as a JSON escape."""
+    try:
+        return (json.dumps(record, ensure_ascii=False) + "\n").encode("utf-8")
+    except UnicodeEncodeError:
+        return (json.dumps(record) + "\n").encode("ascii")
+
+
+class Appender:
+    """Appends records to OUT, each in a single write(2) of one whole line."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.fd: int | None = None
+
+    def __enter__(self) -> Appender:
+        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+        size = os.fstat(self.fd).st_size
+        if size and os.pread(self.fd, 1, size - 1) != b"\n":
+            self.write_bytes(b"\n")  # end a partial last line; it stays as it is
+        return self
+
+    def write(self, record: dict) -> None:
+        self.write_bytes(record_line(record))
+
+    def write_bytes(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.fd, view):]
+
+    def __exit__(self, *exc) -> None:
+        os.close(self.fd)
+        self.fd = None
+
+
+def compact(path: Path) -> int:
+    """Keep the foreign lines in place and only the last record of each id; return how many
+    records were dropped. Atomic: a temporary file in the same directory, then os.replace."""
+    target = Path(os.path.realpath(path))
+    lines = read_out(target)
+    if not lines:
+        return 0
+    last = {key: id(record) for key, record in last_records(lines).items()}
+    kept = [line for line in lines
+            if line.record is None or last[id_key(line.record["id"])] == id(line.record)]
+    if len(kept) == len(lines):
+        return 0
+    replace_contents(target, b"".join(line.raw + b"\n" for line in kept))
+    return len(lines) - len(kept)
+
+
+def replace_contents(target: Path, data: bytes) -> None:
+    mode = os.stat(target).st_mode & 0o7777
+    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.",
+                                         suffix=".tmp", delete=False)
+    try:
+        with handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(handle.name, mode)
+        os.replace(handle.name, target)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,118 @@
+"""Fault injection: `orch batch` killed with SIGKILL at 20 random moments, resumed each time,
+answers every id exactly once and never loses or damages a line of OUT.
+
+Each kill waits for an observable event, OUT having grown by k lines (k random), not for a
+random time. The fake server fails some prompts (400), so failed records are superseded by
+later successes. OUT starts with foreign lines (a comment, another tool's JSON, a blank line),
+and once a record cut short by a crash is added by hand, to check the documented handling: the
+partial last line stays as it is, on its own line, and its id is asked again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from collections import defaultdict
+
+import pytest
+
+from .conftest import api_environ
+from .fake_server import Reply
+
+SEED = 20_26
+PROMPTS = 200
+KILLS = 20
+SEEDED = (b"# orch batch output, reviewed by hand\n"
+          + json.dumps({"tool": "grader", "id": "p3", "grade": "A"}).encode() + b"\n\n")
+CUT = b'{"id": "p199", "request_hash": "sha256:0f", "response": "The capital of Fr'
+
+
+@pytest.fixture
+def home(isolated_home):
+    isolated_home.mkdir(parents=True, exist_ok=True)
+    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    return isolated_home
+
+
+def wait_until(condition, what: str, timeout: float = 60.0) -> None:
+    """Poll for an observable event (no inotify in the standard library), with a deadline."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.005)
+
+
+def start_batch(home, fake_api, source, out, log):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+    env.update(api_environ(fake_api), ORCH_HOME=str(home))
+    return subprocess.Popen(
+        [sys.executable, "-m", "orchestrator_tui", "batch", str(source), "-o", str(out),
+         "-m", "gpt-6-luna", "--concurrency", "4", "--quiet", "--no-cache", "--no-log"],
+        env=env, stdout=subprocess.DEVNULL, stderr=log)
+
+
+def kill_after_growth(process, out, lines: int) -> None:
+    wait_until(lambda: out.read_bytes().count(b"\n") >= lines or process.poll() is not None,
+               f"{out} to reach {lines} lines")
+    process.kill()
+    process.wait(timeout=30)
+
+
+def partial_tail(out) -> bytes:
+    """What follows the last newline: a line a kill cut short, if any."""
+    return out.read_bytes().rpartition(b"\n")[2]
+
+
+def check_output(data: bytes, partials: list[bytes]) -> dict[str, list[dict]]:
+    """Every line after the seeded ones is a whole record or a known partial line; returns
+    the records by id."""
+    assert data.startswith(SEEDED) and data.endswith(b"\n")
+    by_id: dict[str, list[dict]] = defaultdict(list)
+    leftovers = []
+    for line in data[len(SEEDED):].split(b"\n")[:-1]:
+        try:
+            record = json.loads(line)
+            by_id[record["id"]].append(record)
+        except ValueError:
+            leftovers.append(line)
+    assert sorted(leftovers) == sorted(partials)  # each kept as it is, on its own line
+    return by_id
+
+
+def test_sigkill_at_random_moments_loses_and_damages_nothing(home, tmp_path, fake_api):
+    rng = random.Random(SEED)
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps({"id": f"p{i}", "prompt": f"What is {i} + 1?"}) + "\n"
+                              for i in range(PROMPTS)))
+    out = tmp_path / "out.jsonl"
+    out.write_bytes(SEEDED)
+    fake_api.default = Reply(delay_before_headers=0.01)
+    fake_api.script(*[Reply(status=400, error_type="invalid_request_error") if i % 23 == 5
+                      else fake_api.default for i in range(PROMPTS)])
+    partials: list[bytes] = []
+    with (tmp_path / "stderr.log").open("wb") as log:
+        for kill in range(KILLS):
+            lines = out.read_bytes().count(b"\n") + rng.randint(1, 8)
+            kill_after_growth(start_batch(home, fake_api, source, out, log), out, lines)
+            if partial_tail(out):
+                partials.append(partial_tail(out))  # a write cut by the kill
+            elif kill == KILLS // 2:
+                with out.open("ab") as handle:
+                    handle.write(CUT)  # as a crash in the middle of a write would leave it
+                partials.append(CUT)
+        for _ in range(3):  # the last prompts may meet a scripted failure: resume again
+            final = start_batch(home, fake_api, source, out, log)
+            if final.wait(timeout=120) == 0:
+                break
+    assert final.returncode == 0, (tmp_path / "stderr.log").read_text()
+    by_id = check_output(out.read_bytes(), partials)
+    assert set(by_id) == {f"p{i}" for i in range(PROMPTS)}
+    superseded = 0
+    for records in by_id.values():
+        assert records[-1]["success"] and [r["success"] for r in records].count(True) == 1
+        superseded += len(records) - 1
+    assert superseded >= 1  # some failures were written, then answered by a rerun
