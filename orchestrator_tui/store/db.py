@@ -54,9 +54,10 @@ def close_abandoned(db: sqlite3.Connection) -> None:
 
 
 @contextmanager
-def transaction(db: sqlite3.Connection, immediate: bool = False):
-    """BEGIN (IMMEDIATE: take the write lock now) … COMMIT, or ROLLBACK on error."""
-    db.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+def transaction(db: sqlite3.Connection, immediate: bool = False, exclusive: bool = False):
+    """BEGIN (IMMEDIATE: take the write lock now; EXCLUSIVE: the same in WAL mode, and
+    readers kept out too in a rollback journal) … COMMIT, or ROLLBACK on error."""
+    db.execute("BEGIN EXCLUSIVE" if exclusive else "BEGIN IMMEDIATE" if immediate else "BEGIN")
     try:
         yield db
     except BaseException:
