@@ -1,5 +1,5 @@
 """The database as users meet it, through the real `orch` command on a real SQLite file:
-first use from several processes at once."""
+first use from several processes at once, a read-only home, a damaged page."""
 
 from __future__ import annotations
 
@@ -13,14 +13,23 @@ import pytest
 
 from orchestrator_tui.store.migrations import MIGRATIONS
 
+from .conftest import api_environ
+from .store_helpers import damage_middle_page, fill_history, unwritable
+from .test_cli import assert_one_line_error, orch
 
 ROUNDS, PROCESSES = 4, 8
+READ_COMMANDS = [["history"], ["stats"], ["report"], ["budget"]]
 
 
 def new_home(path):
     path.mkdir(parents=True)
     (path / "config.toml").write_text("demo_speed = 0\n")
     return path
+
+
+@pytest.fixture
+def home(isolated_home):
+    return new_home(isolated_home)
 
 
 def start_asking(home):
@@ -55,3 +64,54 @@ def test_first_use_from_several_processes_loses_nothing(tmp_path):
         assert sorted(recorded) == sorted(prompts)
         assert db.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == len(MIGRATIONS)
         db.close()
+
+
+@pytest.fixture
+def history_home(home):
+    orch("ask", "What is the capital of France?", home=home)
+    orch("ask", "--category", "geo", "What is the capital of Peru?", home=home)
+    orch("budget", "set", "--daily", "5", home=home)
+    assert not (home / "orch.db-wal").exists()  # every process closed it cleanly
+    return home
+
+
+@pytest.mark.parametrize("what", ["file", "home"])
+def test_a_read_only_database_is_read_and_never_written(history_home, tmp_path, fake_api,
+                                                        what):
+    """Really unwritable, root included (`unwritable`: chattr +i as root, chmod a-w
+    otherwise). "file": the database alone, so SQLite can still keep its WAL index beside
+    it; "home": the directory too, so orch must read the file with `immutable=1`."""
+    home = history_home
+    path = home / "orch.db"
+    locked = [path] if what == "file" else [path, home]
+    batch_input = tmp_path / "prompts.jsonl"
+    batch_input.write_text('{"id": "1", "prompt": "hi"}\n')
+    keys = api_environ(fake_api)
+    with unwritable(*locked):
+        for args in READ_COMMANDS:
+            proc = orch(*args, home=home)
+            assert proc.returncode == 0, proc.stderr
+        assert "capital of Peru" in orch("history", home=home).stdout
+        exported = tmp_path / "out.jsonl"
+        assert orch("export", "-o", str(exported), home=home).returncode == 0
+        assert len(exported.read_text().splitlines()) == 2
+        batch = ["batch", str(batch_input), "-o", str(tmp_path / "answers.jsonl")]
+        for args in (["ask", "-m", "gpt-6-luna", "hi"], batch, ["budget", "set", "--daily", "9"],
+                     ["rate", "1", "good"], ["tui"]):
+            proc = orch(*args, home=home, env_extra=keys)
+            assert_one_line_error(proc, "read-only", str(path))
+        assert fake_api.requests == []  # refused before any call
+
+
+def test_a_damaged_page_is_one_line_with_the_way_out(home, fake_api):
+    fill_history(home, 60)
+    path = home / "orch.db"
+    damage_middle_page(path)
+    damaged = path.read_bytes()
+    for args in (["history"], ["stats"], ["ask", "-m", "gpt-6-luna", "hi"]):
+        proc = orch(*args, home=home, env_extra=api_environ(fake_api))
+        assert_one_line_error(proc, str(path), f"sqlite3 {path} .recover")
+        assert proc.returncode != 70 and "damaged" in proc.stderr
+        assert "delete" not in proc.stderr
+    assert fake_api.requests == []
+    assert path.read_bytes() == damaged  # orch changed nothing in it

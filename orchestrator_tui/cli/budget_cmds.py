@@ -56,7 +56,7 @@ def set_budget(
 
     if daily is None and monthly is None:
         raise UsageError("give --daily USD and/or --monthly USD")
-    set_limits(STATE.db(), daily, monthly)
+    set_limits(STATE.db(write=True), daily, monthly)
     show_budgets(as_json=False)
 
 
@@ -65,7 +65,7 @@ def clear_budget():
     """Remove the limits set with `orch budget set` (limits in config.toml stay)."""
     from ..store.budgets import clear_limits
 
-    clear_limits(STATE.db())
+    clear_limits(STATE.db(write=True))
     typer.echo("budgets cleared")
 
 
@@ -88,4 +88,4 @@ def cache_clear():
     """Empty the response cache."""
     from ..store.cache import clear_cache
 
-    typer.echo(f"removed {clear_cache(STATE.db())} cached answers")
+    typer.echo(f"removed {clear_cache(STATE.db(write=True))} cached answers")
