@@ -2,7 +2,7 @@
 checked it, so that a command meets a damaged page at once, with the way out
 (`faults.damaged_error`), rather than half way through or not at all.
 
-The check reads every page (about 5 ms per MB), so its result is remembered beside the file,
+The check reads every page (1.5 to 5 ms per MB), so its result is remembered beside the file,
 in `orch.db-checked`: the size and modification time of the database and its write-ahead
 log when the check passed. Any write, orch's own included, changes them, so the first
 command after a change checks again and the commands after it do not.
