@@ -5,7 +5,8 @@
     print(result.model_used, result.cost)
 
 Calls are recorded in the history database like `orch ask` (`record=False`: not at all;
-`log_text=False` or `log_prompts = false` in the config: costs and tokens without the text).
+`log_text=False` or `log_prompts = false` in the config: costs and tokens without the text,
+and no cache).
 The sync functions cannot run inside a running event loop: async code awaits
 `arun_orchestration`. `chain` and `models` take a list of model names or a comma string.
 """

@@ -24,15 +24,16 @@ def build_engine(settings: Settings, *, db: sqlite3.Connection | None = None,
     db: the history database to record to; opened from the orch home when None.
     use_cache: answer from (and fill) the response cache when `settings.cache` is on.
     engine_options: passed to Engine (demo, clock, registry, limiter, …).
-    Raises StoreError when the database cannot be opened.
+    Raises StoreError when the database cannot be opened, or is read-only.
     """
     if not record:
         return Engine(settings, **engine_options)
     from .store.cache import SQLiteCache
-    from .store.db import open_db
+    from .store.db import open_db, require_writable
     from .store.ledger import SQLiteLedger
 
     db = db if db is not None else open_db()
+    require_writable(db)  # before any call: a call nobody can record is not made
     cache = SQLiteCache(db, settings.cache_ttl) if settings.cache and use_cache else None
     return Engine(settings, ledger=SQLiteLedger(db, settings), cache=cache, **engine_options)
 

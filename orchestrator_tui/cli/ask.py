@@ -72,14 +72,17 @@ def check_text_options(system: str | None, category: str | None, tags: list[str]
 
 
 def warn_about_budgets(engine, renderer) -> None:
-    from ..store.budgets import budget_states
+    """A warning when a budget is `warn_at` spent; a note when calls in flight (another
+    terminal's, a batch's) hold enough of it to get there."""
+    from ..store.budgets import budget_notice, budget_states
     from .format import usd
 
     settings = engine.settings
     for state in budget_states(STATE.db(), settings, engine.demo):
-        if state.share >= settings.budget.warn_at:
-            renderer.err.print(f"[yellow]warning: {state.share:.0%} of the {state.period} "
-                               f"budget ({usd(state.limit)}) is spent; {usd(state.left)} left[/]")
+        notice = budget_notice(state, settings.budget.warn_at, usd)
+        if notice is not None:
+            level, text = notice
+            renderer.err.print(f"[yellow]{level}: {text}[/]")
 
 
 def read_prompt(argument: str | None, option: str | None) -> str:

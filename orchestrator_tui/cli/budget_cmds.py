@@ -18,7 +18,7 @@ cache_app = typer.Typer(help="The response cache.", rich_markup_mode=None)
 @budget_app.callback()
 def budget(ctx: typer.Context,
            as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
-    """Show each budget: limit, spent, left."""
+    """Show each budget: limit, spent, held by calls in flight, left."""
     if ctx.invoked_subcommand is None:
         show_budgets(as_json)
 
@@ -30,7 +30,8 @@ def show_budgets(as_json: bool) -> None:
     real = budget_states(STATE.db(), settings, demo=False)
     demo = budget_states(STATE.db(), settings, demo=True)
     if as_json:
-        typer.echo(json.dumps([{**vars(s), "left": s.left, "demo": d}
+        typer.echo(json.dumps([{**vars(s), "left": s.left, "share": s.share,
+                                "held_share": s.held_share, "demo": d}
                                for d, states in ((False, real), (True, demo)) for s in states],
                               indent=2))
         return
@@ -38,11 +39,19 @@ def show_budgets(as_json: bool) -> None:
         typer.echo("no budget set: orch budget set --daily USD --monthly USD")
     for state in real:
         typer.echo(f"{state.period:8} {usd(state.limit)} ({state.source}): spent "
-                   f"{usd(state.spent)} ({state.share:.0%}), {usd(state.left)} left")
+                   f"{usd(state.spent)} ({state.share:.0%}){held_text(state)}, "
+                   f"{usd(state.left)} left")
     for state in demo:
-        if state.spent:
+        if state.spent or state.held:
             typer.echo(f"{state.period:8} demo provider, kept apart: {usd(state.spent)} of "
-                       f"{usd(state.limit)} simulated")
+                       f"{usd(state.limit)} simulated{held_text(state)}")
+
+
+def held_text(state) -> str:
+    """What calls in flight hold: their worst case, released as each one ends."""
+    if not state.held:
+        return ""
+    return f", {usd(state.held)} ({state.held_share:.0%}) held by calls in flight"
 
 
 @budget_app.command("set")
@@ -56,7 +65,7 @@ def set_budget(
 
     if daily is None and monthly is None:
         raise UsageError("give --daily USD and/or --monthly USD")
-    set_limits(STATE.db(), daily, monthly)
+    set_limits(STATE.db(write=True), daily, monthly)
     show_budgets(as_json=False)
 
 
@@ -65,7 +74,7 @@ def clear_budget():
     """Remove the limits set with `orch budget set` (limits in config.toml stay)."""
     from ..store.budgets import clear_limits
 
-    clear_limits(STATE.db())
+    clear_limits(STATE.db(write=True))
     typer.echo("budgets cleared")
 
 
@@ -88,4 +97,4 @@ def cache_clear():
     """Empty the response cache."""
     from ..store.cache import clear_cache
 
-    typer.echo(f"removed {clear_cache(STATE.db())} cached answers")
+    typer.echo(f"removed {clear_cache(STATE.db(write=True))} cached answers")

@@ -68,14 +68,26 @@ def run() -> None:
 
     try:
         app()
-    except OrchError as error:
+    except Exception as error:
         if STATE.verbose:
             raise
-        print(f"orch: error: {error}", file=sys.stderr)
-        sys.exit(error.exit_code)
-    except Exception as error:  # a bug, not a user error: still one line unless -v
-        if STATE.verbose:
-            raise
+        known = error if isinstance(error, OrchError) else store_error_for(error)
+        if known is not None:
+            print(f"orch: error: {known}", file=sys.stderr)
+            sys.exit(known.exit_code)
+        # a bug, not a user error: still one line unless -v
         print(f"orch: internal error: {type(error).__name__}: {error} (run with -v for the "
               "traceback)", file=sys.stderr)
         sys.exit(70)
+
+
+def store_error_for(error: Exception):
+    """The one-line StoreError for an SQLite error met after the database was opened (a
+    damaged page a query reached, a disk that filled up), or None for any other error."""
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is None or not isinstance(error, sqlite3.Error):
+        return None
+    from ..store.db import default_db_path
+    from ..store.faults import store_error
+
+    return store_error(default_db_path(), error)

@@ -45,6 +45,8 @@ def print_chart(series, period: str, category: str | None) -> None:
     plt.plotsize(min(100, max(40, 6 * len(labels))), 15)
     plt.stacked_bar(labels, [[p[1] for p in series], [p[2] for p in series]],
                     labels=["real", "demo"])
+    if not any(p[1] or p[2] for p in series):
+        plt.ylim(0, 1)  # nothing spent: an axis from $0 up, not one centred on it
     plt.title(f"cost per {'hour' if period == 'daily' else 'day'} (USD)"
               + (f", category {category}" if category else ""))
     chart = plt.build()

@@ -43,8 +43,8 @@ def report(
 
     since = period_start(period)
     print_chart(cost_series(STATE.db(), since, BUCKETS[period], category), period, category)
-    data = compute(STATE.db(), since)
-    data["period"] = period
+    data = compute(STATE.db(), since, category)
+    data["period"] = period + (f", category {category}" if category is not None else "")
     print_stats(data)
 
 

@@ -148,5 +148,5 @@ def rate(
     """Rate an answer in the history: the signal `orch router train --from-history` learns."""
     from ..store.ratings import rate as store_rating
 
-    store_rating(STATE.db(), request_id, verdict.lower())
+    store_rating(STATE.db(write=True), request_id, verdict.lower())
     print(f"request {request_id} rated {verdict.lower()}")

@@ -21,19 +21,24 @@ class CliState:
             self._settings = load_settings(self.config_path)[0]
         return self._settings
 
-    def db(self):
-        if self._db is None:
-            from ..store.db import open_db
+    def db(self, write: bool = False):
+        """The history database; `write`: this command records, so a read-only database
+        stops it here, with one line, before it does anything."""
+        from ..store.db import open_db, require_writable
 
+        if self._db is None:
             self._db = open_db()
+        if write:
+            require_writable(self._db)
         return self._db
 
     def engine(self, demo: bool | None = None, record: bool = True, use_cache: bool = True):
         """An engine that records to the history and enforces the persistent budgets."""
         from ..engine_factory import build_engine
 
-        return build_engine(self.settings(), db=self.db() if record else None, record=record,
-                            use_cache=use_cache, demo=demo)
+        db = self.db(write=True) if record else None
+        return build_engine(self.settings(), db=db, record=record, use_cache=use_cache,
+                            demo=demo)
 
 
 STATE = CliState()

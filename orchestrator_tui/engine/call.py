@@ -55,7 +55,7 @@ async def call_model(ctx, model, prepare_next=()) -> Attempt:
 async def retry_loop(ctx, model, provider, attempt: Attempt) -> None:
     """Try until an answer, a budget refusal, an error not worth retrying, or no retries left."""
     attempt.prices = prices_used(model.prices)
-    key = cache_key(ctx, model, provider) if ctx.request.use_cache else None
+    key = cache_key(ctx, model, provider) if ctx.uses_cache else None
     if key is not None and await answer_from_cache(ctx, model, attempt, key):
         return
     retries = Counter()  # by class: rate limits have an allowance of their own

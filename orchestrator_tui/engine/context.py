@@ -44,6 +44,18 @@ class RunContext:
         self._next_id = 0
         self._temperature_noted: set[str] = set()  # models whose missing temperature was told
 
+    @property
+    def keeps_text(self) -> bool:
+        """Whether the prompt and answer may be kept anywhere (history, cache): not with
+        `log_text=False` (--no-log) nor with `log_prompts = false`."""
+        return self.request.log_text and self.settings.log_prompts
+
+    @property
+    def uses_cache(self) -> bool:
+        """The cache holds answer text, so a run that keeps no text neither fills it nor
+        reads it: a --no-log request leaves no text behind and always gets a fresh answer."""
+        return self.request.use_cache and self.keeps_text
+
     def provider_for(self, model: ModelConfig):
         return self.engine.provider_for(model)
 

@@ -33,7 +33,7 @@ class Request:
     category: str | None = None
     tags: list[str] = field(default_factory=list)
     conversation_id: str | None = None
-    log_text: bool = True  # False: history keeps the cost, not the prompt and response
+    log_text: bool = True  # False: the cost is kept, no text (history and cache alike)
     use_cache: bool = True
 
     def messages(self) -> list[Message]:

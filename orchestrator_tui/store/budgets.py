@@ -21,16 +21,34 @@ RESERVATION_GRACE = 60.0  # seconds a reservation outlives the call's own timeou
 class BudgetState:
     period: str
     limit: float
-    spent: float
+    spent: float  # recorded costs of the period
     source: str  # "set" (orch budget set) or "config"
+    held: float = 0.0  # reserved by calls in flight: their worst case, until they end
 
     @property
     def left(self) -> float:
-        return max(0.0, self.limit - self.spent)
+        return max(0.0, self.limit - self.spent - self.held)
 
     @property
     def share(self) -> float:
+        """The share of the limit spent (what is held is not spent, and may never be)."""
         return self.spent / self.limit if self.limit > 0 else 1.0
+
+    @property
+    def held_share(self) -> float:
+        return self.held / self.limit if self.limit > 0 else 0.0
+
+
+def budget_notice(state: BudgetState, warn_at: float, money=lambda v: f"${v:.2f}"):
+    """("warning" | "note", text) once the budget is `warn_at` used, else None: a warning
+    when that much is spent, a note when only calls in flight take it there, e.g.
+    "14% of the daily budget ($5.00) is spent, 85% is held by calls in flight; $0.05 left"."""
+    if state.share + state.held_share < warn_at:
+        return None
+    held = f", {state.held_share:.0%} is held by calls in flight" if state.held > 0 else ""
+    return ("warning" if state.share >= warn_at else "note",
+            f"{state.share:.0%} of the {state.period} budget ({money(state.limit)}) is spent"
+            f"{held}; {money(state.left)} left")
 
 
 def period_starts() -> dict[str, float]:
@@ -48,18 +66,23 @@ def effective_limits(db: sqlite3.Connection, settings) -> dict[str, tuple[float,
     return limits
 
 
-def spent_since(db: sqlite3.Connection, since: float, demo: bool, now: float) -> float:
-    recorded = db.execute("SELECT COALESCE(SUM(cost), 0) FROM attempts "
-                          "WHERE timestamp >= ? AND demo = ?", (since, int(demo))).fetchone()[0]
-    held = db.execute("SELECT COALESCE(SUM(amount), 0) FROM reservations "
+def spent_since(db: sqlite3.Connection, since: float, demo: bool) -> float:
+    return db.execute("SELECT COALESCE(SUM(cost), 0) FROM attempts "
+                      "WHERE timestamp >= ? AND demo = ?", (since, int(demo))).fetchone()[0]
+
+
+def held_now(db: sqlite3.Connection, demo: bool, now: float) -> float:
+    """The unexpired reservations: every call in flight holds its worst case until it ends."""
+    return db.execute("SELECT COALESCE(SUM(amount), 0) FROM reservations "
                       "WHERE expires > ? AND demo = ?", (now, int(demo))).fetchone()[0]
-    return recorded + held
 
 
 def budget_states(db: sqlite3.Connection, settings, demo: bool) -> list[BudgetState]:
     now, starts = time.time(), period_starts()
-    return [BudgetState(period, limit, spent_since(db, starts[period], demo, now), source)
-            for period, (limit, source) in effective_limits(db, settings).items()]
+    limits = effective_limits(db, settings)
+    held = held_now(db, demo, now) if limits else 0.0
+    return [BudgetState(period, limit, spent_since(db, starts[period], demo), source, held)
+            for period, (limit, source) in limits.items()]
 
 
 def reserve(db: sqlite3.Connection, settings, owner: str, estimate: float | None, demo: bool,
@@ -72,9 +95,10 @@ def reserve(db: sqlite3.Connection, settings, owner: str, estimate: float | None
         for state in states:
             if estimate is None:
                 return f"the {state.period} budget cannot cover a model with no known price"
-            if state.spent + estimate > state.limit + 1e-12:
-                return (f"{state.period} budget ${state.limit:g}: ${state.left:.6f} left, and "
-                        f"the call could cost up to ${estimate:.6f}")
+            if state.spent + state.held + estimate > state.limit + 1e-12:
+                held = f" (${state.held:.6f} held by calls in flight)" if state.held else ""
+                return (f"{state.period} budget ${state.limit:g}: ${state.left:.6f} left{held}, "
+                        f"and the call could cost up to ${estimate:.6f}")
         now = time.time()
         db.execute("INSERT OR REPLACE INTO reservations VALUES (?, ?, ?, ?, ?)",
                    (owner, estimate, int(demo), now, now + hold_seconds + RESERVATION_GRACE))

@@ -68,24 +68,46 @@ def group_totals(db, sql: str, values) -> list[dict]:
     return [dict(row) for row in db.execute(sql, values)]
 
 
-def stats(db: sqlite3.Connection, since: float | None = None) -> dict:
-    """Totals and breakdowns, real spending and demo apart, with the savings; read from the
-    per-day rollups, so the cost does not grow with the number of requests."""
+def stats(db: sqlite3.Connection, since: float | None = None,
+          category: str | None = None) -> dict:
+    """Totals and breakdowns, real spending and demo apart, with the savings, of one category
+    or all; read from the per-day rollups, so the cost does not grow with the number of
+    requests (but for the models of one category, which only the attempts know)."""
     first_day = day_of(since) if since is not None else ""
-    requests_by = group_totals(db, """
+    only = " AND category = ?" if category is not None else ""
+    requests_by = group_totals(db, f"""
         SELECT demo, strategy, category, SUM(requests) AS requests, SUM(cost) AS cost,
                SUM(baseline) AS baseline, SUM(compared) AS compared,
                SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
                SUM(cache_hits) AS cache_hits
-        FROM rollup_requests WHERE day >= ? GROUP BY demo, strategy, category""", [first_day])
-    models = group_totals(db, """
+        FROM rollup_requests WHERE day >= ?{only} GROUP BY demo, strategy, category""",
+        [first_day] + ([category] if only else []))
+    models = (model_totals(db, first_day) if category is None
+              else category_model_totals(db, since or 0.0, category))
+    return {"since": since, "category": category,
+            "real": summarise(requests_by, models, demo=0),
+            "demo": summarise(requests_by, models, demo=1)}
+
+
+def model_totals(db: sqlite3.Connection, first_day: str) -> list[dict]:
+    return group_totals(db, """
         SELECT demo, model, SUM(calls) AS calls, SUM(cost) AS cost,
                SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
                SUM(latency_sum) / SUM(calls) AS latency, SUM(failures) AS failures
         FROM rollup_models WHERE day >= ? GROUP BY demo, model ORDER BY cost DESC""",
         [first_day])
-    return {"since": since, "real": summarise(requests_by, models, demo=0),
-            "demo": summarise(requests_by, models, demo=1)}
+
+
+def category_model_totals(db: sqlite3.Connection, since: float, category: str) -> list[dict]:
+    """What `model_totals` gives, for the calls of one category's requests."""
+    return group_totals(db, """
+        SELECT a.demo, a.model, COUNT(*) AS calls, COALESCE(SUM(a.cost), 0) AS cost,
+               SUM(a.input_tokens) AS input_tokens, SUM(a.output_tokens) AS output_tokens,
+               COALESCE(SUM(a.latency), 0) / COUNT(*) AS latency,
+               SUM(a.status != 'ok') AS failures
+        FROM attempts a JOIN requests r ON r.id = a.request_id
+        WHERE a.status != 'skipped' AND a.timestamp >= ? AND r.category = ?
+        GROUP BY a.demo, a.model ORDER BY cost DESC""", [since, category])
 
 
 def summarise(requests_by: list[dict], models: list[dict], demo: int) -> dict:

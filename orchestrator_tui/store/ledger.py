@@ -38,13 +38,10 @@ class SQLiteLedger(Ledger):
         self.request_ids: dict[str, tuple[int, float]] = {}  # run id → (row id, timestamp)
         self.has_budgets = bool(budgets.effective_limits(db, settings))
 
-    def keeps_text(self, ctx) -> bool:
-        return ctx.request.log_text and self.settings.log_prompts
-
     def request_started(self, ctx) -> None:
         self.has_budgets = bool(budgets.effective_limits(self.db, self.settings))  # may change
         request = ctx.request
-        keep = self.keeps_text(ctx)
+        keep = ctx.keeps_text
         started = time.time()
         values = (started, request.strategy, request.prompt if keep else None,
                   request.system if keep else None, request.category,
@@ -73,7 +70,7 @@ class SQLiteLedger(Ledger):
         now = time.time()
         values = (request_id, attempt.attempt_id, now,
                   attempt.model, attempt.provider, attempt.status, attempt.error,
-                  attempt.text if self.keeps_text(ctx) else None, usage.input_tokens,
+                  attempt.text if ctx.keeps_text else None, usage.input_tokens,
                   usage.output_tokens, usage.cache_read_tokens, usage.cache_write_tokens,
                   usage.reasoning_tokens, attempt.cost, json.dumps(attempt.prices),
                   attempt.latency, attempt.time_to_first_token, attempt.confidence,
@@ -100,7 +97,7 @@ class SQLiteLedger(Ledger):
                 rollups.add_request(self.db, started, demo, strategy, category, cost, None,
                                     0, 0, False, 0.0)
             return
-        values = result_values(ctx, result, self.keeps_text(ctx))
+        values = result_values(ctx, result, ctx.keeps_text)
         with transaction(self.db):
             self.db.execute(
                 "UPDATE requests SET response = ?, model_used = ?, provider = ?, models = ?, "

@@ -60,20 +60,31 @@ def m004_cache(db: sqlite3.Connection) -> None:
 
 
 def migrate(db: sqlite3.Connection, migrations=None) -> list[str]:
-    """Apply the migrations not yet recorded; return their names."""
+    """Apply the migrations not yet recorded, all in one transaction; return their names.
+
+    Several processes may open a new database at once: the pending list is read again once
+    the write lock is held (a loser waits for it: the busy timeout), so each migration runs
+    exactly once and the others find nothing left to do."""
     from .db import transaction
 
-    db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied REAL)")
-    done = {row[0] for row in db.execute("SELECT name FROM _migrations")}
-    applied = []
-    for function in migrations or MIGRATIONS:
-        if function.__name__ in done:
-            continue
-        with transaction(db, immediate=True):
+    migrations = migrations or MIGRATIONS
+    if not pending_migrations(db, migrations):  # the usual case, with no lock taken
+        return []
+    with transaction(db, exclusive=True):
+        db.execute("CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied REAL)")
+        pending = pending_migrations(db, migrations)
+        for function in pending:
             function(db)
             db.execute("INSERT INTO _migrations VALUES (?, ?)", (function.__name__, time.time()))
-        applied.append(function.__name__)
-    return applied
+    return [function.__name__ for function in pending]
+
+
+def pending_migrations(db: sqlite3.Connection, migrations=None) -> list:
+    """The migrations this database has not had yet (all of them for a new one)."""
+    has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                           "name = '_migrations'").fetchone()
+    done = {row[0] for row in db.execute("SELECT name FROM _migrations")} if has_table else set()
+    return [f for f in migrations or MIGRATIONS if f.__name__ not in done]
 
 
 @migration

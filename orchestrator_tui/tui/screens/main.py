@@ -148,13 +148,15 @@ class MainScreen(Screen):
         self.query_one("#conversation", Static).update(f"[dim]{text}  (ctrl+n: new)[/]")
 
     def warn_about_budgets(self) -> None:
-        from ...store.budgets import budget_states
+        from ...store.budgets import budget_notice, budget_states
 
         settings = self.app.settings
         for state in budget_states(self.app.db, settings, self.app.engine.demo):
-            if state.share >= settings.budget.warn_at:
-                self.notify(f"{state.share:.0%} of the {state.period} budget "
-                            f"(${state.limit:g}) is spent", severity="warning", timeout=8)
+            notice = budget_notice(state, settings.budget.warn_at)
+            if notice is not None:
+                level, text = notice
+                self.notify(text, severity="warning" if level == "warning" else "information",
+                            timeout=8)
 
     def refresh_dashboard(self) -> None:
         dashboard = self.query_one(Dashboard)
