@@ -82,7 +82,8 @@ def test_a_killed_process_leaves_a_consistent_database(tmp_path):
                                "(SELECT id FROM requests)").fetchone()[0]
     assert orphans == 0
     statuses = {r[0] for r in reopened.execute("SELECT DISTINCT status FROM requests")}
-    assert statuses == {"ok", "interrupted"}  # the row it was writing is closed, not running
+    # a request it was running (if the kill fell inside one) is closed, never left running
+    assert statuses <= {"ok", "interrupted"}
 
 
 @pytest.mark.parametrize("daily", ["0.002"])
