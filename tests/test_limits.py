@@ -71,6 +71,25 @@ async def test_a_request_larger_than_the_tpm_still_goes_when_the_window_is_empty
     assert clock.slept == []
 
 
+async def test_a_429_pauses_the_model_for_everyone_until_its_retry_after():
+    limiter, clock = fake_limiter(60.0)
+    await limiter.acquire("m", rpm=50, tpm=50_000, tokens=2_000)
+    limiter.slow_down("m", retry_after=0.4, rpm=50)
+    waits = []
+    await limiter.acquire("m", rpm=50, tpm=50_000, tokens=2_000, on_wait=waits.append)
+    assert waits == [pytest.approx(0.4)]  # the pause, not a minute of a slashed limit
+
+
+async def test_429s_with_a_full_window_cut_the_rate_to_half_what_it_held():
+    limiter, clock = fake_limiter(1.0)
+    for _ in range(10):  # 10 calls in the window, 60 a second allowed: the server said no
+        await limiter.acquire("m", rpm=60, tpm=None, tokens=1)
+    limiter.slow_down("m", retry_after=1.0, rpm=60)
+    for _ in range(12):
+        await limiter.acquire("m", rpm=60, tpm=None, tokens=1)
+    assert clock.now >= 2.0  # after the pause, about 5 a second, not 60
+
+
 def test_budget_reserves_worst_case_and_settles_real_cost():
     pool = BudgetPool(1.0)
     first = pool.reserve(0.6)

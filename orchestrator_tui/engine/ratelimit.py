@@ -9,9 +9,9 @@ server saw the request somewhere in between, so the window never frees a slot be
 server's own window does.
 
 Adaptive pacing: a 429 means the configured limits are optimistic. It pauses the model for
-everyone until the server's `retry-after` has passed, and cuts the model's limits by a
-factor that grows back by 2% with every call admitted after it, so a batch converges on
-what the server allows.
+everyone until the server's `retry-after` has passed, and cuts the model's requests per
+minute by a factor that grows back by 2% with every call admitted after it, so a batch
+converges on what the server allows.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class Ticket:
 
 SLOW_DOWN_FACTOR = 0.7  # a 429 cuts the limits to 70% (or less: see `slow_down`)
 MIN_FACTOR = 0.05
+MIN_SAMPLE = 4  # calls in the window before their count says anything about the server's limit
 RECOVERY_PER_CALL = 1.02  # and each admitted call lets them grow back by 2%
 DEFAULT_PAUSE = 1.0  # seconds, after a 429 without retry-after
 
@@ -67,7 +68,7 @@ class _Window:
         """Seconds until a call of `tokens` fits; 0 when it fits now."""
         if now < self.paused_until:
             return self.paused_until - now
-        rpm, tpm = self.scaled(rpm), self.scaled(tpm)
+        rpm = self.scaled(rpm)
         waits = [0.0]
         over_rpm = rpm is not None and len(self.entries) >= rpm
         over_tpm = tpm is not None and self.entries and self.token_sum + tokens > tpm
@@ -108,14 +109,15 @@ class RateLimiter:
     def slow_down(self, key: str, retry_after: float | None, rpm: int | None = None) -> None:
         """The server answered 429: pause `key` for everyone and cut its limits (once per
         pause: the other 429s of the same burst only make the pause longer). The server
-        refused while the window held N calls, so its limit is below N: the cut goes at
-        least to half of that."""
+        refused while the window held N calls, so its limit is below N: with enough calls to
+        tell (MIN_SAMPLE), the cut goes at least to half of that. Only the request rate is
+        cut: fewer requests also send fewer tokens."""
         window = self._windows.setdefault(key, _Window())
         now = self.clock()
         if now >= window.paused_until:
             cut = window.factor * SLOW_DOWN_FACTOR
-            if rpm:
-                window.prune(now, self.span)
+            window.prune(now, self.span)
+            if rpm and len(window.entries) >= MIN_SAMPLE:
                 cut = min(cut, len(window.entries) / (2 * rpm))
             window.factor = max(MIN_FACTOR, cut)
         pause = DEFAULT_PAUSE if retry_after is None else retry_after
