@@ -9,6 +9,10 @@ so the next record starts on its own line; cut short, it is foreign and its id i
 
 `compact` (only on request) rewrites the file with the foreign lines in place and only the last
 record of each id, through a temporary file in the same directory and `os.replace`.
+
+A run holds an exclusive advisory lock (flock) on OUT while it appends or compacts, so two orch
+runs never write the same OUT at once, and a compaction never replaces the file under another
+orch run's feet. Other programs that append to OUT without taking the lock are not covered.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,7 +89,7 @@ class Appender:
         self.fd: int | None = None
 
     def __enter__(self) -> Appender:
-        self.fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
+        self.fd = open_locked(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
         size = os.fstat(self.fd).st_size
         if size and os.pread(self.fd, 1, size - 1) != b"\n":
             self.write_bytes(b"\n")  # end a partial last line; it stays as it is
@@ -103,10 +108,53 @@ class Appender:
         self.fd = None
 
 
+def open_locked(path: Path, flags: int) -> int:
+    """OUT opened with `flags`, under an exclusive lock held until it is closed; the file
+    the lock is on is the one at `path` (a compaction may have just replaced it)."""
+    while True:
+        fd = os.open(path, flags, 0o666)
+        try:
+            lock_or_refuse(fd, path)
+            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                return fd
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)  # replaced while we waited: lock the new file
+
+
+def lock_or_refuse(fd: int, path: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # no flock on this platform
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        raise UsageError(f"{path}: another orch run is writing to it; wait for it to finish "
+                         "or choose another output file") from None
+
+
+@contextmanager
+def locked(path: Path):
+    """Hold OUT's lock (see `open_locked`) for the duration of the block."""
+    fd = open_locked(path, os.O_RDONLY)
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
 def compact(path: Path) -> int:
     """Keep the foreign lines in place and only the last record of each id; return how many
-    records were dropped. Atomic: a temporary file in the same directory, then os.replace."""
+    records were dropped. Atomic: a temporary file in the same directory, then os.replace,
+    under OUT's lock."""
     target = Path(os.path.realpath(path))
+    with locked(target):
+        return compact_locked(target)
+
+
+def compact_locked(target: Path) -> int:
     lines = read_out(target)
     if not lines:
         return 0

@@ -192,3 +192,17 @@ def test_compact_keeps_foreign_lines_in_place_and_the_last_record_per_id(home, t
     assert len(kept) == 3 and all(r["success"] for r in kept)
     assert sorted(r["id"] for r in kept) == ["p0", "p1", "p2"]
     assert len(fake_api.requests) == 4  # compacting asks nothing
+
+
+def test_two_runs_never_write_the_same_output_at_once(tmp_path):
+    from orchestrator_tui.batch_output import Appender, compact
+    from orchestrator_tui.errors import UsageError
+
+    out = tmp_path / "out.jsonl"
+    with Appender(out) as first:
+        first.write({"id": 1, "success": True, "status": "ok"})
+        with pytest.raises(UsageError, match="another orch run is writing to it"):
+            Appender(out).__enter__()
+        with pytest.raises(UsageError, match="another orch run is writing to it"):
+            compact(out)  # never replaced under a writer's feet
+    assert compact(out) == 0 and out.read_text().count("\n") == 1

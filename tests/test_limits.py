@@ -80,6 +80,13 @@ async def test_a_429_pauses_the_model_for_everyone_until_its_retry_after():
     assert waits == [pytest.approx(0.4)]  # the pause, not a minute of a slashed limit
 
 
+async def test_a_retry_after_orch_will_not_wait_for_pauses_no_one():
+    limiter, clock = fake_limiter(60.0)
+    limiter.slow_down("m", retry_after=900, rpm=50)  # the model is out: callers move on
+    await limiter.acquire("m", rpm=50, tpm=None, tokens=1)
+    assert clock.slept == []
+
+
 async def test_429s_with_a_full_window_cut_the_rate_to_half_what_it_held():
     limiter, clock = fake_limiter(1.0)
     for _ in range(10):  # 10 calls in the window, 60 a second allowed: the server said no

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -115,3 +116,12 @@ def test_a_damaged_page_is_one_line_with_the_way_out(home, fake_api):
         assert "delete" not in proc.stderr
     assert fake_api.requests == []
     assert path.read_bytes() == damaged  # orch changed nothing in it
+
+
+def test_orch_s_own_writes_do_not_make_the_next_command_check_every_page(home):
+    from orchestrator_tui.store.integrity import file_stamp, read_marker
+
+    proc = orch("ask", "What is 2 + 2?", home=home)
+    assert proc.returncode == 0, proc.stderr
+    db = home / "orch.db"
+    assert read_marker(Path(f"{db}-checked")) == file_stamp(db)  # stamped after its writes

@@ -103,10 +103,9 @@ def judge(
     demo: o.Demo = None,
 ):
     """Have a judge model grade the history's unrated answers (its calls are recorded)."""
-    import asyncio
-
     from ..engine.budget import BudgetPool
     from ..errors import UsageError
+    from .interrupt import Interrupted, run_interruptibly
 
     judge_model = model or STATE.settings().judge_model
     if not judge_model:
@@ -115,7 +114,11 @@ def judge(
     engine.registry.model(judge_model)  # an unknown name is one clear line
     if engine.demo:
         raise UsageError("the demo provider cannot judge answers: set an API key")
-    tally = asyncio.run(run_judge(engine, judge_model, limit, BudgetPool(max_cost)))
+    try:
+        tally = run_interruptibly(run_judge(engine, judge_model, limit, BudgetPool(max_cost)))
+    except Interrupted as stop:
+        print(f"orch: {stop.verb}; the verdicts and calls so far are recorded", file=sys.stderr)
+        raise typer.Exit(stop.exit_code) from None
     print(f"{judge_model} judged {tally.good + tally.bad} answers: {tally.good} good, "
           f"{tally.bad} bad; {tally.unclear} unclear, {tally.failed} failed; "
           f"cost ${tally.cost:.6f}")

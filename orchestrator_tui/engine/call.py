@@ -42,7 +42,7 @@ async def call_model(ctx, model, prepare_next=()) -> Attempt:
         raise
     except Exception as exc:  # a fault of orch itself: the attempt still ends, saying why
         attempt.status = "error"
-        attempt.error = ctx.redact(f"internal error: {type(exc).__name__}: {exc}")
+        attempt.error = ctx.describe(f"internal error: {type(exc).__name__}: {exc}")
         if isinstance(exc, OrchError):
             raise
     finally:
@@ -67,14 +67,14 @@ async def retry_loop(ctx, model, provider, attempt: Attempt) -> None:
             return
         except ProviderError as error:
             if not await wait_to_retry(ctx, model, attempt, error, retries):
-                attempt.status, attempt.error = "error", ctx.redact(str(error))
+                attempt.status, attempt.error = "error", ctx.describe(str(error))
                 return
             continue
         attempt.status = "ok"
         attempt.confidence = ctx.detector.score(ctx.request.prompt, attempt.text).score
         if key is not None:
-            await ctx.store(ctx.engine.cache.put, key, model.name, provider.name, attempt.text,
-                            attempt.usage.as_dict())
+            await ctx.store_quietly("the response cache", ctx.engine.cache.put, key, model.name,
+                                    provider.name, attempt.text, attempt.usage.as_dict())
         return
 
 
@@ -92,7 +92,7 @@ async def wait_to_retry(ctx, model, attempt: Attempt, error: ProviderError,
         return False
     attempt.retries += 1
     ctx.emit(RetryScheduled(attempt.attempt_id, model.name, attempt.retries, wait,
-                            ctx.redact(str(error))))
+                            ctx.describe(str(error))))
     await asyncio.sleep(wait)
     return True
 
@@ -107,7 +107,7 @@ def cache_key(ctx, model, provider) -> str:
 
 
 async def answer_from_cache(ctx, model, attempt: Attempt, key: str) -> bool:
-    hit = await ctx.store(ctx.engine.cache.get, key)
+    hit = await ctx.store_quietly("the response cache", ctx.engine.cache.get, key)
     if hit is None:
         return False
     attempt.text, _ = hit
@@ -137,12 +137,17 @@ class TryState:
 
 
 async def one_try(ctx, model, provider, attempt: Attempt) -> None:
-    """One HTTP call; what it used is added to the attempt even when it fails."""
-    estimate = worst_case_cost(model, ctx.input_tokens, ctx.max_tokens)
-    reservation = await reserve_budget(ctx, attempt, model, estimate)
+    """One HTTP call; what it used is added to the attempt even when it fails. The budget is
+    reserved once the rate limiter admits the call, so a reservation is never held (and
+    never expires) while the call waits for capacity."""
     ticket = await ctx.limiter.acquire(
         model.name, model.rpm, model.tpm, ctx.input_tokens + ctx.max_tokens,
         on_wait=lambda wait: ctx.emit(RateLimitWait(attempt.attempt_id, model.name, wait)))
+    try:
+        reservation = await reserve_budget(ctx, attempt, model)
+    except BudgetSkip:
+        ticket.settle(0)  # a refused call sends no tokens
+        raise
     state = TryState()
     succeeded = False
     try:
@@ -156,14 +161,23 @@ async def one_try(ctx, model, provider, attempt: Attempt) -> None:
             ticket.settle(usage.input_tokens + usage.output_tokens)
         actual = charge_call(attempt, usage, model.prices)  # also sets attempt.cost, .prices
         ctx.budget.settle(reservation, actual)
-        await ctx.store(ctx.engine.ledger.settle, ctx, attempt, actual)
+        await ctx.store_quietly("the budget reservation", ctx.engine.ledger.settle, ctx,
+                                attempt, actual)
 
 
-async def reserve_budget(ctx, attempt: Attempt, model, estimate: float | None):
-    """Hold the call's worst case in the run's pool and the persistent budgets, or skip it."""
+async def reserve_budget(ctx, attempt: Attempt, model):
+    """Hold the call's worst case in the run's pool and the persistent budgets, or skip it.
+    The pool's hold is given back if the persistent budgets refuse or cannot be asked."""
+    estimate = worst_case_cost(model, ctx.input_tokens, ctx.max_tokens)
     reservation = ctx.budget.reserve(estimate)
-    refusal = ctx.budget.refusal(estimate) if reservation is None else \
-        await ctx.store(ctx.engine.ledger.reserve, ctx, attempt, model, estimate)
+    if reservation is None:
+        refusal = ctx.budget.refusal(estimate)
+    else:
+        try:
+            refusal = await ctx.store(ctx.engine.ledger.reserve, ctx, attempt, model, estimate)
+        except BaseException:
+            ctx.budget.settle(reservation, 0.0)
+            raise
     if refusal is None:
         return reservation
     if reservation is not None:

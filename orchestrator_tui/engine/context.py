@@ -14,6 +14,9 @@ from .events import Attempt, Note
 from .request import Request
 
 
+MAX_ERROR_CHARS = 300
+
+
 class RunContext:
     def __init__(self, engine, request: Request, emit, budget: BudgetPool | None = None):
         settings = engine.settings
@@ -83,6 +86,16 @@ class RunContext:
         """Call a ledger or cache method off the event loop (see Engine.offload)."""
         return await self.engine.offload(method, *args)
 
+    async def store_quietly(self, what: str, method, *args):
+        """`store`, for a write the answer does not depend on (the cache, a reservation's
+        update): a failure is a Note, never the loss of an answer already paid for."""
+        try:
+            return await self.store(method, *args)
+        except Exception as exc:  # noqa: BLE001 (any storage failure: the run goes on)
+            self.emit(Note(self.describe(f"{what} could not be used: {type(exc).__name__}: "
+                                         f"{exc}")))
+            return None
+
     def prepare(self, models) -> None:
         """Start getting the providers of `models` ready in the background."""
         for model in models:
@@ -134,3 +147,9 @@ class RunContext:
 
     def redact(self, text: str) -> str:
         return self.engine.redact(text)
+
+    def describe(self, text: str) -> str:
+        """An error as the user sees it: secrets redacted first, then cut to a readable
+        length (cutting first could leave part of a key that no longer matches)."""
+        text = self.redact(text)
+        return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 1] + "…"

@@ -151,11 +151,12 @@ class Engine:
     async def offload(self, method, *args):
         """Run a ledger or cache method on its owner's `executor` (the store's one writer
         thread), so that a database busy in another process never blocks the event loop;
-        inline when the owner has none. Calls run in the order they are made."""
+        inline when the owner has none. Calls run in the order they are made, and a call once
+        made runs even if the caller is cancelled meanwhile: what was paid is always written."""
         executor = getattr(getattr(method, "__self__", None), "executor", None)
         if executor is None:
             return method(*args)
-        return await asyncio.get_running_loop().run_in_executor(executor, method, *args)
+        return await asyncio.shield(asyncio.wrap_future(executor.submit(method, *args)))
 
     def warm_up(self, models: list[ModelConfig] | None = None) -> None:
         """Start getting the providers of `models` (default: every model with credentials)

@@ -21,6 +21,8 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from .retry import MAX_RETRY_AFTER
+
 
 @dataclass
 class Ticket:
@@ -121,7 +123,8 @@ class RateLimiter:
                 cut = min(cut, len(window.entries) / (2 * rpm))
             window.factor = max(MIN_FACTOR, cut)
         pause = DEFAULT_PAUSE if retry_after is None else retry_after
-        window.paused_until = max(window.paused_until, now + pause)
+        if pause <= MAX_RETRY_AFTER:  # longer: the model is out for now; callers move on
+            window.paused_until = max(window.paused_until, now + pause)
 
     async def acquire(self, key: str, rpm: int | None, tpm: int | None, tokens: int,
                       on_wait=None) -> Ticket:

@@ -140,15 +140,17 @@ def parse_retry_after(headers) -> float | None:
         return None if parsed is None else max(0.0, parsed.timestamp() - time.time())
 
 
-# Raised while reading a chunk that cannot be made sense of (invalid JSON, a missing field):
-# the server's fault for this one answer, so worth a retry.
-MALFORMED_ERRORS = (ValueError, KeyError, TypeError, AttributeError, IndexError)
+# Raised while decoding a chunk that is not valid JSON or UTF-8, or that fails the SDK's
+# validation (pydantic's ValidationError is a ValueError): the server's fault for this one
+# answer, so worth a retry. Other exceptions (a TypeError in an adapter, say) are not retried.
+MALFORMED_ERRORS = (ValueError,)
 
 
 def classify_exception(exc: Exception, source: str) -> ProviderError:
     """A ProviderError for something raised while a stream was read that no one classified:
-    an unreadable chunk (retryable) or anything else (not retried; fallback moves on)."""
-    detail = f"{type(exc).__name__}: {str(exc)[:120]}"
+    an unreadable chunk (retryable) or anything else (not retried; fallback moves on). The
+    message is whole: the engine redacts secrets before it shortens it."""
+    detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, MALFORMED_ERRORS):
         return ProviderError(f"{source}: unreadable stream chunk ({detail})", kind="malformed")
     return ProviderError(f"{source}: unexpected error while streaming ({detail})",

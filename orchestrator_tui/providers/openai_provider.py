@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from ..types import ModelConfig, Usage
-from .base import CallParams, StartPart, StopPart, StreamPart, TextPart, UsagePart
+from .base import (CallParams, ProviderError, StartPart, StopPart, StreamPart, TextPart,
+                   UsagePart)
 from .sdk_provider import SDKProvider
 from .warmup import OPENAI_REHEARSAL
 
@@ -40,7 +41,12 @@ class OpenAIProvider(SDKProvider):
                     if choice.delta is not None and choice.delta.content:
                         yield TextPart(choice.delta.content)
                     finish_reason = choice.finish_reason or finish_reason
-        if finish_reason is not None and usage_seen:  # usage comes last: without it, cut short
+        if finish_reason is not None and not usage_seen:  # usage comes last: cut short
+            raise ProviderError(
+                f"{self.name}: the stream ended after its finish_reason without the usage it "
+                f"was asked for (truncated; for a server that never reports usage in a stream, "
+                f"set stream_usage = false under [providers.{self.name}])", kind="truncated")
+        if finish_reason is not None:
             yield StopPart(finish_reason)
 
 

@@ -13,10 +13,24 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import json
+import os
 import threading
 
 _readiness: dict[str, concurrent.futures.Future] = {}
 _lock = threading.Lock()
+
+
+def _forget_unfinished_after_fork() -> None:
+    """A forked child has none of its parent's threads: a rehearsal still under way there
+    would never finish here, so the child starts its own (finished ones carry over)."""
+    global _lock
+    for name in [name for name, future in _readiness.items() if not future.done()]:
+        del _readiness[name]
+    _lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_unfinished_after_fork)
 
 
 def get_ready(provider) -> concurrent.futures.Future:

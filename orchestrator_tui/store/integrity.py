@@ -4,12 +4,14 @@ checked it, so that a command meets a damaged page at once, with the way out
 
 The check reads every page (1.5 to 5 ms per MB), so its result is remembered beside the file,
 in `orch.db-checked`: the size and modification time of the database and its write-ahead
-log when the check passed. Any write, orch's own included, changes them, so the first
-command after a change checks again and the commands after it do not.
+log when the check passed. A process that found the file sound stamps it again as it exits,
+so orch's own writes do not make the next command check again; a change made by anything
+else while no orch process has the file open does.
 """
 
 from __future__ import annotations
 
+import atexit
 import sqlite3
 from pathlib import Path
 
@@ -22,9 +24,32 @@ def check_sound(db: sqlite3.Connection, path: Path) -> None:
         return verify(db, path)
     stamp = file_stamp(path)  # before the check: a write during it means checking again
     marker = Path(f"{path}-checked")
-    if read_marker(marker) == stamp:
-        return
-    verify(db, path)
+    if read_marker(marker) != stamp:
+        verify(db, path)
+        write_marker(marker, stamp)
+    if path not in _sound:  # this process's own writes must not make the next one check
+        _sound.add(path)
+        atexit.register(stamp_at_exit, path, marker)
+
+
+def stamp_at_exit(path: Path, marker: Path) -> None:
+    """Fold the write-ahead log into the file (as the last connection's close would, after
+    this), then stamp the file as it will stay."""
+    try:
+        db = sqlite3.connect(path, timeout=1.0)
+        try:
+            db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return  # busy or read-only: the next command checks again
+    write_marker(marker, file_stamp(path))
+
+
+_sound: set[Path] = set()  # files this process found sound; stamped again at exit
+
+
+def write_marker(marker: Path, stamp: str) -> None:
     try:
         marker.write_text(stamp)
     except OSError:  # a read-only home: check every time

@@ -24,6 +24,11 @@ ATTEMPT_COLUMNS = ("request_id", "attempt_no", "timestamp", "model", "provider",
                    "estimated")
 
 
+# A request another process closed as interrupted (see `abandoned`) is not closed again, so
+# its totals are counted once.
+STILL_RUNNING = "status = 'running'"
+
+
 def insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
@@ -82,7 +87,8 @@ class SQLiteLedger(Ledger):
                                 attempt.cost, usage.input_tokens, usage.output_tokens,
                                 attempt.latency)
             if self.has_budgets:
-                self.db.execute("DELETE FROM reservations WHERE owner = ?", (owner(ctx, attempt),))
+                self.db.execute("DELETE FROM reservations WHERE owner LIKE ?",
+                                (attempt_owners(ctx, attempt),))
 
     def request_finished(self, ctx, result) -> None:
         if ctx.run_id not in self.request_ids:
@@ -92,10 +98,12 @@ class SQLiteLedger(Ledger):
         if result is None:
             cost = sum(a.cost or 0 for a in ctx.attempts)
             with transaction(self.db):
-                self.db.execute("UPDATE requests SET status = 'cancelled', cost = ?, models = ? "
-                                "WHERE id = ?", (cost, model_names(ctx), request_id))
-                rollups.add_request(self.db, started, demo, strategy, category, cost, None,
-                                    0, 0, False, 0.0)
+                closed = self.db.execute(
+                    "UPDATE requests SET status = 'cancelled', cost = ?, models = ? "
+                    f"WHERE id = ? AND {STILL_RUNNING}", (cost, model_names(ctx), request_id))
+                if closed.rowcount:
+                    rollups.add_request(self.db, started, demo, strategy, category, cost, None,
+                                        0, 0, False, 0.0)
             return
         values = result_values(ctx, result, ctx.keeps_text)
         with transaction(self.db):
@@ -104,10 +112,11 @@ class SQLiteLedger(Ledger):
                 "input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, "
                 "cache_write_tokens = ?, reasoning_tokens = ?, cost = ?, baseline_cost = ?, "
                 "latency = ?, confidence = ?, status = ?, error = ?, cached = ?, metadata = ? "
-                "WHERE id = ?", values + (request_id,))
-            rollups.add_request(self.db, started, demo, strategy, category, result.cost,
-                                values[10], result.input_tokens, result.output_tokens,
-                                result.cached, result.latency)
+                f"WHERE id = ? AND {STILL_RUNNING}", values + (request_id,))
+            if self.db.execute("SELECT changes()").fetchone()[0]:
+                rollups.add_request(self.db, started, demo, strategy, category, result.cost,
+                                    values[10], result.input_tokens, result.output_tokens,
+                                    result.cached, result.latency)
             for attempt in result.attempts:
                 if attempt.accepted:
                     self.db.execute("UPDATE attempts SET accepted = 1 WHERE request_id = ? "
@@ -115,7 +124,14 @@ class SQLiteLedger(Ledger):
 
 
 def owner(ctx, attempt) -> str:
-    return f"{ctx.run_id}:{attempt.attempt_id}"
+    """The reservation of the attempt's current try: each try holds its own, so a retry
+    never replaces what an earlier try of the same attempt really cost."""
+    return f"{ctx.run_id}:{attempt.attempt_id}:{attempt.retries}"
+
+
+def attempt_owners(ctx, attempt) -> str:
+    """A LIKE pattern for the reservations of every try of the attempt."""
+    return f"{ctx.run_id}:{attempt.attempt_id}:%"
 
 
 def model_names(ctx) -> str:

@@ -1,0 +1,209 @@
+"""What was paid is written whatever happens around it: a cancel while the writer is busy,
+a cache that fails, a fork, a retry; and no secret survives in an error, whole or cut."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import threading
+import time
+
+import pytest
+
+from orchestrator_tui.config import BudgetSettings
+from orchestrator_tui.engine import Engine, Request
+from orchestrator_tui.engine.events import Note
+from orchestrator_tui.engine.ledger import Cache
+from orchestrator_tui.providers.demo import DemoProvider
+from orchestrator_tui.store.db import open_db
+from orchestrator_tui.store.ledger import SQLiteLedger
+
+from .conftest import OPENAI_KEY, fast_settings, run_collect
+from .fake_server import Gate, Reply
+from .test_stream_faults import ExplodingProvider
+
+MEMBERS = ["claude-haiku-5-5", "gpt-6-luna"]
+
+
+class HeldDemo(DemoProvider):
+    """The demo provider, holding each stream after its first words until its model is
+    released, and telling the test when `expected` streams have started."""
+
+    def __init__(self, expected: int):
+        super().__init__(speed=0)
+        self.expected, self.started = expected, 0
+        self.all_started = asyncio.Event()
+        self.released: dict[str, asyncio.Event] = {}
+
+    async def stream(self, model, params):
+        release = self.released.setdefault(model.name, asyncio.Event())
+        async for part in super().stream(model, params):
+            yield part
+            if type(part).__name__ == "TextPart" and not release.is_set():
+                self.started += 1
+                if self.started == self.expected:
+                    self.all_started.set()
+                await release.wait()
+
+
+class CountingExecutor:
+    """The store's executor, counting what is submitted to it by method name; once
+    `block_after` is submitted, the writer is kept busy (another process holding the write
+    lock) until `busy` is set."""
+
+    def __init__(self, executor, block_after: str):
+        self.executor, self.block_after = executor, block_after
+        self.submitted: list[str] = []
+        self.busy = threading.Event()
+
+    def submit(self, function, *args):
+        name = getattr(function, "__name__", "")
+        self.submitted.append(name)
+        future = self.executor.submit(function, *args)
+        if name == self.block_after and self.submitted.count(name) == 1:
+            self.executor.submit(self.busy.wait)
+        return future
+
+
+async def until(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        await asyncio.sleep(0.005)
+
+
+def drain(ledger: SQLiteLedger) -> None:
+    """Wait until every write submitted to the store's writer has run."""
+    ledger.executor.submit(lambda: None).result(timeout=30)
+
+
+async def test_a_cancel_while_the_writer_is_busy_still_writes_every_paid_attempt(tmp_path):
+    """Before: a cancel dropped the writes still queued behind a busy writer."""
+    settings = fast_settings()
+    db = open_db(tmp_path / "orch.db")
+    ledger = SQLiteLedger(db, settings)
+    demo = HeldDemo(expected=2)
+    # the first member's reservation is settled, then the writer is busy: its record waits
+    ledger.executor = writer = CountingExecutor(ledger.executor, block_after="settle")
+    engine = Engine(settings, demo=True, ledger=ledger, providers={"demo": demo})
+    run = asyncio.create_task(engine.run_to_result(Request(
+        "What is the capital of France?", strategy="ensemble", models=MEMBERS)))
+    try:
+        await asyncio.wait_for(demo.all_started.wait(), 30)
+        demo.released[MEMBERS[0]].set()  # one member finishes
+        await until(lambda: writer.submitted.count("attempt_finished") == 1)
+        run.cancel()  # Escape while the other still streams
+    finally:
+        writer.busy.set()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    drain(ledger)
+    rows = db.execute("SELECT model, cost FROM attempts ORDER BY model").fetchall()
+    assert sorted(r["model"] for r in rows) == sorted(MEMBERS) and all(r["cost"] > 0 for r in rows)
+
+
+class BrokenCache(Cache):
+    def get(self, key):
+        return None
+
+    def put(self, key, model, provider, text, usage):
+        raise sqlite3.OperationalError("database is locked")
+
+
+async def test_a_cache_that_cannot_be_written_never_costs_the_answer():
+    engine = Engine(fast_settings(), demo=True, cache=BrokenCache())
+    result, events = await run_collect(engine, Request("What is 2 + 2?", strategy="single",
+                                                       model="gpt-6-luna"))
+    assert result.success and result.attempts[0].status == "ok"
+    assert any("response cache could not be used" in e.message for e in events
+               if isinstance(e, Note))
+
+
+async def test_each_try_keeps_its_own_reservation_so_a_retry_never_erases_a_paid_try(
+        make_engine, fake_api, tmp_path):
+    settings = fast_settings(budget=BudgetSettings(daily=100.0))
+    db = open_db(tmp_path / "orch.db")
+    ledger = SQLiteLedger(db, settings)
+    held = Gate(after=1)
+    fake_api.script(Reply(break_after=3), Reply(gate=held))  # a paid, broken try; then a retry
+    engine = make_engine(settings, ledger=ledger)
+    run = asyncio.create_task(run_collect(engine, Request("hi", strategy="single",
+                                                          model="gpt-6-luna")))
+    await asyncio.to_thread(held.wait)
+    drain(ledger)
+    amounts = [row[0] for row in db.execute("SELECT amount FROM reservations ORDER BY owner")]
+    held.release()
+    result, _ = await run
+    assert len(amounts) == 2  # the first try's settled cost is still held beside the second's
+    assert 0 < amounts[0] < amounts[1]  # settled (estimated) cost, and a worst-case estimate
+    assert result.success and result.attempts[0].estimated
+
+
+class FailingReservations(SQLiteLedger):
+    def reserve(self, ctx, attempt, model, estimate):
+        raise sqlite3.OperationalError("disk I/O error")
+
+
+async def test_a_reservation_the_store_cannot_make_gives_the_run_budget_back(tmp_path):
+    settings = fast_settings()
+    engine = Engine(settings, demo=True,
+                    ledger=FailingReservations(open_db(tmp_path / "orch.db"), settings))
+    from orchestrator_tui.engine.budget import BudgetPool
+
+    pool = BudgetPool(1.0)
+    result = await engine.run_to_result(Request("hi", strategy="single", model="gpt-6-luna"),
+                                        budget=pool)
+    assert not result.success and "disk I/O error" in result.attempts[0].error
+    assert pool.reserved == 0.0  # nothing held for a call that was never made
+
+
+async def test_a_secret_in_a_long_error_is_redacted_before_the_error_is_shortened(
+        make_engine, fake_api):
+    class LeakyProvider(ExplodingProvider):
+        async def stream(self, model, params):
+            yield  # an async generator
+            raise RuntimeError("x" * 100 + f"Authorization: Bearer {OPENAI_KEY}" + "y" * 500)
+
+    engine = make_engine(providers={"openai": LeakyProvider()})
+    result, events = await run_collect(engine, Request("hi", strategy="single",
+                                                       model="gpt-6-luna"))
+    error = result.attempts[0].error
+    assert "[redacted]" in error and len(error) <= 300
+    assert not any(OPENAI_KEY[i:i + 8] in repr(events) + error for i in range(len(OPENAI_KEY) - 8))
+
+
+async def test_a_bug_in_an_adapter_is_not_retried_as_if_the_chunk_were_malformed(make_engine,
+                                                                               fake_api):
+    class BuggyProvider(ExplodingProvider):
+        async def stream(self, model, params):
+            yield  # an async generator
+            raise TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'")
+
+    result, events = await run_collect(make_engine(providers={"openai": BuggyProvider()}),
+                                       Request("hi", strategy="single", model="gpt-6-luna"))
+    assert result.attempts[0].retries == 0 and "unexpected error" in result.attempts[0].error
+
+
+def test_a_forked_child_records_on_its_own_writer(tmp_path):
+    """The child of a fork has none of its parent's threads: it must not wait on them."""
+    settings = fast_settings()
+    path = tmp_path / "orch.db"
+    request = Request("What is 2 + 2?", strategy="single", model="gpt-6-luna")
+
+    def run_once() -> bool:
+        engine = Engine(settings, demo=True, ledger=SQLiteLedger(open_db(path), settings))
+        return asyncio.run(engine.run_to_result(request)).success
+
+    assert run_once()  # the parent's writer thread exists now
+    child = os.fork()
+    if child == 0:
+        os._exit(0 if run_once() else 1)
+    deadline = time.monotonic() + 60
+    while (done := os.waitpid(child, os.WNOHANG))[0] == 0:
+        if time.monotonic() > deadline:
+            os.kill(child, 9)
+            pytest.fail("the forked child never finished recording")
+        time.sleep(0.05)  # polling a process we wait for, with a deadline
+    assert os.waitstatus_to_exitcode(done[1]) == 0
+    assert open_db(path).execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 2
