@@ -56,3 +56,9 @@ def check_utf8(value: str | None, where: str) -> None:
         what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "a lone surrogate"
         raise UsageError(f"{where} is not valid UTF-8 ({what} at character {exc.start + 1})") \
             from None
+
+
+def shown(text: str) -> str:
+    """Text from the history as a terminal can show it: a NUL byte, which a terminal drops
+    silently, is printed as `\\0` (the text itself, and JSON output, keep it as it is)."""
+    return text.replace("\0", "\\0")

@@ -11,12 +11,6 @@ def cost_text(cost: float | None, estimated: bool = False) -> str:
     return f"~{amount}" if estimated else amount
 
 
-def shown(text: str) -> str:
-    """Text from the history as a terminal can show it: a NUL byte, which a terminal drops
-    silently, is printed as `\\0` (the text itself, and JSON output, keep it as it is)."""
-    return text.replace("\0", "\\0")
-
-
 def usd(amount: float) -> str:
     """A limit or a balance: cents when they say enough, more digits when they do not."""
     return f"${amount:.2f}" if amount == 0 or abs(amount) >= 1 else f"${amount:.6g}"

@@ -59,8 +59,11 @@ def route(
     with --learned, the trained router's predictions)."""
     from ..engine import Request
 
-    if prompt == "-":
-        prompt = sys.stdin.read()  # a long prompt does not fit in one argument
+    from ..textfiles import check_utf8, decode_utf8
+
+    if prompt == "-":  # a long prompt does not fit in one argument
+        prompt = decode_utf8(sys.stdin.buffer.read(), "stdin")
+    check_utf8(prompt, "the prompt")
     if learned:
         return learned_route(Request(prompt, strategy="learned", chain=chain,
                                      cost_weight=cost_weight), demo, as_json)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from .format import cost_text, price_text, shown
+from ..textfiles import shown
+from .format import cost_text, price_text
 
 
 def model_record(registry, model) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import on
 from textual.binding import Binding
 from textual.containers import Grid
@@ -12,6 +13,7 @@ from ...engine.events import Attempt
 from ...store.history import get_request, search_requests
 from ...store.ratings import rating_label
 from ...store.periods import local_time as when
+from ...textfiles import shown
 from ...types import Usage
 from ..format import money
 from ..widgets.pane import ModelPane
@@ -40,7 +42,7 @@ class HistoryScreen(Screen):
             if row["cached"]:
                 note = (note + " cached").strip()
             status = row["status"] + (f" ({note})" if note else "")
-            prompt = (row["prompt"] or "(not logged)").replace("\n", " ")[:60]
+            prompt = shown(row["prompt"] or "(not logged)").replace("\n", " ")[:60]
             table.add_row(str(row["id"]), when(row["timestamp"]), row["strategy"] or "",
                           row["model_used"] or "—", money(row["cost"]), status,
                           rating_label(row["rating"], row["rated_by"]), prompt,
@@ -81,7 +83,8 @@ class RequestScreen(Screen):
         record = get_request(self.app.db, self.request_id)
         self.query_one("#request-title", Static).update(
             f"[b]#{record['id']}[/b] {when(record['timestamp'])} · {record['strategy']} · "
-            f"{money(record['cost'])}\n[b]prompt:[/b] {record['prompt'] or '(not logged)'}")
+            f"{money(record['cost'])}\n[b]prompt:[/b] "
+            f"{escape(shown(record['prompt'] or '(not logged)'))}")
         grid = self.query_one(Grid)
         grid.styles.grid_size_columns = max(1, min(len(record["attempts"]), 3))
         for row in record["attempts"]:
