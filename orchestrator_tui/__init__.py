@@ -11,7 +11,7 @@ _API = {
     "route_to_model_config": "api", "run_with_fallback": "api", "run_ensemble": "api",
     "synthesize_responses": "api", "make_engine": "api",
     "ModelConfig": "types", "OrchestrationResult": "engine.events",
-    "ComplexityAnalyzer": "routing.complexity", "ConfidenceDetector": "routing.confidence",
+    "ComplexityAnalyzer": "heuristics.complexity", "ConfidenceDetector": "heuristics.confidence",
     "RateLimiter": "engine.ratelimit", "Engine": "engine.core", "Request": "engine.request",
 }
 

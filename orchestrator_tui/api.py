@@ -21,9 +21,9 @@ from .config import load_settings
 from .engine.core import Engine
 from .engine.events import OrchestrationResult
 from .engine.request import Request
-from .engine_factory import build_engine, history_db
 from .errors import BudgetError, UsageError
-from .routing.synthesis import synthesize_responses  # noqa: F401  (part of the API)
+from .frontend import build_engine, history_db
+from .heuristics.synthesis import synthesize_responses  # noqa: F401  (part of the API)
 from .types import ModelConfig
 
 Names = str | Iterable[str]

@@ -10,7 +10,7 @@ from importlib import resources
 
 from .config import ModelEntry, PriceTierEntry, ProviderEntry, Settings
 from .errors import ConfigError, UsageError
-from .types import ModelConfig, PriceTier, Prices, ProviderConfig
+from .types import ModelConfig, Prices, PriceTier, ProviderConfig
 
 BUILTIN_PROVIDERS = {
     "anthropic": ProviderConfig("anthropic", "anthropic", api_key_env="ANTHROPIC_API_KEY",

@@ -21,7 +21,7 @@ print(",".join(sorted(m for m in %r if m in sys.modules)))
 
 def test_engine_runs_without_tui_cli_sdk_or_training_modules(isolated_home):
     from orchestrator_tui.locations import router_path
-    from orchestrator_tui.router.train import Example, fit_router
+    from orchestrator_tui.learned.train import Example, fit_router
 
     examples = [Example(f"question {i} {'hard' if i % 2 else 'easy'}",
                         {"claude-haiku-4-5": float(i % 2 == 0), "claude-opus-5-5": 1.0},
@@ -66,7 +66,7 @@ def test_the_cli_loads_no_sdk_training_or_tui_module_to_start():
 
 def test_the_python_api_and_its_recording_engine_load_no_heavy_module(isolated_home):
     script = ("import sys; import orchestrator_tui as orch; "
-              "from orchestrator_tui.engine_factory import build_engine; "
+              "from orchestrator_tui.frontend import build_engine; "
               "engine = orch.make_engine(demo=True); assert engine.ledger.db; "
               f"print(','.join(sorted(m for m in {HEAVY!r} if m in sys.modules)))")
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,

@@ -12,7 +12,7 @@ import textwrap
 import threading
 import time
 
-from orchestrator_tui.batch import BatchRunner, read_items
+from orchestrator_tui.batch.runner.runner import BatchRunner, read_items
 from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.registry import Registry
@@ -21,7 +21,6 @@ from orchestrator_tui.store.db import open_db
 from orchestrator_tui.store.ledger import SQLiteLedger
 
 from .conftest import api_environ, fast_settings
-from .fake_server import Reply
 from .test_batch import write_jsonl
 
 COLD_CALL = textwrap.dedent("""

@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from orchestrator_tui.engine.budget import BudgetPool
+from orchestrator_tui.engine.run_budget import BudgetPool
 from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.engine.retry import RetryPolicy
 

@@ -14,7 +14,7 @@ import pytest
 from orchestrator_tui.config import BudgetSettings
 from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.engine.events import Note
-from orchestrator_tui.engine.ledger import Cache
+from orchestrator_tui.engine.ports import NoCache
 from orchestrator_tui.providers.demo import DemoProvider
 from orchestrator_tui.store.db import open_db
 from orchestrator_tui.store.ledger import SQLiteLedger
@@ -103,7 +103,7 @@ async def test_a_cancel_while_the_writer_is_busy_still_writes_every_paid_attempt
     assert sorted(r["model"] for r in rows) == sorted(MEMBERS) and all(r["cost"] > 0 for r in rows)
 
 
-class BrokenCache(Cache):
+class BrokenCache(NoCache):
     def get(self, key):
         return None
 
@@ -149,7 +149,7 @@ async def test_a_reservation_the_store_cannot_make_gives_the_run_budget_back(tmp
     settings = fast_settings()
     engine = Engine(settings, demo=True,
                     ledger=FailingReservations(open_db(tmp_path / "orch.db"), settings))
-    from orchestrator_tui.engine.budget import BudgetPool
+    from orchestrator_tui.engine.run_budget import BudgetPool
 
     pool = BudgetPool(1.0)
     result = await engine.run_to_result(Request("hi", strategy="single", model="gpt-6-luna"),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from orchestrator_tui.routing.complexity import ComplexityAnalyzer
-from orchestrator_tui.routing.confidence import ConfidenceDetector
-from orchestrator_tui.routing.synthesis import Candidate, agreement, synthesize_responses
+from orchestrator_tui.heuristics.complexity import ComplexityAnalyzer
+from orchestrator_tui.heuristics.confidence import ConfidenceDetector
+from orchestrator_tui.heuristics.synthesis import Candidate, agreement, synthesize_responses
 
 
 @pytest.mark.parametrize("prompt, level", [
@@ -90,6 +90,6 @@ def test_synthesis_weights_and_consensus_bonus():
     ("Use a hash map keyed by user id with a TTL", "Sort the list and binary search it", False),
 ])
 def test_same_answer(a, b, same):
-    from orchestrator_tui.routing.synthesis import same_answer
+    from orchestrator_tui.heuristics.synthesis import same_answer
 
     assert same_answer(a, b) is same

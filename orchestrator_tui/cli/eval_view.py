@@ -6,7 +6,7 @@ import math
 import sys
 import textwrap
 
-from ..evaluation.summary import best_single, frontier, goal_lines, label, relative
+from ..evaluation.summary import best_single, goal_lines, label, relative
 from .tables import aligned
 
 

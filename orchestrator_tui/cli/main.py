@@ -8,10 +8,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import ask, batch_cmd, eval_cmd, info, reports
-from .budget_cmds import budget_app, cache_app
-from .history_cmds import history_app
-from .router_cmds import rate, router_app
+from .commands import ask, batch, eval, models, rate, reports, route
+from .commands.budget import budget_app
+from .commands.cache import cache_app
+from .commands.history import history_app
+from .commands.router import router_app
 from .state import STATE
 
 app = typer.Typer(
@@ -21,19 +22,19 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("ask")(ask.ask)
-app.command("models")(info.models)
-app.command("chains")(info.chains)
-app.command("route")(info.route)
-app.command("batch")(batch_cmd.batch)
+app.command("models")(models.models)
+app.command("chains")(models.chains)
+app.command("route")(route.route)
+app.command("batch")(batch.batch)
 app.add_typer(history_app, name="history")
 app.command("stats")(reports.stats)
 app.command("report")(reports.report)
 app.command("export")(reports.export)
 app.add_typer(budget_app, name="budget")
 app.add_typer(cache_app, name="cache")
-app.command("eval")(eval_cmd.eval_command)
+app.command("eval")(eval.eval_command)
 app.add_typer(router_app, name="router")
-app.command("rate")(rate)
+app.command("rate")(rate.rate)
 
 
 @app.callback(invoke_without_command=True)

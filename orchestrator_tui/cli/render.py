@@ -15,7 +15,8 @@ from rich.table import Table
 
 from ..engine import events as ev
 from ..errors import AllAttemptsFailed
-from .format import attempts_table, cost_text, summary_line
+from ..formatting import cost_text
+from .result_view import attempts_table, summary_line
 
 DEMO_LABEL = ("using the demo provider: offline, simulated answers, priced as the real models "
               "would charge")

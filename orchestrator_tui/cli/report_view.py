@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 
-from .format import cost_text
+from ..formatting import cost_text
 from .tables import aligned
 
 

@@ -34,7 +34,7 @@ class CliState:
 
     def engine(self, demo: bool | None = None, record: bool = True, use_cache: bool = True):
         """An engine that records to the history and enforces the persistent budgets."""
-        from ..engine_factory import build_engine
+        from ..frontend import build_engine
 
         db = self.db(write=True) if record else None
         return build_engine(self.settings(), db=db, record=record, use_cache=use_cache,

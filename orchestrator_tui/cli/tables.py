@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from ..formatting import cost_text, price_text
 from ..textfiles import shown
-from .format import cost_text, price_text
 
 
 def model_record(registry, model) -> dict:

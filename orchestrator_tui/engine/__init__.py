@@ -5,9 +5,21 @@ typer or rich, and imports the provider SDKs only when a real provider is called
 """
 
 from .core import Engine
-from .events import (Attempt, AttemptFinished, AttemptStarted, BudgetRefused, Escalated, Event,
-                     Note, OrchestrationResult, RateLimitWait, ResultReady, RetryScheduled,
-                     RoutingDecided, TextDelta)
+from .events import (
+                     Attempt,
+                     AttemptFinished,
+                     AttemptStarted,
+                     BudgetRefused,
+                     Escalated,
+                     Event,
+                     Note,
+                     OrchestrationResult,
+                     RateLimitWait,
+                     ResultReady,
+                     RetryScheduled,
+                     RoutingDecided,
+                     TextDelta,
+)
 from .request import Request
 
 __all__ = ["Engine", "Request", "Event", "RoutingDecided", "Note", "AttemptStarted", "TextDelta",

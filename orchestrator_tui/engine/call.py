@@ -16,12 +16,25 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from ..errors import OrchError
-from ..providers.base import (ProviderError, StartPart, StopPart, TextPart, UsagePart,
-                              classify_exception)
+from ..providers.base import (
+    ProviderError,
+    StartPart,
+    StopPart,
+    TextPart,
+    UsagePart,
+    classify_exception,
+)
 from ..types import Usage
 from .cost import charge_call, estimate_text_tokens, prices_used, worst_case_cost
-from .events import (Attempt, AttemptFinished, AttemptStarted, BudgetRefused, RateLimitWait,
-                     RetryScheduled, TextDelta)
+from .events import (
+    Attempt,
+    AttemptFinished,
+    AttemptStarted,
+    BudgetRefused,
+    RateLimitWait,
+    RetryScheduled,
+    TextDelta,
+)
 
 
 async def call_model(ctx, model, prepare_next=()) -> Attempt:

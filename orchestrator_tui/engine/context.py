@@ -8,11 +8,10 @@ import uuid
 from ..errors import UsageError
 from ..providers.base import CallParams
 from ..types import ModelConfig
-from .budget import BudgetPool
 from .cost import estimate_tokens
 from .events import Attempt, Note
 from .request import Request
-
+from .run_budget import BudgetPool
 
 MAX_ERROR_CHARS = 300
 

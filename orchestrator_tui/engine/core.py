@@ -8,14 +8,14 @@ from collections.abc import AsyncIterator
 
 from ..config import Settings
 from ..errors import UsageError
+from ..heuristics.complexity import ComplexityAnalyzer
+from ..heuristics.confidence import ConfidenceDetector
 from ..providers.base import Provider
 from ..registry import Registry
-from ..routing.complexity import ComplexityAnalyzer
-from ..routing.confidence import ConfidenceDetector
 from ..types import ModelConfig
 from .context import RunContext
 from .events import Event, ResultReady
-from .ledger import Cache, Ledger
+from .ports import Cache, Ledger, NoCache, NoLedger
 from .ratelimit import DEFAULT_LIMITER, RateLimiter
 from .request import STRATEGIES, Request
 from .retry import RetryPolicy
@@ -43,8 +43,8 @@ class Engine:
         self.policy = RetryPolicy(retries.max_retries, retries.base_delay, retries.max_delay,
                                   retries.rate_limit_retries)
         self.demo = self.decide_demo(demo)
-        self.ledger = ledger or Ledger()  # history and persistent budgets
-        self.cache = cache or Cache()
+        self.ledger = ledger or NoLedger()  # history and persistent budgets
+        self.cache = cache or NoCache()
         self.clock = clock  # seconds, for latencies; tests pass a fixed one
         self._providers: dict[str, Provider] = dict(providers or {})
         self.router = router  # a LearnedRouter; loaded from the orch home when first needed
@@ -71,8 +71,8 @@ class Engine:
 
     def learned_router(self):
         if self.router is None:
+            from ..learned.model import LearnedRouter
             from ..locations import router_path
-            from ..router.model import LearnedRouter
 
             path = router_path()
             if not path.is_file():

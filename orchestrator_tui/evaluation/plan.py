@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..engine.request import Request
+from ..learned.model import LAMBDA_GRID
 from ..registry import Registry
-from ..router.model import LAMBDA_GRID
 
 
 @dataclass(frozen=True)

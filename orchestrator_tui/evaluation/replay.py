@@ -18,8 +18,15 @@ import math
 from collections.abc import AsyncIterator
 
 from ..engine.cost import estimate_tokens
-from ..providers.base import CallParams, Provider, ProviderError, StopPart, StreamPart, \
-    TextPart, UsagePart
+from ..providers.base import (
+    CallParams,
+    Provider,
+    ProviderError,
+    StopPart,
+    StreamPart,
+    TextPart,
+    UsagePart,
+)
 from ..registry import Registry
 from ..types import TIERS, Message, ModelConfig, Prices, ProviderConfig, Usage
 from .dataset import Dataset, Item

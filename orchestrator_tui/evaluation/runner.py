@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 
 from ..config import Settings
 from ..engine.core import Engine
-from ..engine.ledger import Cache, Ledger
+from ..engine.ports import NoCache, NoLedger
 from ..engine.ratelimit import RateLimiter
 from ..errors import UsageError
-from ..router.train import Example, fit_router, split_folds
+from ..learned.train import Example, fit_router, split_folds
 from .dataset import Dataset, Item
 from .plan import Spec, strategy_specs
 from .replay import ReplayProvider, replay_registry
@@ -111,7 +111,7 @@ def run_job(reference: Dataset, held_out: Dataset, learned: bool, progress) -> t
 async def replay_job(reference: Dataset, held_out: Dataset, learned: bool, progress):
     registry = replay_registry(reference, held_out.models)
     router = train_router(reference) if learned else None
-    engine = Engine(Settings(), registry, demo=False, ledger=Ledger(), cache=Cache(),
+    engine = Engine(Settings(), registry, demo=False, ledger=NoLedger(), cache=NoCache(),
                     limiter=RateLimiter(), providers={"replay": ReplayProvider(held_out)},
                     router=router)
     specs = strategy_specs(registry, learned)

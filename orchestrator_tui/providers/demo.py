@@ -16,8 +16,8 @@ import re
 from collections.abc import AsyncIterator
 
 from ..engine.cost import estimate_tokens
-from ..routing.complexity import ComplexityAnalyzer
-from ..routing.synthesis import content_words
+from ..heuristics.complexity import ComplexityAnalyzer
+from ..heuristics.synthesis import content_words
 from ..types import ModelConfig, Usage, tier_rank
 from .base import CallParams, Provider, StopPart, StreamPart, TextPart, UsagePart
 

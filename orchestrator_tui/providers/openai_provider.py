@@ -6,8 +6,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 from ..types import ModelConfig, Usage
-from .base import (CallParams, ProviderError, StartPart, StopPart, StreamPart, TextPart,
-                   UsagePart)
+from .base import (
+    CallParams,
+    ProviderError,
+    StartPart,
+    StopPart,
+    StreamPart,
+    TextPart,
+    UsagePart,
+)
 from .sdk_provider import SDKProvider
 from .warmup import OPENAI_REHEARSAL
 

@@ -13,10 +13,18 @@ from abc import abstractmethod
 from collections.abc import AsyncIterator
 
 from ..types import Message, ModelConfig, ProviderConfig
-from .base import (CallParams, Provider, ProviderError, StreamPart, classify_exception,
-                   describe_status, kind_for_error_type, kind_for_status, parse_retry_after)
+from .base import (
+    CallParams,
+    Provider,
+    ProviderError,
+    StreamPart,
+    classify_exception,
+    describe_status,
+    kind_for_error_type,
+    kind_for_status,
+    parse_retry_after,
+)
 from .warmup import get_ready
-
 
 READ_GRACE = 1.0  # seconds the SDK's read timeout allows beyond the engine's first-token one
 

@@ -6,12 +6,11 @@ import json
 import sqlite3
 import time
 
-from ..engine.ledger import Cache
 from .worker import worker_for
 
 
-class SQLiteCache(Cache):
-    """Called by the engine on the store's writer thread (`executor`), on its connection."""
+class SQLiteCache:
+    """The engine's `Cache` port on SQLite. Called by the engine on the store's writer thread (`executor`), on its connection."""
 
     def __init__(self, db: sqlite3.Connection, ttl: float):
         worker = worker_for(db)

@@ -13,7 +13,13 @@ from pathlib import Path
 from urllib.parse import quote
 
 from ..locations import data_dir
-from .faults import BUSY_TIMEOUT_MS, StoreError, read_only_error, read_only_reason, store_error
+from .faults import (
+    BUSY_TIMEOUT_MS,
+    StoreError,
+    read_only_error,
+    read_only_reason,
+    store_error,
+)
 from .integrity import check_sound
 from .migrations import migrate, pending_migrations
 

@@ -10,7 +10,6 @@ import sqlite3
 import time
 
 from ..engine.cost import compute_cost
-from ..engine.ledger import Ledger
 from . import budgets, rollups
 from .db import transaction
 from .worker import worker_for
@@ -33,8 +32,8 @@ def insert_sql(table: str, columns: tuple[str, ...]) -> str:
     return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
 
 
-class SQLiteLedger(Ledger):
-    """Called by the engine on the store's writer thread (`executor`), on its connection."""
+class SQLiteLedger:
+    """The engine's `Ledger` port on SQLite. Called by the engine on the store's writer thread (`executor`), on its connection."""
 
     def __init__(self, db: sqlite3.Connection, settings):
         worker = worker_for(db)

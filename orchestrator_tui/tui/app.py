@@ -37,7 +37,7 @@ class OrchApp(App):
         self.other_target: str | None = None  # the chain (or model) to return to
 
     def build_engine(self, demo, clock) -> Engine:
-        from ..engine_factory import build_engine
+        from ..frontend import build_engine
         from ..store.db import open_db
 
         self.db = self.db or open_db()

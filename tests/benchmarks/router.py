@@ -18,8 +18,8 @@ sys.path.insert(0, str(ROOT))
 
 from orchestrator_tui.evaluation.dataset import load_dataset  # noqa: E402
 from orchestrator_tui.evaluation.runner import examples  # noqa: E402
-from orchestrator_tui.router.model import LearnedRouter  # noqa: E402
-from orchestrator_tui.router.train import fit_router  # noqa: E402
+from orchestrator_tui.learned.model import LearnedRouter  # noqa: E402
+from orchestrator_tui.learned.train import fit_router  # noqa: E402
 from tests.bench_data import structured_rows, write_jsonl  # noqa: E402
 
 SAMPLE = ROOT.parent / "shared" / "data" / "routing" / "routerbench-train.jsonl"

@@ -5,7 +5,7 @@ when it is the last model of the chain."""
 
 from __future__ import annotations
 
-from ...routing.synthesis import same_answer
+from ...heuristics.synthesis import same_answer
 from ..call import call_model
 from ..events import Escalated, RoutingDecided
 from ..results import build_result, failure_summary

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
-from ...routing.synthesis import Candidate, consensus_level, synthesize_responses
+from ...heuristics.synthesis import Candidate, consensus_level, synthesize_responses
 from ..call import call_model
 from ..events import RoutingDecided
 from ..results import build_result, failure_summary

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
+from ...formatting import price_text
 from ...locations import default_config_path
 from ..config_writer import save_chain
 from .dialogs import AskValue, PickModel
@@ -56,7 +57,7 @@ class ChainEditorScreen(Screen):
         for index, name in enumerate(self.models, 1):
             model = registry.models[name]
             table.add_row(str(index), name, model.provider, model.tier,
-                          price(model.prices.input), price(model.prices.output))
+                          price_text(model.prices.input), price_text(model.prices.output))
         if cursor is not None and self.models:
             table.move_cursor(row=max(0, min(cursor, len(self.models) - 1)))
 
@@ -81,8 +82,8 @@ class ChainEditorScreen(Screen):
 
         def describe(name: str) -> str:
             model = registry.models[name]
-            return f"{model.provider} · {model.tier} · ${price(model.prices.input)}/" \
-                   f"${price(model.prices.output)} per M"
+            return f"{model.provider} · {model.tier} · ${price_text(model.prices.input)}/" \
+                   f"${price_text(model.prices.output)} per M"
 
         def added(name: str | None) -> None:
             if name:
@@ -136,7 +137,3 @@ class ChainEditorScreen(Screen):
         self.app.use_chain(name)
         self.app.pop_screen()
         self.notify(f"using chain {name}")
-
-
-def price(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"

@@ -10,12 +10,12 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from ...engine.events import Attempt
+from ...formatting import cost_text
 from ...store.history import get_request, search_requests
-from ...store.ratings import rating_label
 from ...store.periods import local_time as when
+from ...store.ratings import rating_label
 from ...textfiles import shown
 from ...types import Usage
-from ..format import money
 from ..widgets.pane import ModelPane
 
 
@@ -44,7 +44,7 @@ class HistoryScreen(Screen):
             status = row["status"] + (f" ({note})" if note else "")
             prompt = shown(row["prompt"] or "(not logged)").replace("\n", " ")[:60]
             table.add_row(str(row["id"]), when(row["timestamp"]), row["strategy"] or "",
-                          row["model_used"] or "—", money(row["cost"]), status,
+                          row["model_used"] or "—", cost_text(row["cost"], unknown='$?'), status,
                           rating_label(row["rating"], row["rated_by"]), prompt,
                           key=str(row["id"]))
 
@@ -83,7 +83,7 @@ class RequestScreen(Screen):
         record = get_request(self.app.db, self.request_id)
         self.query_one("#request-title", Static).update(
             f"[b]#{record['id']}[/b] {when(record['timestamp'])} · {record['strategy']} · "
-            f"{money(record['cost'])}\n[b]prompt:[/b] "
+            f"{cost_text(record['cost'], unknown='$?')}\n[b]prompt:[/b] "
             f"{escape(shown(record['prompt'] or '(not logged)'))}")
         grid = self.query_one(Grid)
         grid.styles.grid_size_columns = max(1, min(len(record["attempts"]), 3))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, ProgressBar, Sparkline, Static
 
-from ..format import money
+from ...formatting import cost_text
 
 
 class Dashboard(Vertical):
@@ -27,14 +27,14 @@ class Dashboard(Vertical):
 
     def update_session(self, session) -> None:
         self.query_one("#totals", Static).update(
-            f"{session.requests} requests  {money(session.cost)}\n"
+            f"{session.requests} requests  {cost_text(session.cost, unknown='$?')}\n"
             f"{session.input_tokens:,} in / {session.output_tokens:,} out tokens")
         self.query_one("#costs", Sparkline).data = session.costs_per_request or [0.0]
         table = self.query_one("#models", DataTable)
         table.clear()
         for name, totals in sorted(session.models.items(), key=lambda kv: -kv[1].cost):
             table.add_row(name, str(totals.calls), f"{totals.average_latency:.2f}",
-                          money(totals.cost))
+                          cost_text(totals.cost, unknown='$?'))
 
     def update_budget(self, state) -> None:
         """`state`: the daily BudgetState, or None when no daily budget is set."""
@@ -45,4 +45,4 @@ class Dashboard(Vertical):
             text.update("[dim]none set (orch budget set --daily USD)[/]")
             return
         bar.update(total=state.limit or 1e-9, progress=min(state.spent, state.limit))
-        text.update(f"{money(state.spent)} of ${state.limit:g} ({state.share:.0%})")
+        text.update(f"{cost_text(state.spent, unknown='$?')} of ${state.limit:g} ({state.share:.0%})")

@@ -8,7 +8,7 @@ import asyncio
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static
 
-from ..format import confidence_bar, money
+from ...formatting import cost_text
 
 FLUSH_SECONDS = 0.08  # how often streamed text is rendered (Textual's guide: 50–100 ms)
 
@@ -44,7 +44,7 @@ class ModelPane(Vertical):
         if a is None:
             return line1 + (f"\n[dim]{self.chars:,} chars[/dim]" if self.chars else "\n")
         ttft = "—" if a.time_to_first_token is None else f"{a.time_to_first_token:.2f} s"
-        line2 = (f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {'~' if a.estimated else ''}{money(a.cost)}  "
+        line2 = (f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {cost_text(a.cost, a.estimated, '$?')}  "
                  f"{a.latency:.2f} s  ttft {ttft}  {confidence_bar(a.confidence)}")
         return f"{line1}\n{line2}"
 
@@ -118,3 +118,14 @@ class ModelPane(Vertical):
     async def show_text(self, text: str) -> None:
         """Show a finished answer at once (history)."""
         await self.query_one(Markdown).update(text)
+
+
+BAR_CELLS = 10
+
+
+def confidence_bar(confidence: float | None) -> str:
+    if confidence is None:
+        return ""
+    filled = round(confidence * BAR_CELLS)
+    colour = "green" if confidence >= 0.6 else "yellow" if confidence >= 0.4 else "red"
+    return f"[{colour}]{'█' * filled}[/][dim]{'░' * (BAR_CELLS - filled)}[/] {confidence:.2f}"

@@ -24,8 +24,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from .batch_input import id_key
-from .errors import UsageError
+from ..errors import UsageError
+from .inputs import id_key
 
 STATUSES = {"ok", "failed", "skipped"}
 

@@ -1,4 +1,4 @@
-"""`orch models`, `orch chains` and `orch route`: what orch knows, and where a prompt would go."""
+"""`orch route`: where a prompt would go, and why, without calling any model."""
 
 from __future__ import annotations
 
@@ -8,40 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import options as o
-from .state import STATE
-
-
-def models(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
-    """List the models orch knows, their tiers and prices (USD per million tokens)."""
-    from ..registry import Registry
-    from .tables import model_record, models_table
-
-    registry = Registry.build(STATE.settings())
-    records = [model_record(registry, m) for m in registry.models.values()]
-    if as_json:
-        typer.echo(json.dumps(records, indent=2))
-        return
-    header, *rows = models_table(records)
-    typer.secho(header, bold=True)
-    typer.echo("\n".join(rows))
-    typer.secho(f"prices: USD per million tokens, {registry.source}, {registry.source_date}",
-                dim=True)
-
-
-def chains(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
-    """List the named chains (cheapest first)."""
-    from ..registry import Registry
-
-    registry = Registry.build(STATE.settings())
-    if as_json:
-        typer.echo(json.dumps(registry.chains, indent=2))
-        return
-    for name, names in registry.chains.items():
-        tiers = [f"{n} [dim]({registry.models[n].tier})[/]" for n in names]
-        from rich.console import Console
-
-        Console(highlight=False).print(f"[bold]{name}[/]: " + " → ".join(tiers))
+from .. import options as o
+from ..state import STATE
 
 
 def route(
@@ -57,9 +25,8 @@ def route(
 ):
     """Dry run: the prompt's level and task types, and the model `cheapest` would pick (or,
     with --learned, the trained router's predictions)."""
-    from ..engine import Request
-
-    from ..textfiles import check_utf8, decode_utf8
+    from ...engine import Request
+    from ...textfiles import check_utf8, decode_utf8
 
     if prompt == "-":  # a long prompt does not fit in one argument
         prompt = decode_utf8(sys.stdin.buffer.read(), "stdin")
@@ -67,8 +34,8 @@ def route(
     if learned:
         return learned_route(Request(prompt, strategy="learned", chain=chain,
                                      cost_weight=cost_weight), demo, as_json)
-    from ..engine.cost import expected_cost, worst_case_cost
-    from ..engine.strategies.cheapest import rank_candidates
+    from ...engine.cost import expected_cost, worst_case_cost
+    from ...engine.strategies.cheapest import rank_candidates
 
     ctx = STATE.engine(demo=demo, record=False).context(
         Request(prompt, strategy="cheapest", chain=chain, max_tokens=max_tokens))
@@ -85,7 +52,7 @@ def route(
         return
     from rich.console import Console
 
-    from .tables import route_panel
+    from ..tables import route_panel
 
     Console(highlight=False).print(route_panel(data))
 
@@ -97,8 +64,8 @@ def tier_threshold(model, input_tokens: int) -> int | None:
 
 
 def learned_route(request, demo, as_json: bool) -> None:
-    from ..engine.strategies.learned import rank_learned
-    from .tables import aligned
+    from ...engine.strategies.learned import rank_learned
+    from ..tables import aligned
 
     ctx = STATE.engine(demo=demo, record=False).context(request)
     lam, ranked, _ = rank_learned(ctx)

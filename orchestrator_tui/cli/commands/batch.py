@@ -1,5 +1,5 @@
 """`orch batch`: many prompts at full speed within the rate limits, resumable; answers are
-appended to OUT, whose other lines orch never changes (see batch_output)."""
+appended to OUT, whose other lines orch never changes (see batch.outputs)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Annotated
 
 import typer
 
-from . import options as o
-from .state import STATE
+from .. import options as o
+from ..state import STATE
 
 
 def batch(
@@ -36,8 +36,8 @@ def batch(
 ):
     """Run every prompt of INPUT and append the answers to OUTPUT (ids already answered there
     are skipped, so rerunning the command resumes it)."""
-    from ..batch import BatchRunner
-    from ..engine import Request
+    from ...batch.runner import BatchRunner
+    from ...engine import Request
 
     on_changed = changed_policy(rerun_changed, skip_changed)
     items = checked_items(input_path, output, system, category)
@@ -48,8 +48,8 @@ def batch(
                        use_cache=not no_cache)
     engine = STATE.engine(demo=demo)
     engine.check(Request("check", strategy=template.strategy))
-    from .batch_view import BatchView
-    from .interrupt import Interrupted, run_interruptibly
+    from ..batch_view import BatchView
+    from ..interrupt import Interrupted, run_interruptibly
 
     runner = BatchRunner(engine, template, concurrency, max_cost)
     plan = runner.plan(items, output, on_changed)  # every refusal comes before any call
@@ -75,9 +75,9 @@ def batch(
 
 def checked_items(input_path: Path, output: Path, system: str | None, category: str | None):
     """INPUT's items, once INPUT, OUTPUT and the text options pass every check."""
-    from ..batch import read_items
-    from ..textfiles import check_utf8
-    from .paths import check_not_same_file, check_writable
+    from ...batch.runner import read_items
+    from ...textfiles import check_utf8
+    from ..paths import check_not_same_file, check_writable
 
     check_utf8(system, "--system")
     check_utf8(category, "--category")
@@ -88,7 +88,7 @@ def checked_items(input_path: Path, output: Path, system: str | None, category: 
 
 
 def changed_policy(rerun_changed: bool, skip_changed: bool) -> str:
-    from ..errors import UsageError
+    from ...errors import UsageError
 
     if rerun_changed and skip_changed:
         raise UsageError("--rerun-changed and --skip-changed contradict each other: pass one")
@@ -104,7 +104,7 @@ async def run(runner, plan, total, output):
 
 def compact_output(output: Path) -> int:
     """Superseded records dropped from OUTPUT (after the run, interrupted or not)."""
-    from ..batch_output import compact
+    from ...batch.outputs import compact
 
     dropped = compact(output) if output.exists() else 0
     print(f"compacted {output}: {dropped} superseded record(s) removed", file=sys.stderr)

@@ -2,8 +2,8 @@
 rate limiter paces each model), and append each answer to a JSONL file as it finishes.
 
 Resumable: ids whose last record in the output succeeded for the same request are not asked
-again (batch_resume). Each answer is appended as one whole line and no other line of the
-output is ever changed (batch_output), so an interrupted run leaves only complete lines.
+again (batch.resume). Each answer is appended as one whole line and no other line of the
+output is ever changed (batch.outputs), so an interrupted run leaves only complete lines.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .batch_input import BatchItem, read_items
-from .batch_output import Appender, read_out
-from .batch_resume import Plan, plan_batch, request_hash
-from .engine import Engine, Request
-from .engine.budget import BudgetPool
-from .errors import UsageError
+from ..engine import Engine, Request
+from ..engine.run_budget import BudgetPool
+from ..errors import UsageError
+from .inputs import BatchItem, read_items
+from .outputs import Appender, read_out
+from .resume import Plan, plan_batch, request_hash
 
 __all__ = ["BatchItem", "BatchProgress", "BatchRunner", "read_items"]
 

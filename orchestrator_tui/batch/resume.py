@@ -17,9 +17,9 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .batch_input import BatchItem, id_key
-from .batch_output import OutLine, last_records
-from .errors import UsageError
+from ..errors import UsageError
+from .inputs import BatchItem, id_key
+from .outputs import OutLine, last_records
 
 HASHED_FIELDS = ("prompt", "system", "strategy", "model", "chain", "models", "ensemble_size",
                  "consensus_size", "cost_weight", "threshold", "max_tokens", "temperature")

@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .state import STATE
+from ..state import STATE
 
 BUCKETS = {"daily": 3600.0, "weekly": 86400.0, "monthly": 86400.0}
 
@@ -18,15 +18,15 @@ def stats(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
     """Totals and breakdowns by model, strategy and category, and the savings."""
-    from ..store.history import stats as compute
-    from ..store.periods import period_start
+    from ...store.history import stats as compute
+    from ...store.periods import period_start
 
     data = compute(STATE.db(), period_start(period) if period else None)
     data["period"] = period or "all"
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
-    from .report_view import print_stats
+    from ..report_view import print_stats
 
     print_stats(data)
 
@@ -36,10 +36,10 @@ def report(
     category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
 ):
     """Cost over a period as a chart, with the period's totals."""
-    from ..store.history import cost_series
-    from ..store.history import stats as compute
-    from ..store.periods import period_start
-    from .report_view import print_chart, print_stats
+    from ...store.history import cost_series
+    from ...store.history import stats as compute
+    from ...store.periods import period_start
+    from ..report_view import print_chart, print_stats
 
     since = period_start(period)
     print_chart(cost_series(STATE.db(), since, BUCKETS[period], category), period, category)
@@ -55,11 +55,11 @@ def export(
     since: Annotated[Optional[str], typer.Option(help="2026-11-01, today, 7d…")] = None,
 ):
     """Write the history to a file (json and jsonl include every attempt)."""
-    from ..errors import UsageError
-    from ..store.history import export_rows
-    from ..store.periods import parse_since
-    from .export_formats import WRITERS
-    from .paths import check_writable
+    from ...errors import UsageError
+    from ...store.history import export_rows
+    from ...store.periods import parse_since
+    from ..export_formats import WRITERS
+    from ..paths import check_writable
 
     if fmt not in WRITERS:
         raise UsageError(f"unknown format {fmt!r} (choose from csv, json, jsonl)")

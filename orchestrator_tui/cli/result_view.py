@@ -1,23 +1,8 @@
-"""Shared formatting of costs, tokens and attempt tables for the CLI."""
+"""A result as `orch ask` shows it: the summary line and the attempts table."""
 
 from __future__ import annotations
 
-
-def cost_text(cost: float | None, estimated: bool = False) -> str:
-    """`$0.001234`; `~$0.001234` when the usage behind it is orch's estimate."""
-    if cost is None:
-        return "unknown"
-    amount = f"${cost:.6f}" if abs(cost) < 0.01 else f"${cost:.4f}"
-    return f"~{amount}" if estimated else amount
-
-
-def usd(amount: float) -> str:
-    """A limit or a balance: cents when they say enough, more digits when they do not."""
-    return f"${amount:.2f}" if amount == 0 or abs(amount) >= 1 else f"${amount:.6g}"
-
-
-def price_text(price: float | None) -> str:
-    return "—" if price is None else f"{price:g}"
+from ..formatting import cost_text
 
 
 def summary_line(result) -> str:

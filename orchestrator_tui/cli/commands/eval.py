@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import options as o
+from .. import options as o
 
 
 def eval_command(
@@ -35,7 +35,7 @@ def eval_command(
     if as_json:
         print(json.dumps(result, indent=2))
         return
-    from .eval_view import print_plot, print_table
+    from ..eval_view import print_plot, print_table
 
     print_table(result)
     if plot:
@@ -45,8 +45,8 @@ def eval_command(
 
 def load_inputs(dataset: Path, train: Path | None):
     """The dataset and the --train file, checked against each other."""
-    from ..errors import UsageError
-    from ..evaluation.dataset import load_dataset
+    from ...errors import UsageError
+    from ...evaluation.dataset import load_dataset
 
     data = load_dataset(dataset)
     reference = load_dataset(train) if train else None
@@ -58,8 +58,8 @@ def load_inputs(dataset: Path, train: Path | None):
 
 
 def run_with_progress(data, reference, folds: int, learned: bool, workers: int | None):
-    from ..evaluation.runner import evaluate
-    from .progress import progress_bar
+    from ...evaluation.runner import evaluate
+    from ..progress import progress_bar
 
     try:
         with progress_bar("eval", len(data.items), enabled=sys.stderr.isatty()) as advance:
@@ -80,7 +80,7 @@ def warn_about_overlap(data, reference) -> None:
 
 
 def check_learned(learned: bool) -> None:
-    from ..router.train import check_libraries
+    from ...learned.train import check_libraries
 
     if learned:
         check_libraries(" (or pass --no-learned)")

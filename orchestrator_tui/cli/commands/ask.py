@@ -8,8 +8,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import options as o
-from .state import STATE
+from .. import options as o
+from ..state import STATE
 
 
 def ask(
@@ -26,15 +26,15 @@ def ask(
     no_log: o.NoLog = False, no_cache: o.NoCache = False,
 ):
     """Send one prompt and stream the answer, with what it cost."""
-    from ..engine import Request
-    from .interrupt import Interrupted, run_interruptibly
-    from .render import Renderer, finish
+    from ...engine import Request
+    from ..interrupt import Interrupted, run_interruptibly
+    from ..render import Renderer, finish
 
     STATE.verbose = STATE.verbose or verbose
     text = read_prompt(prompt_arg, prompt)
     check_text_options(system=system, category=category, tags=tag or [])
     if output is not None:
-        from .paths import check_writable
+        from ..paths import check_writable
 
         check_writable(output)  # before the answer is paid for
     request = Request(
@@ -63,7 +63,7 @@ async def run_request(engine, request, renderer):
 
 
 def check_text_options(system: str | None, category: str | None, tags: list[str]) -> None:
-    from ..textfiles import check_utf8
+    from ...textfiles import check_utf8
 
     check_utf8(system, "--system")
     check_utf8(category, "--category")
@@ -74,8 +74,8 @@ def check_text_options(system: str | None, category: str | None, tags: list[str]
 def warn_about_budgets(engine, renderer) -> None:
     """A warning when a budget is `warn_at` spent; a note when calls in flight (another
     terminal's, a batch's) hold enough of it to get there."""
-    from ..store.budgets import budget_notice, budget_states
-    from .format import usd
+    from ...formatting import usd
+    from ...store.budgets import budget_notice, budget_states
 
     settings = engine.settings
     for state in budget_states(STATE.db(), settings, engine.demo):
@@ -86,8 +86,8 @@ def warn_about_budgets(engine, renderer) -> None:
 
 
 def read_prompt(argument: str | None, option: str | None) -> str:
-    from ..errors import UsageError
-    from ..textfiles import check_utf8, decode_utf8
+    from ...errors import UsageError
+    from ...textfiles import check_utf8, decode_utf8
 
     if argument is not None and option is not None:
         raise UsageError("give the prompt once: as an argument or with -p, not both")

@@ -7,7 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from .state import STATE
+from ..state import STATE
 
 history_app = typer.Typer(help="Past requests: what was asked, which model answered, and the cost.",
                           invoke_without_command=True, rich_markup_mode=None)
@@ -26,15 +26,15 @@ def history(
     """List recent requests."""
     if ctx.invoked_subcommand is not None:
         return
-    from ..store.history import list_requests
-    from ..store.periods import parse_since
+    from ...store.history import list_requests
+    from ...store.periods import parse_since
 
     rows = list_requests(STATE.db(), number, model=model, strategy=strategy, category=category,
                          since=parse_since(since))
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    from .tables import history_lines
+    from ..tables import history_lines
 
     if not rows:
         typer.echo("no requests recorded yet", err=True)
@@ -48,8 +48,8 @@ def history(
 def show(request_id: Annotated[int, typer.Argument(help="The request's id.")],
          as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
     """One request in full, with every attempt."""
-    from ..errors import UsageError
-    from ..store.history import get_request
+    from ...errors import UsageError
+    from ...store.history import get_request
 
     record = get_request(STATE.db(), request_id)
     if record is None:
@@ -59,7 +59,7 @@ def show(request_id: Annotated[int, typer.Argument(help="The request's id.")],
         return
     from rich.console import Console
 
-    from .tables import request_detail
+    from ..tables import request_detail
 
     Console(highlight=False).print(*request_detail(record))
 

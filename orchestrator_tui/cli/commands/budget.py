@@ -1,4 +1,4 @@
-"""`orch budget` (status, set, clear) and `orch cache` (stats, clear)."""
+"""`orch budget` (status, set, clear): the daily and monthly spending limits."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from typing import Annotated, Optional
 
 import typer
 
-from .format import usd
-from .state import STATE
+from ...formatting import usd
+from ..state import STATE
 
 budget_app = typer.Typer(help="Daily and monthly spending limits, enforced before each call.",
                          invoke_without_command=True, rich_markup_mode=None)
-cache_app = typer.Typer(help="The response cache.", rich_markup_mode=None)
 
 
 @budget_app.callback()
@@ -24,7 +23,7 @@ def budget(ctx: typer.Context,
 
 
 def show_budgets(as_json: bool) -> None:
-    from ..store.budgets import budget_states
+    from ...store.budgets import budget_states
 
     settings = STATE.settings()
     real = budget_states(STATE.db(), settings, demo=False)
@@ -60,8 +59,8 @@ def set_budget(
     monthly: Annotated[Optional[float], typer.Option(min=0.0, help="USD per month.")] = None,
 ):
     """Set the daily and/or monthly limit."""
-    from ..errors import UsageError
-    from ..store.budgets import set_limits
+    from ...errors import UsageError
+    from ...store.budgets import set_limits
 
     if daily is None and monthly is None:
         raise UsageError("give --daily USD and/or --monthly USD")
@@ -72,29 +71,7 @@ def set_budget(
 @budget_app.command("clear")
 def clear_budget():
     """Remove the limits set with `orch budget set` (limits in config.toml stay)."""
-    from ..store.budgets import clear_limits
+    from ...store.budgets import clear_limits
 
     clear_limits(STATE.db(write=True))
     typer.echo("budgets cleared")
-
-
-@cache_app.command("stats")
-def cache_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
-    """Entries, hits and size of the response cache."""
-    from ..store.cache import cache_stats as compute
-
-    data = compute(STATE.db(), STATE.settings().cache_ttl)
-    if as_json:
-        typer.echo(json.dumps(data, indent=2))
-        return
-    typer.echo(f"{data['entries']} entries ({data['fresh_entries']} fresh, ttl "
-               f"{data['ttl_seconds']:g} s), {data['hits']} hits, "
-               f"{data['text_bytes']:,} bytes of text")
-
-
-@cache_app.command("clear")
-def cache_clear():
-    """Empty the response cache."""
-    from ..store.cache import clear_cache
-
-    typer.echo(f"removed {clear_cache(STATE.db(write=True))} cached answers")

@@ -14,8 +14,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import UsageError
-from .textfiles import check_utf8, jsonl_lines, read_text
+from ..errors import UsageError
+from ..textfiles import check_utf8, jsonl_lines, read_text
 
 TEXT_FIELDS = ("prompt", "system", "model", "category")
 ITEM_FIELDS = {"id", *TEXT_FIELDS}

@@ -1,6 +1,5 @@
-"""`orch router train|judge|show` and `orch rate`: train the learned router on a recorded
-benchmark or on the rated answers of the history, have a judge model rate answers, and rate
-them yourself."""
+"""`orch router train|judge|show`: train the learned router on a recorded benchmark or on the
+rated answers of the history, and have a judge model rate answers."""
 
 from __future__ import annotations
 
@@ -11,8 +10,8 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import options as o
-from .state import STATE
+from .. import options as o
+from ..state import STATE
 
 router_app = typer.Typer(help="Train and inspect the learned router (-s learned).",
                          no_args_is_help=True)
@@ -31,9 +30,9 @@ def train(
     as_json: o.AsJson = False,
 ):
     """Train the router and save it in the orch home."""
-    from ..errors import UsageError
-    from ..locations import router_path
-    from ..router.train import check_libraries
+    from ...errors import UsageError
+    from ...learned.train import check_libraries
+    from ...locations import router_path
 
     if (data is None) == (not from_history):
         raise UsageError("train from one source: --data FILE or --from-history")
@@ -58,8 +57,8 @@ def train(
 
 def training_examples(data: Path | None):
     """(examples, a description of their source, whether every model scored every row)."""
-    from ..evaluation.dataset import load_dataset
-    from ..evaluation.runner import examples
+    from ...evaluation.dataset import load_dataset
+    from ...evaluation.runner import examples
 
     if data is not None:
         dataset = load_dataset(data)
@@ -68,9 +67,9 @@ def training_examples(data: Path | None):
 
 
 def history_examples():
-    from ..errors import UsageError
-    from ..router.train import Example
-    from ..store.ratings import rated_examples
+    from ...errors import UsageError
+    from ...learned.train import Example
+    from ...store.ratings import rated_examples
 
     rated = rated_examples(STATE.db())
     if len(rated) < MIN_RATED:
@@ -81,8 +80,8 @@ def history_examples():
 
 
 def fit_with_lambda(examples, lam, complete: bool, source: str):
-    from ..errors import UsageError
-    from ..router.train import choose_lambda, fit_router
+    from ...errors import UsageError
+    from ...learned.train import choose_lambda, fit_router
 
     frontier = []
     try:
@@ -103,9 +102,9 @@ def judge(
     demo: o.Demo = None,
 ):
     """Have a judge model grade the history's unrated answers (its calls are recorded)."""
-    from ..engine.budget import BudgetPool
-    from ..errors import UsageError
-    from .interrupt import Interrupted, run_interruptibly
+    from ...engine.run_budget import BudgetPool
+    from ...errors import UsageError
+    from ..interrupt import Interrupted, run_interruptibly
 
     judge_model = model or STATE.settings().judge_model
     if not judge_model:
@@ -125,7 +124,7 @@ def judge(
 
 
 async def run_judge(engine, model, limit, budget):
-    from ..router.judge import judge_history
+    from ...learned.judge import judge_history
 
     try:
         return await judge_history(engine, STATE.db(), model, limit, budget)
@@ -136,20 +135,9 @@ async def run_judge(engine, model, limit, budget):
 @router_app.command("show")
 def show():
     """What the saved router was trained on, and its models."""
-    from ..engine.core import Engine
+    from ...engine.core import Engine
 
     router = Engine(STATE.settings(), demo=True).learned_router()
     print(f"trained on {router.info.get('rows', '?')} rows of {router.info.get('data', '?')}; "
           f"λ = {router.lam:g}")
     print("models: " + ", ".join(router.models))
-
-
-def rate(
-    request_id: Annotated[int, typer.Argument(metavar="ID", help="The request's id (orch history).")],
-    verdict: Annotated[str, typer.Argument(metavar="good|bad")],
-):
-    """Rate an answer in the history: the signal `orch router train --from-history` learns."""
-    from ..store.ratings import rate as store_rating
-
-    store_rating(STATE.db(write=True), request_id, verdict.lower())
-    print(f"request {request_id} rated {verdict.lower()}")
