@@ -86,6 +86,7 @@ class Engine:
         return self.router
 
     def make_provider(self, name: str) -> Provider:
+        """The demo provider, or the provider `name` of the registry as its kind's class."""
         if name == "demo":
             from ..providers.demo import DemoProvider
 
