@@ -14,19 +14,15 @@ The sync functions cannot run inside a running event loop: async code awaits
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from pathlib import Path
 
 from .config import load_settings
 from .engine.core import Engine
 from .engine.events import OrchestrationResult
-from .engine.request import Request
 from .errors import BudgetError, UsageError
-from .frontend import build_engine, history_db
+from .frontend import Names, build_engine, history_db, request_from_options
 from .heuristics.synthesis import synthesize_responses  # noqa: F401  (part of the API)
 from .types import ModelConfig
-
-Names = str | Iterable[str]
 
 
 def make_engine(config: str | Path | None = None, *, record: bool = True,
@@ -49,8 +45,8 @@ async def arun_orchestration(prompt: str, strategy: str | None = None, *,
                              **options) -> OrchestrationResult:
     """Run one prompt on the running event loop and return its OrchestrationResult.
 
-    strategy: single, cheapest, fallback, ensemble, consensus or learned (None: the
-        configured default).
+    strategy: single, cheapest, fallback, ensemble, consensus or learned (None: single when
+        `model` is given, else the configured default).
     engine: an Engine to reuse (see make_engine); None builds one for this call and closes it.
     record: keep this call in the history (applies to the engine built here; a given engine
         records as it was made).
@@ -59,7 +55,7 @@ async def arun_orchestration(prompt: str, strategy: str | None = None, *,
     Raises UsageError for bad input (unknown model or strategy, empty prompt), ConfigError for
     an invalid config; a failed call is not raised: the result has success=False.
     """
-    request = build_request(prompt, strategy, options)
+    request = request_from_options(prompt, strategy=strategy, **options)
     if engine is not None:
         return await engine.run_to_result(request)
     with history_db(record) as db:
@@ -134,7 +130,8 @@ def route_to_model_config(prompt: str, max_cost: float | None = None, *,
     from .engine.strategies.cheapest import rank_candidates
 
     engine = engine or make_engine(record=False)
-    ctx = engine.context(build_request(prompt, "cheapest", dict(options, max_cost=max_cost)))
+    ctx = engine.context(request_from_options(prompt, strategy="cheapest", max_cost=max_cost,
+                                              **options))
     ranked = rank_candidates(ctx)[1]
     refusals = [ctx.budget.refusal(worst_case_cost(m, ctx.input_tokens, ctx.max_tokens))
                 for m in ranked]
@@ -168,19 +165,3 @@ def refuse_inside_event_loop(function: str, strategy: str | None) -> None:
     how = f"prompt, {strategy!r}, ..." if strategy else "prompt, ..."
     raise UsageError(f"{function}() cannot be called inside a running event loop; in async "
                      f"code, use `await arun_orchestration({how})`")
-
-
-def build_request(prompt: str, strategy: str | None, options: dict) -> Request:
-    """A Request from API arguments: `chain` as a comma string, `models` as a list."""
-    chain, models = options.pop("chain", None), options.pop("models", None)
-    if chain is not None and not isinstance(chain, str):
-        chain = ",".join(name_list(chain) or []) or None
-    return Request(prompt, strategy=strategy, chain=chain, models=name_list(models), **options)
-
-
-def name_list(names: Names | None) -> list[str] | None:
-    """Model names from a list or a comma string; None for None."""
-    if names is None:
-        return None
-    parts = names.split(",") if isinstance(names, str) else list(names)
-    return [part.strip() for part in parts if part.strip()] or None

@@ -58,14 +58,20 @@ class BudgetSettings:
 @dataclass
 class ProviderEntry:
     __pydantic_config__ = STRICT
-    kind: Literal["anthropic", "openai"] = "openai"
-    """Wire format: OpenAI-compatible endpoints (Ollama, vLLM, …) use "openai"."""
+    kind: str = "openai"
+    """Wire format: "anthropic", "openai" (OpenAI-compatible endpoints such as Ollama and vLLM
+    too), or a kind an installed plugin adds (see providers.kinds)."""
     base_url: str | None = None
     api_key_env: str | None = None
     """Environment variable holding the key; none for a local server that needs no key."""
     stream_usage: bool = True
     """openai kind: the server reports usage at the end of a stream (a stream that ends
     without it was cut short). False for a server that cannot: its usage is estimated."""
+
+    def __post_init__(self):
+        from .providers.kinds import check_kind
+
+        check_kind(self.kind)
 
 
 @dataclass

@@ -1,18 +1,26 @@
-"""Building an engine that records like `orch ask`: the one place where the CLI, the TUI and
-the Python API attach the history ledger (SQLiteLedger: history and persistent budgets) and
-the response cache (SQLiteCache) to an Engine.
+"""What every front end (the CLI, the TUI, batch and the Python API) does the same way:
 
-The store modules are imported only when recording, so `import orchestrator_tui` stays light.
+- build an engine that records like `orch ask`: the one place where the history ledger
+  (SQLiteLedger: history and persistent budgets) and the response cache (SQLiteCache) are
+  attached to an Engine;
+- turn a front end's options into a Request (`request_from_options`);
+- say which budgets are nearly spent (`budget_warnings`); front ends only show the lines.
+
+No textual, typer or rich here, and the store modules are imported only when recording, so
+`import orchestrator_tui` stays light.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from .config import Settings
 from .engine.core import Engine
+from .engine.request import Request
+
+Names = str | Iterable[str]
 
 
 def build_engine(settings: Settings, *, db: sqlite3.Connection | None = None,
@@ -51,3 +59,40 @@ def history_db(record: bool = True) -> Iterator[sqlite3.Connection | None]:
         yield db
     finally:
         db.close()
+
+
+def request_from_options(prompt: str, *, strategy: str | None = None, model: str | None = None,
+                         chain: Names | None = None, models: Names | None = None,
+                         tags: Iterable[str] | None = None, **fields) -> Request:
+    """The Request a front end's options ask for, read the same way everywhere.
+
+    model: a model without a strategy means `single`.
+    chain: a chain name, or model names as a list or a comma string.
+    models: model names as a list or a comma string.
+    fields: any other Request field (system, max_cost, history, …); None takes the settings.
+    """
+    if chain is not None and not isinstance(chain, str):
+        chain = ",".join(name_list(chain) or []) or None
+    return Request(prompt, strategy=strategy or ("single" if model else None), model=model,
+                   chain=chain, models=name_list(models), tags=list(tags or []), **fields)
+
+
+def name_list(names: Names | None) -> list[str] | None:
+    """Model names from a list or a comma string; None for None or no name."""
+    if names is None:
+        return None
+    parts = names.split(",") if isinstance(names, str) else list(names)
+    return [part.strip() for part in parts if part.strip()] or None
+
+
+def budget_warnings(db: sqlite3.Connection, engine: Engine) -> list[tuple[str, str]]:
+    """("warning" | "note", text) for each budget that is `warn_at` used: a warning when that
+    much is spent, a note when calls in flight (another terminal's, a batch's) hold enough
+    of it to get there. Budgets of the engine's kind of spending only (demo or real)."""
+    from .formatting import usd
+    from .store.budgets import budget_notice, budget_states
+
+    warn_at = engine.settings.budget.warn_at
+    notices = (budget_notice(state, warn_at, usd)
+               for state in budget_states(db, engine.settings, engine.demo))
+    return [notice for notice in notices if notice is not None]

@@ -10,14 +10,9 @@ from importlib import resources
 
 from .config import ModelEntry, PriceTierEntry, ProviderEntry, Settings
 from .errors import ConfigError, UsageError
+from .providers.kinds import builtin_providers
 from .types import ModelConfig, Prices, PriceTier, ProviderConfig
 
-BUILTIN_PROVIDERS = {
-    "anthropic": ProviderConfig("anthropic", "anthropic", api_key_env="ANTHROPIC_API_KEY",
-                                base_url_env="ANTHROPIC_BASE_URL"),
-    "openai": ProviderConfig("openai", "openai", api_key_env="OPENAI_API_KEY",
-                             base_url_env="OPENAI_BASE_URL"),
-}
 PRICE_FIELDS = {"input": "input_cost_per_mtok", "output": "output_cost_per_mtok",
                 "cache_read": "cache_read_cost_per_mtok", "cache_write": "cache_write_cost_per_mtok"}
 PLAIN_FIELDS = ("provider", "tier", "context_window", "max_output", "reasoning", "rpm", "tpm",
@@ -43,7 +38,7 @@ class Registry:
     @classmethod
     def build(cls, settings: Settings, environ: dict[str, str] | None = None) -> Registry:
         packaged = load_packaged_registry()
-        providers = dict(BUILTIN_PROVIDERS)
+        providers = builtin_providers()
         providers.update({n: provider_from_entry(n, e) for n, e in settings.providers.items()})
         models = {n: merge_model(None, n, packaged_entry(raw))
                   for n, raw in packaged["models"].items()}
@@ -82,9 +77,8 @@ class Registry:
         provider = self.providers[provider_name]
         if provider.api_key_env is None:
             return True  # a local server that needs no key
-        if self.environ.get(provider.api_key_env):
-            return True
-        return provider_name == "anthropic" and bool(self.environ.get("ANTHROPIC_AUTH_TOKEN"))
+        key_envs = (provider.api_key_env, *provider.other_key_envs)
+        return any(self.environ.get(env) for env in key_envs)
 
     def any_credentials(self) -> bool:
         used = {model.provider for model in self.models.values()}

@@ -87,7 +87,7 @@ class ModelConfig:
 
 @dataclass(frozen=True)
 class ProviderConfig:
-    """A provider endpoint: `kind` is the wire format ("anthropic" or "openai")."""
+    """A provider endpoint: `kind` is its wire format, a provider kind (see providers.kinds)."""
 
     name: str
     kind: str
@@ -95,6 +95,7 @@ class ProviderConfig:
     api_key_env: str | None = None
     base_url_env: str | None = None  # where the SDK's standard endpoint variable is read
     stream_usage: bool = True  # openai kind: the stream ends with its usage, or is cut short
+    other_key_envs: tuple[str, ...] = ()  # read by the SDK when api_key_env is unset
 
 
 @dataclass(frozen=True)

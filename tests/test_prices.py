@@ -15,9 +15,9 @@ import pytest
 
 from orchestrator_tui.config import ModelEntry, Settings
 from orchestrator_tui.engine import Request
-from orchestrator_tui.engine.cost import (compute_cost, estimate_text_tokens, prices_used,
-                                         worst_case_cost)
+from orchestrator_tui.engine.cost import compute_cost, prices_used, worst_case_cost
 from orchestrator_tui.engine.events import BudgetRefused
+from orchestrator_tui.heuristics.tokens import estimate_text_tokens
 from orchestrator_tui.registry import Registry, load_packaged_registry
 from orchestrator_tui.types import PriceTier, Prices, Usage
 

@@ -7,8 +7,9 @@ import pytest
 
 from orchestrator_tui.config import ModelEntry, ProviderEntry
 from orchestrator_tui.engine import Request
-from orchestrator_tui.engine.cost import compute_cost, estimate_text_tokens
+from orchestrator_tui.engine.cost import compute_cost
 from orchestrator_tui.engine.events import AttemptFinished, RetryScheduled
+from orchestrator_tui.heuristics.tokens import estimate_text_tokens
 
 from .conftest import fast_settings, run_collect
 from .fake_server import DEFAULT_TEXT, Gate, Reply

@@ -32,9 +32,3 @@ Tags = Annotated[Optional[list[str]], Opt("--tag", help="Tag for history (repeat
 NoLog = Annotated[bool, Opt("--no-log", help="Keep cost and tokens in history, not the text.")]
 NoCache = Annotated[bool, Opt("--no-cache", help="Do not answer from, or add to, the cache.")]
 AsJson = Annotated[bool, Opt("--json", help="Print only JSON on stdout.")]
-
-
-def split_list(value: str | None) -> list[str] | None:
-    if value is None:
-        return None
-    return [part.strip() for part in value.split(",") if part.strip()] or None

@@ -16,6 +16,7 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 
 from ..errors import OrchError
+from ..heuristics.tokens import estimate_text_tokens
 from ..providers.base import (
     ProviderError,
     StartPart,
@@ -25,7 +26,7 @@ from ..providers.base import (
     classify_exception,
 )
 from ..types import Usage
-from .cost import charge_call, estimate_text_tokens, prices_used, worst_case_cost
+from .cost import charge_call, prices_used, worst_case_cost
 from .events import (
     Attempt,
     AttemptFinished,

@@ -6,9 +6,9 @@ from __future__ import annotations
 import uuid
 
 from ..errors import UsageError
+from ..heuristics.tokens import estimate_tokens
 from ..providers.base import CallParams
 from ..types import ModelConfig
-from .cost import estimate_tokens
 from .events import Attempt, Note
 from .request import Request
 from .run_budget import BudgetPool

@@ -11,6 +11,7 @@ from ..errors import UsageError
 from ..heuristics.complexity import ComplexityAnalyzer
 from ..heuristics.confidence import ConfidenceDetector
 from ..providers.base import Provider
+from ..providers.kinds import provider_class
 from ..registry import Registry
 from ..types import ModelConfig
 from .context import RunContext
@@ -85,15 +86,13 @@ class Engine:
         return self.router
 
     def make_provider(self, name: str) -> Provider:
+        """The demo provider, or the provider `name` of the registry as its kind's class."""
         if name == "demo":
             from ..providers.demo import DemoProvider
 
             return DemoProvider(self.settings.demo_speed, self.analyzer)
         config = self.registry.providers[name]
-        if config.kind == "anthropic":
-            from ..providers.anthropic_provider import AnthropicProvider as cls
-        else:
-            from ..providers.openai_provider import OpenAIProvider as cls
+        cls = provider_class(config.kind)
         return cls(config, self.settings.timeouts, self.registry.environ)
 
     def check(self, request: Request) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import AsyncIterator
 
-from ..engine.cost import estimate_tokens
+from ..heuristics.tokens import estimate_tokens
 from ..providers.base import (
     CallParams,
     Provider,

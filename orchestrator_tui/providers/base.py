@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from ..types import Message, ModelConfig, Usage
+from ..types import Message, ModelConfig, ProviderConfig, Usage
 
 RETRYABLE_STATUS = {408, 409, 429}
 
@@ -75,10 +75,43 @@ class ProviderError(Exception):
 
 
 class Provider(ABC):
-    """One endpoint that can stream chat completions."""
+    """One endpoint that can stream chat completions.
+
+    A provider kind (see `kinds`) is a subclass made with `(config, timeouts, environ)`: the
+    endpoint's ProviderConfig, the TimeoutSettings, and the environment its key is read from.
+    Its class attributes say what the registry needs to know without an instance.
+    """
 
     name: str
     is_demo: bool = False
+    KEY_ENV: str | None = None
+    """The variable holding the key of the provider orch defines for this built-in kind."""
+    OTHER_KEY_ENVS: tuple[str, ...] = ()
+    """Variables the SDK reads when KEY_ENV is unset (anthropic: ANTHROPIC_AUTH_TOKEN)."""
+    BASE_URL_ENV: str | None = None
+    """The variable the SDK reads its endpoint from when the config gives no base_url."""
+
+    def __init__(self, config: ProviderConfig, timeouts, environ: dict[str, str]):
+        self.name = config.name
+        self.config = config
+        self.timeouts = timeouts  # TimeoutSettings: connect, first_token, total (seconds)
+        self.environ = environ
+
+    @classmethod
+    def builtin_config(cls, name: str) -> ProviderConfig:
+        """The provider orch defines by itself for a built-in kind, named after it."""
+        return ProviderConfig(name, name, api_key_env=cls.KEY_ENV,
+                              other_key_envs=cls.OTHER_KEY_ENVS, base_url_env=cls.BASE_URL_ENV)
+
+    def api_key(self) -> str | None:
+        """The key from the config's `api_key_env`; None when it names none or is unset."""
+        key_env = self.config.api_key_env
+        return self.environ.get(key_env) if key_env else None
+
+    def base_url(self) -> str | None:
+        """The config's `base_url`, else its `base_url_env` variable; None: the default."""
+        env = self.config.base_url_env
+        return self.config.base_url or (self.environ.get(env) if env else None) or None
 
     @abstractmethod
     def stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:

@@ -15,9 +15,9 @@ import random
 import re
 from collections.abc import AsyncIterator
 
-from ..engine.cost import estimate_tokens
 from ..heuristics.complexity import ComplexityAnalyzer
 from ..heuristics.synthesis import content_words
+from ..heuristics.tokens import estimate_tokens
 from ..types import ModelConfig, Usage, tier_rank
 from .base import CallParams, Provider, StopPart, StreamPart, TextPart, UsagePart
 

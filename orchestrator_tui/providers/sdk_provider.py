@@ -36,10 +36,7 @@ class SDKProvider(Provider):
     rehearsal: bytes  # a canned answer in the provider's wire format (see `warmup`)
 
     def __init__(self, config: ProviderConfig, timeouts, environ: dict[str, str]):
-        self.name = config.name
-        self.config = config
-        self.timeouts = timeouts
-        self.environ = environ
+        super().__init__(config, timeouts, environ)
         self._clients: dict[asyncio.AbstractEventLoop, object] = {}  # loop → its client
 
     def sdk(self):
@@ -96,14 +93,6 @@ class SDKProvider(Provider):
     def http_client(self, sdk):
         """The SDK's default HTTP client, on the process's one TLS context."""
         return sdk.DefaultAsyncHttpxClient(verify=shared_tls_context())
-
-    def api_key(self) -> str | None:
-        key_env = self.config.api_key_env
-        return self.environ.get(key_env) if key_env else None
-
-    def base_url(self) -> str | None:
-        env = self.config.base_url_env
-        return self.config.base_url or (self.environ.get(env) if env else None) or None
 
     @abstractmethod
     def make_client(self, sdk, timeout, http_client):

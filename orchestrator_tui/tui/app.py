@@ -72,16 +72,16 @@ class OrchApp(App):
         return options
 
     def build_request(self, prompt: str) -> Request:
+        """The next prompt, in the conversation so far, to the chosen model or chain."""
+        from ..frontend import request_from_options
+
         kind, _, name = self.target.partition(":")
         session = self.session
         session.conversation_id = session.conversation_id or uuid.uuid4().hex
-        request = Request(prompt, history=list(session.conversation), strategy=self.strategy,
-                          conversation_id=session.conversation_id)
-        if kind == "model":
-            request.model = name
-        else:
-            request.chain = name
-        return request
+        target = {"model": name} if kind == "model" else {"chain": name}
+        return request_from_options(prompt, strategy=self.strategy, **target,
+                                    history=list(session.conversation),
+                                    conversation_id=session.conversation_id)
 
     def daily_budget(self):
         from ..store.budgets import budget_states

@@ -26,7 +26,7 @@ def ask(
     no_log: o.NoLog = False, no_cache: o.NoCache = False,
 ):
     """Send one prompt and stream the answer, with what it cost."""
-    from ...engine import Request
+    from ...frontend import request_from_options
     from ..interrupt import Interrupted, run_interruptibly
     from ..render import Renderer, finish
 
@@ -37,11 +37,11 @@ def ask(
         from ..paths import check_writable
 
         check_writable(output)  # before the answer is paid for
-    request = Request(
-        text, system=system, strategy=strategy or ("single" if model else None), model=model,
-        chain=chain, models=o.split_list(models), ensemble_size=ensemble_size, cost_weight=cost_weight, threshold=threshold,
+    request = request_from_options(
+        text, system=system, strategy=strategy, model=model, chain=chain, models=models,
+        ensemble_size=ensemble_size, cost_weight=cost_weight, threshold=threshold,
         max_cost=max_cost, max_tokens=max_tokens, temperature=temperature, category=category,
-        tags=tag or [], log_text=not no_log, use_cache=not no_cache)
+        tags=tag, log_text=not no_log, use_cache=not no_cache)
     engine = STATE.engine(demo=demo)
     renderer = Renderer(engine, live=not as_json and output is None and sys.stdout.isatty(),
                         verbose=STATE.verbose)
@@ -72,17 +72,11 @@ def check_text_options(system: str | None, category: str | None, tags: list[str]
 
 
 def warn_about_budgets(engine, renderer) -> None:
-    """A warning when a budget is `warn_at` spent; a note when calls in flight (another
-    terminal's, a batch's) hold enough of it to get there."""
-    from ...formatting import usd
-    from ...store.budgets import budget_notice, budget_states
+    """Print the budget warnings and notes (see frontend.budget_warnings)."""
+    from ...frontend import budget_warnings
 
-    settings = engine.settings
-    for state in budget_states(STATE.db(), settings, engine.demo):
-        notice = budget_notice(state, settings.budget.warn_at, usd)
-        if notice is not None:
-            level, text = notice
-            renderer.err.print(f"[yellow]{level}: {text}[/]")
+    for level, text in budget_warnings(STATE.db(), engine):
+        renderer.err.print(f"[yellow]{level}: {text}[/]")
 
 
 def read_prompt(argument: str | None, option: str | None) -> str:

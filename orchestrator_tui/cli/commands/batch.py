@@ -38,14 +38,15 @@ def batch(
     are skipped, so rerunning the command resumes it)."""
     from ...batch.runner import BatchRunner
     from ...engine import Request
+    from ...frontend import request_from_options
 
     on_changed = changed_policy(rerun_changed, skip_changed)
     items = checked_items(input_path, output, system, category)
-    template = Request("", strategy=strategy or ("single" if model else None), model=model,
-                       chain=chain, models=o.split_list(models), ensemble_size=ensemble_size, cost_weight=cost_weight,
-                       threshold=threshold, system=system, max_tokens=max_tokens,
-                       temperature=temperature, category=category, log_text=not no_log,
-                       use_cache=not no_cache)
+    template = request_from_options(
+        "", strategy=strategy, model=model, chain=chain, models=models,
+        ensemble_size=ensemble_size, cost_weight=cost_weight, threshold=threshold,
+        system=system, max_tokens=max_tokens, temperature=temperature, category=category,
+        log_text=not no_log, use_cache=not no_cache)
     engine = STATE.engine(demo=demo)
     engine.check(Request("check", strategy=template.strategy))
     from ..batch_view import BatchView

@@ -25,20 +25,20 @@ def route(
 ):
     """Dry run: the prompt's level and task types, and the model `cheapest` would pick (or,
     with --learned, the trained router's predictions)."""
-    from ...engine import Request
+    from ...frontend import request_from_options
     from ...textfiles import check_utf8, decode_utf8
 
     if prompt == "-":  # a long prompt does not fit in one argument
         prompt = decode_utf8(sys.stdin.buffer.read(), "stdin")
     check_utf8(prompt, "the prompt")
     if learned:
-        return learned_route(Request(prompt, strategy="learned", chain=chain,
-                                     cost_weight=cost_weight), demo, as_json)
+        return learned_route(request_from_options(prompt, strategy="learned", chain=chain,
+                                                  cost_weight=cost_weight), demo, as_json)
     from ...engine.cost import expected_cost, worst_case_cost
     from ...engine.strategies.cheapest import rank_candidates
 
     ctx = STATE.engine(demo=demo, record=False).context(
-        Request(prompt, strategy="cheapest", chain=chain, max_tokens=max_tokens))
+        request_from_options(prompt, strategy="cheapest", chain=chain, max_tokens=max_tokens))
     analysis, ranked, reasons = rank_candidates(ctx)
     chosen = ranked[0]
     data = {**analysis.as_dict(), "model": chosen.name, "provider": chosen.provider,

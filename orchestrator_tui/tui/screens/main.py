@@ -148,15 +148,12 @@ class MainScreen(Screen):
         self.query_one("#conversation", Static).update(f"[dim]{text}  (ctrl+n: new)[/]")
 
     def warn_about_budgets(self) -> None:
-        from ...store.budgets import budget_notice, budget_states
+        """Show the budget warnings and notes (see frontend.budget_warnings)."""
+        from ...frontend import budget_warnings
 
-        settings = self.app.settings
-        for state in budget_states(self.app.db, settings, self.app.engine.demo):
-            notice = budget_notice(state, settings.budget.warn_at)
-            if notice is not None:
-                level, text = notice
-                self.notify(text, severity="warning" if level == "warning" else "information",
-                            timeout=8)
+        for level, text in budget_warnings(self.app.db, self.app.engine):
+            self.notify(text, severity="warning" if level == "warning" else "information",
+                        timeout=8)
 
     def refresh_dashboard(self) -> None:
         dashboard = self.query_one(Dashboard)
