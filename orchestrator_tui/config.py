@@ -121,13 +121,19 @@ class ModelEntry:
 class Settings:
     __pydantic_config__ = STRICT
     default_strategy: Strategy = "fallback"
+    """How `orch ask` picks models when no -s is given."""
     default_chain: str = "mixed"
+    """The chain a run uses when it names none (`orch chains` lists them)."""
     threshold: float = 0.6
     """Confidence below which `fallback` escalates (0–1)."""
     max_tokens: int = 2048
+    """Most output tokens per call."""
     temperature: float | None = None
+    """Sampling temperature (0–2); unset: each model's own default."""
     ensemble_size: int = 3
+    """Models an `ensemble` asks at once."""
     consensus_size: int = 2
+    """Answers that must agree for `consensus` (at least 2)."""
     judge_model: str | None = None
     """The model `orch router judge` asks to grade answers."""
     demo: Literal["auto", "always", "never"] = "auto"
@@ -139,6 +145,7 @@ class Settings:
     cursor_blink: bool = True
     """The TUI's prompt editor cursor blinks; false keeps it steady."""
     cache: bool = True
+    """Answer a repeated prompt from the response cache."""
     cache_ttl: float = 86400.0
     """Seconds a cached answer stays fresh."""
     budget: BudgetSettings = field(default_factory=BudgetSettings)
