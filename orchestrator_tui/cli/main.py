@@ -38,7 +38,7 @@ def environment_help() -> str:
 
 
 app = typer.Typer(
-    name="orch", no_args_is_help=False, add_completion=False, pretty_exceptions_enable=False,
+    name="orch", no_args_is_help=False, add_completion=True, pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: typer.rich_utils costs ~110 ms of start-up
     help="Send each prompt to the right LLM, or to several at once, and see what it cost.",
     epilog=environment_help(),
@@ -93,7 +93,7 @@ def run() -> None:
     from ..errors import OrchError
 
     try:
-        app()
+        app(prog_name="orch")  # also under `python -m orchestrator_tui`: help, completion
     except Exception as error:
         if STATE.verbose:
             raise
