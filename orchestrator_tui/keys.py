@@ -24,7 +24,8 @@ def load_keys(path: Path | None = None) -> dict[str, str]:
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot be read ({getattr(exc, 'strerror', None) or type(exc).__name__})") from None
+        reason = getattr(exc, "strerror", None) or type(exc).__name__  # never the contents
+        raise ConfigError(f"{path}: cannot be read ({reason})") from None
     try:
         data = json.loads(text)
     except ValueError:

@@ -103,7 +103,7 @@ def test_config_show_gives_each_settings_source(home):
     path.write_text("threshold = 0.7\n[timeouts]\nconnect = 3\n[models.x]\nprovider = 'openai'"
                     "\nrpm = 5\n[chains]\nmine = ['x', 'gpt-6-luna']\n")
     text = orch("config", "show", home=home).stdout
-    assert f"from ORCH_HOME" in text
+    assert "from ORCH_HOME" in text
     assert re.search(rf"(?m)^threshold = 0\.7 +# {re.escape(str(path))}$", text)
     assert re.search(rf"(?m)^timeouts\.connect = 3\.0 +# {re.escape(str(path))}$", text)
     assert re.search(r"(?m)^timeouts\.total = 300\.0 +# default$", text)
@@ -203,7 +203,8 @@ def test_keys_list_shows_sources_never_keys(home):
     assert_no_key(proc)
     env_key = "sk-env-SECRET-9876543210"
     proc = orch("keys", "list", "--json", home=home,
-                env_extra={"OPENAI_API_KEY": env_key, "ANTHROPIC_AUTH_TOKEN": "tok-SECRET-42424242"})
+                env_extra={"OPENAI_API_KEY": env_key,
+                           "ANTHROPIC_AUTH_TOKEN": "tok-SECRET-42424242"})
     rows = {r["provider"]: r for r in json.loads(proc.stdout)}
     assert rows["openai"] == {"provider": "openai", "variable": "OPENAI_API_KEY",
                               "source": "env OPENAI_API_KEY", "stored": True}

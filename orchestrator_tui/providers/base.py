@@ -159,5 +159,6 @@ def classify_exception(exc: Exception, source: str) -> ProviderError:
 
 def describe_status(provider: str, status: int, detail: str) -> str:
     if status == 401:
-        return f"{provider} rejected the API key (401): check the key's environment variable"
+        return (f"{provider} rejected the API key (401): check the key (`orch keys list` says "
+                "where it comes from)")
     return f"{provider} answered {status}: {detail}"

@@ -78,7 +78,8 @@ def main() -> None:
         cpu = [c for c, _ in rows]
         rss = [r for _, r in rows]
         print(f"{label + ' config file':<22} CPU median {statistics.median(cpu):.3f} s "
-              f"(mean {statistics.mean(cpu):.3f})   max RSS median {statistics.median(rss):.1f} MiB")
+              f"(mean {statistics.mean(cpu):.3f})   max RSS median "
+              f"{statistics.median(rss):.1f} MiB")
     diffs = [w[0] - o[0] for w, o in zip(figures["with"], figures["without"])]
     rss_diffs = [w[1] - o[1] for w, o in zip(figures["with"], figures["without"])]
     print(f"paired difference (with - without): CPU median {statistics.median(diffs):+.3f} s, "

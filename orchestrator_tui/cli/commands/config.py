@@ -195,8 +195,8 @@ def config_edit():
         command = shlex.split(editor)
         status = subprocess.run([*command, str(path)]).returncode
     except (ValueError, OSError) as exc:
-        raise UsageError(f"cannot run the editor {editor!r} ({getattr(exc, 'strerror', None) or exc}); "
-                         "set EDITOR") from None
+        reason = getattr(exc, "strerror", None) or exc
+        raise UsageError(f"cannot run the editor {editor!r} ({reason}); set EDITOR") from None
     if status != 0:
         raise UsageError(f"the editor exited with status {status}; {path} was not checked")
     problem = check_file(path)
