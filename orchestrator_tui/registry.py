@@ -9,15 +9,13 @@ from dataclasses import dataclass, field
 from importlib import resources
 
 from .config import ModelEntry, PriceTierEntry, ProviderEntry, Settings
+from .environment import BUILTIN_PROVIDER_VARIABLES, EXTRA_CREDENTIALS
 from .errors import ConfigError, UsageError
 from .types import ModelConfig, Prices, PriceTier, ProviderConfig
 
 BUILTIN_PROVIDERS = {
-    "anthropic": ProviderConfig("anthropic", "anthropic", api_key_env="ANTHROPIC_API_KEY",
-                                base_url_env="ANTHROPIC_BASE_URL"),
-    "openai": ProviderConfig("openai", "openai", api_key_env="OPENAI_API_KEY",
-                             base_url_env="OPENAI_BASE_URL"),
-}
+    name: ProviderConfig(name, kind, api_key_env=key_env, base_url_env=url_env)
+    for name, (kind, key_env, url_env) in BUILTIN_PROVIDER_VARIABLES.items()}
 PRICE_FIELDS = {"input": "input_cost_per_mtok", "output": "output_cost_per_mtok",
                 "cache_read": "cache_read_cost_per_mtok", "cache_write": "cache_write_cost_per_mtok"}
 PLAIN_FIELDS = ("provider", "tier", "context_window", "max_output", "reasoning", "rpm", "tpm",
@@ -96,8 +94,7 @@ class Registry:
 def credential_variable(provider: ProviderConfig, environ: dict[str, str]) -> str | None:
     """The variable of `environ` that gives `provider` its credentials, if any."""
     names = [provider.api_key_env] if provider.api_key_env else []
-    if provider.name == "anthropic":
-        names.append("ANTHROPIC_AUTH_TOKEN")
+    names += EXTRA_CREDENTIALS.get(provider.name, ())
     return next((name for name in names if environ.get(name)), None)
 
 

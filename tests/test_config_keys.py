@@ -303,10 +303,14 @@ def test_a_rejected_stored_key_is_never_shown(home, fake_api):
 # --help, completion ----------------------------------------------------------------------
 
 def test_help_names_orch_home_the_key_variables_and_completion(home):
+    from orchestrator_tui.registry import BUILTIN_PROVIDERS
+
     text = orch("--help", home=home).stdout
     for needle in ("ORCH_HOME", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "orch keys set",
                    "--install-completion", "config", "keys"):
         assert needle in text
+    for provider in BUILTIN_PROVIDERS.values():
+        assert provider.api_key_env in text and provider.base_url_env in text
     completion = orch("--show-completion", "bash", home=home)
     assert completion.returncode == 0 and "_ORCH_COMPLETE" in completion.stdout
 

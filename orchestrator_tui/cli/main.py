@@ -20,10 +20,10 @@ from .state import STATE
 
 def environment_help() -> str:
     """The variables orch reads, for `orch --help` (from the built-in providers)."""
-    from ..registry import BUILTIN_PROVIDERS
+    from ..environment import BUILTIN_PROVIDER_VARIABLES
 
-    keys = [p.api_key_env for p in BUILTIN_PROVIDERS.values() if p.api_key_env]
-    urls = [p.base_url_env for p in BUILTIN_PROVIDERS.values() if p.base_url_env]
+    keys = [key for _, key, _ in BUILTIN_PROVIDER_VARIABLES.values()]
+    urls = [url for _, _, url in BUILTIN_PROVIDER_VARIABLES.values()]
     return ("\b\nEnvironment:\n"
             "  ORCH_HOME       one directory for config.toml, keys.json and the database\n"
             "                  (default: the platform's config and data dirs; see\n"

@@ -147,7 +147,10 @@ def text_value(value) -> str:
 def config_init(force: Annotated[bool, typer.Option(
         "--force", help="Replace an existing file (kept as FILE.bak).")] = False):
     """Write a commented starter config file: every setting, with its default."""
+    from ...config import parse_settings
+
     path = write_starter(config_file()[0], force)
+    parse_settings(path)  # validated now, and remembered: the next commands need no pydantic
     typer.echo(f"wrote {path}; `orch config edit` opens it")
 
 
