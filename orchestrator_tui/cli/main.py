@@ -66,7 +66,8 @@ app.add_typer(keys_app, name="keys")
 def main(
     ctx: typer.Context,
     config: Annotated[Optional[Path], typer.Option(
-        "--config", help="Read this config file instead of the default one (`orch config path`).")] = None,
+        "--config", help="Read this config file instead of the default one "
+        "(`orch config path`).")] = None,
     verbose: Annotated[bool, typer.Option(
         "-v", "--verbose", help="Show routing reasons, and tracebacks on errors.")] = False,
 ):
