@@ -29,10 +29,11 @@ def known_providers() -> dict:
 
 
 @keys_app.command("set")
-def keys_set(provider: Annotated[str, typer.Argument(help="anthropic, openai, or a provider "
-                                                     "of your config file.")]):
-    """Store PROVIDER's key, typed at a hidden prompt or piped on stdin (never an argument,
-    which would land in your shell history)."""
+def keys_set(provider: Annotated[str, typer.Argument(
+        metavar="PROVIDER", help="anthropic, openai, or a provider of your config file.")]):
+    """Store PROVIDER's key, typed at a hidden prompt or piped on stdin, e.g.
+    `printf %s "$KEY" | orch keys set openai` (never an argument, which would land in your
+    shell history). The provider's variable, when set, still takes precedence."""
     from ...errors import UsageError
     from ...keys import save_key
     from ...registry import credential_variable, hint
