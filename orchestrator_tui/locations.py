@@ -38,3 +38,8 @@ def default_config_path() -> Path:
 def router_path() -> Path:
     """Where `orch router train` keeps the trained router."""
     return data_dir() / "router.json"
+
+
+def keys_path() -> Path:
+    """Where `orch keys set` keeps API keys (mode 0600)."""
+    return config_dir() / "keys.json"

@@ -37,6 +37,9 @@ class Registry:
 
     @classmethod
     def build(cls, settings: Settings, environ: dict[str, str] | None = None) -> Registry:
+        """The registry for `settings`. `environ`: the variables to read keys and base URLs
+        from; None reads the process's, plus the keys stored by `orch keys set` for the
+        providers whose own variable is not set (the variable takes precedence)."""
         packaged = load_packaged_registry()
         providers = builtin_providers()
         providers.update({n: provider_from_entry(n, e) for n, e in settings.providers.items()})
@@ -45,9 +48,10 @@ class Registry:
         for name, entry in settings.models.items():
             models[name] = merge_model(models.get(name), name, entry)
         chains = {**packaged["chains"], **settings.chains}
+        if environ is None:
+            environ = with_stored_keys(dict(os.environ), providers)
         registry = cls(models, providers, chains, packaged.get("source", ""),
-                       packaged.get("source_date", ""),
-                       dict(os.environ) if environ is None else environ)
+                       packaged.get("source_date", ""), environ)
         registry.check()
         return registry
 
@@ -77,12 +81,29 @@ class Registry:
         provider = self.providers[provider_name]
         if provider.api_key_env is None:
             return True  # a local server that needs no key
-        key_envs = (provider.api_key_env, *provider.other_key_envs)
-        return any(self.environ.get(env) for env in key_envs)
+        return credential_variable(provider, self.environ) is not None
 
     def any_credentials(self) -> bool:
         used = {model.provider for model in self.models.values()}
         return any(self.has_credentials(name) for name in used)
+
+
+def credential_variable(provider: ProviderConfig, environ: dict[str, str]) -> str | None:
+    """The variable of `environ` that gives `provider` its credentials, if any."""
+    names = (provider.api_key_env, *provider.other_key_envs) if provider.api_key_env else ()
+    return next((name for name in names if environ.get(name)), None)
+
+
+def with_stored_keys(environ: dict[str, str], providers: dict[str, ProviderConfig]) -> dict:
+    """`environ` plus the stored key of each provider that has none in it."""
+    from .keys import load_keys
+
+    for name, key in load_keys().items():
+        provider = providers.get(name)
+        if provider is not None and provider.api_key_env and \
+                credential_variable(provider, environ) is None:
+            environ[provider.api_key_env] = key
+    return environ
 
 
 def hint(name: str, choices) -> str:

@@ -11,14 +11,38 @@ import typer
 from .commands import ask, batch, eval, models, rate, reports, route
 from .commands.budget import budget_app
 from .commands.cache import cache_app
+from .commands.config import config_app
 from .commands.history import history_app
+from .commands.keys import keys_app
 from .commands.router import router_app
 from .state import STATE
 
+
+def environment_help() -> str:
+    """The variables orch reads, for `orch --help` (from the built-in provider classes)."""
+    from ..providers.kinds import builtin_providers
+
+    builtin = builtin_providers().values()
+    keys = [p.api_key_env for p in builtin if p.api_key_env]
+    urls = [p.base_url_env for p in builtin if p.base_url_env]
+    return ("\b\nEnvironment:\n"
+            "  ORCH_HOME       one directory for config.toml, keys.json and the database\n"
+            "                  (default: the platform's config and data dirs; see\n"
+            "                  `orch config path --all`)\n"
+            f"  {', '.join(keys)}\n"
+            "                  API keys; each takes precedence over a key stored with\n"
+            "                  `orch keys set` (ANTHROPIC_AUTH_TOKEN also works). No key at\n"
+            "                  all: the demo provider answers.\n"
+            f"  {', '.join(urls)}\n"
+            "                  the providers' endpoints\n"
+            "  VISUAL, EDITOR  the editor of `orch config edit`")
+
+
 app = typer.Typer(
-    name="orch", no_args_is_help=False, add_completion=False, pretty_exceptions_enable=False,
+    name="orch", no_args_is_help=False, add_completion=True, pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: typer.rich_utils costs ~110 ms of start-up
     help="Send each prompt to the right LLM, or to several at once, and see what it cost.",
+    epilog=environment_help(),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 app.command("ask")(ask.ask)
@@ -35,13 +59,16 @@ app.add_typer(cache_app, name="cache")
 app.command("eval")(eval.eval_command)
 app.add_typer(router_app, name="router")
 app.command("rate")(rate.rate)
+app.add_typer(config_app, name="config")
+app.add_typer(keys_app, name="keys")
 
 
 @app.callback(invoke_without_command=True)
 def main(
     ctx: typer.Context,
     config: Annotated[Optional[Path], typer.Option(
-        "--config", help="Read this config file instead of the default one.")] = None,
+        "--config", help="Read this config file instead of the default one "
+        "(`orch config path`).")] = None,
     verbose: Annotated[bool, typer.Option(
         "-v", "--verbose", help="Show routing reasons, and tracebacks on errors.")] = False,
 ):
@@ -68,7 +95,7 @@ def run() -> None:
     from ..errors import OrchError
 
     try:
-        app()
+        app(prog_name="orch")  # also under `python -m orchestrator_tui`: help, completion
     except Exception as error:
         if STATE.verbose:
             raise

@@ -142,7 +142,8 @@ class RunContext:
             return (f"the prompt (~{self.input_tokens:,} tokens) is larger than every context "
                     f"window (largest: {max(windows):,})")
         names = ", ".join(m.name for m in models)
-        return f"no usable model among {names}: set a provider's API key or use --demo"
+        return (f"no usable model among {names}: set a provider's API key (`orch keys set "
+                "PROVIDER`) or use --demo")
 
     def redact(self, text: str) -> str:
         return self.engine.redact(text)

@@ -168,8 +168,10 @@ class Engine:
 
     def redact(self, text: str) -> str:
         """`text` with every secret from the environment replaced, so no key is ever shown."""
+        key_names = {p.api_key_env for p in self.registry.providers.values() if p.api_key_env}
         for name, value in self.registry.environ.items():
-            if value and len(value) >= 8 and name.endswith(SECRET_ENV_SUFFIXES):
+            if value and len(value) >= 8 and (name.endswith(SECRET_ENV_SUFFIXES)
+                                              or name in key_names):
                 text = text.replace(value, "[redacted]")
         return text
 

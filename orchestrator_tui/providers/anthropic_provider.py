@@ -12,9 +12,6 @@ from .warmup import ANTHROPIC_REHEARSAL
 
 class AnthropicProvider(SDKProvider):
     sdk_name = "anthropic"
-    KEY_ENV = "ANTHROPIC_API_KEY"
-    OTHER_KEY_ENVS = ("ANTHROPIC_AUTH_TOKEN",)
-    BASE_URL_ENV = "ANTHROPIC_BASE_URL"
 
     rehearsal = ANTHROPIC_REHEARSAL
 

@@ -79,29 +79,16 @@ class Provider(ABC):
 
     A provider kind (see `kinds`) is a subclass made with `(config, timeouts, environ)`: the
     endpoint's ProviderConfig, the TimeoutSettings, and the environment its key is read from.
-    Its class attributes say what the registry needs to know without an instance.
     """
 
     name: str
     is_demo: bool = False
-    KEY_ENV: str | None = None
-    """The variable holding the key of the provider orch defines for this built-in kind."""
-    OTHER_KEY_ENVS: tuple[str, ...] = ()
-    """Variables the SDK reads when KEY_ENV is unset (anthropic: ANTHROPIC_AUTH_TOKEN)."""
-    BASE_URL_ENV: str | None = None
-    """The variable the SDK reads its endpoint from when the config gives no base_url."""
 
     def __init__(self, config: ProviderConfig, timeouts, environ: dict[str, str]):
         self.name = config.name
         self.config = config
         self.timeouts = timeouts  # TimeoutSettings: connect, first_token, total (seconds)
         self.environ = environ
-
-    @classmethod
-    def builtin_config(cls, name: str) -> ProviderConfig:
-        """The provider orch defines by itself for a built-in kind, named after it."""
-        return ProviderConfig(name, name, api_key_env=cls.KEY_ENV,
-                              other_key_envs=cls.OTHER_KEY_ENVS, base_url_env=cls.BASE_URL_ENV)
 
     def api_key(self) -> str | None:
         """The key from the config's `api_key_env`; None when it names none or is unset."""
@@ -192,5 +179,6 @@ def classify_exception(exc: Exception, source: str) -> ProviderError:
 
 def describe_status(provider: str, status: int, detail: str) -> str:
     if status == 401:
-        return f"{provider} rejected the API key (401): check the key's environment variable"
+        return (f"{provider} rejected the API key (401): check the key (`orch keys list` says "
+                "where it comes from)")
     return f"{provider} answered {status}: {detail}"

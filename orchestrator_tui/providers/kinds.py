@@ -30,6 +30,13 @@ BUILTIN_KINDS = {
     "anthropic": "orchestrator_tui.providers.anthropic_provider:AnthropicProvider",
     "openai": "orchestrator_tui.providers.openai_provider:OpenAIProvider",
 }
+# The provider orch defines for each built-in kind, named after it: the variable holding its
+# key, others the SDK also accepts as credentials, and the one its endpoint is read from.
+# Plain data, so `orch --help` can name the variables without importing a provider.
+BUILTIN_VARIABLES = {
+    "anthropic": ("ANTHROPIC_API_KEY", ("ANTHROPIC_AUTH_TOKEN",), "ANTHROPIC_BASE_URL"),
+    "openai": ("OPENAI_API_KEY", (), "OPENAI_BASE_URL"),
+}
 
 
 def check_kind(kind: str) -> None:
@@ -83,4 +90,8 @@ def load_plugin(entry: EntryPoint) -> type[Provider]:
 
 def builtin_providers() -> dict[str, ProviderConfig]:
     """The provider orch defines for each built-in kind, named after it."""
-    return {kind: provider_class(kind).builtin_config(kind) for kind in BUILTIN_KINDS}
+    from ..types import ProviderConfig
+
+    return {kind: ProviderConfig(kind, kind, api_key_env=key, other_key_envs=others,
+                                 base_url_env=url)
+            for kind, (key, others, url) in BUILTIN_VARIABLES.items()}

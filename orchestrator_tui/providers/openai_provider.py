@@ -23,8 +23,6 @@ KEYLESS = "no-key-needed"  # the SDK insists on a key; local servers ignore it
 
 class OpenAIProvider(SDKProvider):
     sdk_name = "openai"
-    KEY_ENV = "OPENAI_API_KEY"
-    BASE_URL_ENV = "OPENAI_BASE_URL"
 
     rehearsal = OPENAI_REHEARSAL
 
