@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from pathlib import Path
 from typing import Annotated, Optional
@@ -92,6 +93,16 @@ def tui(demo: Annotated[Optional[bool], typer.Option("--demo/--no-demo", help="F
 
 def run() -> None:
     """Entry point: run the app, turning orch's errors into one line on stderr."""
+    try:
+        run_app()
+    finally:
+        # Everything the process made survives until exit anyway: freezing it spares the
+        # interpreter's last garbage collection over the SDKs' object graphs, 0.4 s of CPU
+        # between an answer (or a Ctrl+C) and the shell prompt.
+        gc.freeze()
+
+
+def run_app() -> None:
     from ..errors import OrchError
 
     try:
