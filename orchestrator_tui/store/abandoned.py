@@ -13,7 +13,7 @@ import sqlite3
 import time
 
 from . import rollups
-from .db import transaction
+from .transactions import transaction
 
 STALE_AFTER = 86_400.0  # seconds: past this, a live pid is taken for a reused one
 

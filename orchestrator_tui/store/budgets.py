@@ -11,7 +11,7 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from .db import transaction
+from .transactions import transaction
 from .periods import start_of_day, start_of_month
 
 RESERVATION_GRACE = 60.0  # seconds a reservation outlives the call's own timeout

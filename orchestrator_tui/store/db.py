@@ -8,7 +8,6 @@ commands that only read it work; `require_writable` stops the ones that must rec
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -20,8 +19,10 @@ from .faults import (
     read_only_reason,
     store_error,
 )
+from .abandoned import close_abandoned_requests
 from .integrity import check_sound
 from .migrations import migrate, pending_migrations
+from .transactions import transaction
 
 __all__ = ["StoreError", "open_db", "require_writable", "transaction", "default_db_path"]
 
@@ -104,22 +105,7 @@ def require_writable(db: sqlite3.Connection) -> None:
 def close_abandoned(db: sqlite3.Connection) -> None:
     """Close requests left `running` by killed processes (see `abandoned`), unless the
     database cannot be written now: the next command will."""
-    from .abandoned import close_abandoned_requests
-
     try:
         close_abandoned_requests(db)
     except sqlite3.OperationalError:
         pass
-
-
-@contextmanager
-def transaction(db: sqlite3.Connection, immediate: bool = False, exclusive: bool = False):
-    """BEGIN (IMMEDIATE: take the write lock now; EXCLUSIVE: the same in WAL mode, and
-    readers kept out too in a rollback journal) … COMMIT, or ROLLBACK on error."""
-    db.execute("BEGIN EXCLUSIVE" if exclusive else "BEGIN IMMEDIATE" if immediate else "BEGIN")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")

@@ -11,7 +11,7 @@ import time
 
 from ..engine.cost import compute_cost
 from . import budgets, rollups
-from .db import transaction
+from .transactions import transaction
 from .worker import worker_for
 
 REQUEST_COLUMNS = ("timestamp", "strategy", "prompt", "system", "category", "tags",

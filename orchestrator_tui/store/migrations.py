@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from .transactions import transaction
+
 MIGRATIONS = []
 
 
@@ -65,8 +67,6 @@ def migrate(db: sqlite3.Connection, migrations=None) -> list[str]:
     Several processes may open a new database at once: the pending list is read again once
     the write lock is held (a loser waits for it: the busy timeout), so each migration runs
     exactly once and the others find nothing left to do."""
-    from .db import transaction
-
     migrations = migrations or MIGRATIONS
     if not pending_migrations(db, migrations):  # the usual case, with no lock taken
         return []
