@@ -117,7 +117,7 @@ class Usage:
     def __add__(self, other: Usage) -> Usage:
         billed = None if self.billed_cost is None and other.billed_cost is None else \
             (self.billed_cost or 0.0) + (other.billed_cost or 0.0)
-        return Usage(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())),
+        return Usage(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple(), strict=True)),
                      billed_cost=billed)
 
     def as_tuple(self) -> tuple[int, ...]:
@@ -126,4 +126,4 @@ class Usage:
 
     def as_dict(self) -> dict[str, int]:
         return dict(zip(("input_tokens", "output_tokens", "cache_read_tokens",
-                         "cache_write_tokens", "reasoning_tokens"), self.as_tuple()))
+                         "cache_write_tokens", "reasoning_tokens"), self.as_tuple(), strict=True))

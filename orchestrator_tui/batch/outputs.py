@@ -169,7 +169,8 @@ def compact_locked(target: Path) -> int:
 
 def replace_contents(target: Path, data: bytes) -> None:
     mode = os.stat(target).st_mode & 0o7777
-    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.",
+    # not `with` here: the `try` below closes it, and removes it if anything fails
+    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.",  # noqa: SIM115
                                          suffix=".tmp", delete=False)
     try:
         with handle:

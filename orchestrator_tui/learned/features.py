@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import pairwise
 
 WORD = re.compile(r"\b\w\w+\b")
 LENGTH_FEATURE = "__length__"  # log of the prompt's length, one extra feature
@@ -17,7 +18,7 @@ LENGTH_FEATURE = "__length__"  # log of the prompt's length, one extra feature
 def terms(text: str) -> Counter:
     words = WORD.findall(text.lower())
     counts = Counter(words)
-    counts.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+    counts.update(f"{a} {b}" for a, b in pairwise(words))
     return counts
 
 

@@ -11,8 +11,8 @@ import sqlite3
 import time
 from dataclasses import dataclass
 
-from .transactions import transaction
 from .periods import start_of_day, start_of_month
+from .transactions import transaction
 
 RESERVATION_GRACE = 60.0  # seconds a reservation outlives the call's own timeout
 
@@ -46,9 +46,9 @@ def budget_notice(state: BudgetState, warn_at: float, money=lambda v: f"${v:.2f}
     if state.share + state.held_share < warn_at:
         return None
     held = f", {state.held_share:.0%} is held by calls in flight" if state.held > 0 else ""
-    return ("warning" if state.share >= warn_at else "note",
-            f"{state.share:.0%} of the {state.period} budget ({money(state.limit)}) is spent"
+    text = (f"{state.share:.0%} of the {state.period} budget ({money(state.limit)}) is spent"
             f"{held}; {money(state.left)} left")
+    return ("warning" if state.share >= warn_at else "note", text)
 
 
 def period_starts() -> dict[str, float]:

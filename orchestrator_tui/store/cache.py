@@ -10,7 +10,8 @@ from .worker import worker_for
 
 
 class SQLiteCache:
-    """The engine's `Cache` port on SQLite. Called by the engine on the store's writer thread (`executor`), on its connection."""
+    """The engine's `Cache` port on SQLite. Called by the engine on the store's writer thread
+    (`executor`), on its connection."""
 
     def __init__(self, db: sqlite3.Connection, ttl: float):
         worker = worker_for(db)

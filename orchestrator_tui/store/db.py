@@ -8,10 +8,12 @@ commands that only read it work; `require_writable` stops the ones that must rec
 from __future__ import annotations
 
 import sqlite3
+from contextlib import suppress
 from pathlib import Path
 from urllib.parse import quote
 
 from ..locations import data_dir
+from .abandoned import close_abandoned_requests
 from .faults import (
     BUSY_TIMEOUT_MS,
     StoreError,
@@ -19,12 +21,11 @@ from .faults import (
     read_only_reason,
     store_error,
 )
-from .abandoned import close_abandoned_requests
 from .integrity import check_sound
 from .migrations import migrate, pending_migrations
 from .transactions import transaction
 
-__all__ = ["StoreError", "open_db", "require_writable", "transaction", "default_db_path"]
+__all__ = ["StoreError", "default_db_path", "open_db", "require_writable", "transaction"]
 
 
 class StoreConnection(sqlite3.Connection):
@@ -105,7 +106,5 @@ def require_writable(db: sqlite3.Connection) -> None:
 def close_abandoned(db: sqlite3.Connection) -> None:
     """Close requests left `running` by killed processes (see `abandoned`), unless the
     database cannot be written now: the next command will."""
-    try:
+    with suppress(sqlite3.OperationalError):
         close_abandoned_requests(db)
-    except sqlite3.OperationalError:
-        pass

@@ -149,7 +149,7 @@ def cost_series(db: sqlite3.Connection, since: float, bucket_seconds: float,
     values = [since] + ([category] if category else [])
     rows = db.execute(f"""SELECT CAST((timestamp - ?) / ? AS INTEGER) AS bucket, demo,
                           COALESCE(SUM(cost), 0) FROM requests WHERE {where}
-                          GROUP BY bucket, demo""", [since, bucket_seconds] + values)
+                          GROUP BY bucket, demo""", [since, bucket_seconds, *values])
     buckets = int((time.time() - since) // bucket_seconds) + 1
     series = [[since + i * bucket_seconds, 0.0, 0.0] for i in range(buckets)]
     for bucket, demo, cost in rows:

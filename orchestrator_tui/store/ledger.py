@@ -33,7 +33,8 @@ def insert_sql(table: str, columns: tuple[str, ...]) -> str:
 
 
 class SQLiteLedger:
-    """The engine's `Ledger` port on SQLite. Called by the engine on the store's writer thread (`executor`), on its connection."""
+    """The engine's `Ledger` port on SQLite. Called by the engine on the store's writer thread
+    (`executor`), on its connection."""
 
     def __init__(self, db: sqlite3.Connection, settings):
         worker = worker_for(db)
@@ -111,7 +112,7 @@ class SQLiteLedger:
                 "input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, "
                 "cache_write_tokens = ?, reasoning_tokens = ?, cost = ?, baseline_cost = ?, "
                 "latency = ?, confidence = ?, status = ?, error = ?, cached = ?, metadata = ? "
-                f"WHERE id = ? AND {STILL_RUNNING}", values + (request_id,))
+                f"WHERE id = ? AND {STILL_RUNNING}", (*values, request_id))
             if self.db.execute("SELECT changes()").fetchone()[0]:
                 rollups.add_request(self.db, started, demo, strategy, category, result.cost,
                                     values[10], result.input_tokens, result.output_tokens,

@@ -44,7 +44,8 @@ class ModelPane(Vertical):
         if a is None:
             return line1 + (f"\n[dim]{self.chars:,} chars[/dim]" if self.chars else "\n")
         ttft = "—" if a.time_to_first_token is None else f"{a.time_to_first_token:.2f} s"
-        line2 = (f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {cost_text(a.cost, a.estimated, '$?')}  "
+        cost = cost_text(a.cost, a.estimated, "$?")
+        line2 = (f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {cost}  "
                  f"{a.latency:.2f} s  ttft {ttft}  {confidence_bar(a.confidence)}")
         return f"{line1}\n{line2}"
 
