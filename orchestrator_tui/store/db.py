@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from contextlib import suppress
 from pathlib import Path
+from typing import cast
 from urllib.parse import quote
 
 from ..locations import data_dir
@@ -99,8 +100,8 @@ def bring_up_to_date(db: StoreConnection, path: Path, read_only: str | None) -> 
 def require_writable(db: sqlite3.Connection) -> None:
     """Raise the one-line read-only error when `db` cannot be written by this process."""
     reason = getattr(db, "read_only", None)
-    if reason:
-        raise read_only_error(db.path, reason)
+    if reason:  # then `open_db` made it, and set its path too
+        raise read_only_error(cast(Path, getattr(db, "path", None)), reason)
 
 
 def close_abandoned(db: sqlite3.Connection) -> None:
