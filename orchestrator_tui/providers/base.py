@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.utils
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from ..types import Message, ModelConfig, Usage
@@ -121,7 +121,7 @@ def kind_for_error_type(error_type: str) -> str:
     return next((kind for needle, kind in ERROR_TYPE_KINDS if needle in lowered), "server")
 
 
-def parse_retry_after(headers) -> float | None:
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     """Seconds from `retry-after-ms` or `retry-after` (seconds or an HTTP date)."""
     if headers is None:
         return None
