@@ -31,7 +31,7 @@ class Vocabulary:
 
     @classmethod
     def fit(cls, texts: list[str], min_df: int = 2, max_terms: int = 20000) -> Vocabulary:
-        df = Counter()
+        df: Counter[str] = Counter()
         for text in texts:
             df.update(terms(text).keys())
         kept = [t for t, n in df.items() if n >= min_df]
@@ -59,7 +59,7 @@ class Vocabulary:
         return vector
 
     def as_dict(self) -> dict:
-        return {"terms": sorted(self.index, key=self.index.get), "idf": self.idf}
+        return {"terms": sorted(self.index, key=self.index.__getitem__), "idf": self.idf}
 
     @classmethod
     def from_dict(cls, data: dict) -> Vocabulary:

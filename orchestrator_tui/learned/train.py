@@ -77,7 +77,9 @@ def fit_router(examples: list[Example], lam: float | None = None,
 
 def feature_matrix(vocabulary: Vocabulary, prompts: list[str]):
     np, sparse, _, _ = libraries()
-    data, columns, pointers = [], [], [0]
+    data: list[float] = []
+    columns: list[int] = []
+    pointers = [0]
     for prompt in prompts:
         vector = vocabulary.vector(prompt)
         columns.extend(vector)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from concurrent.futures import Executor
 from typing import Any
 
 from .worker import worker_for
@@ -16,7 +17,8 @@ class SQLiteCache:
 
     def __init__(self, db: sqlite3.Connection, ttl: float) -> None:
         worker = worker_for(db)
-        self.db, self.executor = worker.db, worker.executor
+        self.db = worker.db
+        self.executor: Executor | None = worker.executor  # the engine's port says so
         self.ttl = ttl
 
     def get(self, key: str) -> tuple[str, dict[str, Any]] | None:

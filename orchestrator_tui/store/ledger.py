@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import time
+from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 from ..engine.cost import compute_cost
@@ -45,7 +46,8 @@ class SQLiteLedger:
 
     def __init__(self, db: sqlite3.Connection, settings: Settings) -> None:
         worker = worker_for(db)
-        self.db, self.executor = worker.db, worker.executor
+        self.db = worker.db
+        self.executor: Executor | None = worker.executor  # the engine's port says so
         self.settings = settings
         self.request_ids: dict[str, tuple[int, float]] = {}  # run id → (row id, timestamp)
         self.has_budgets = bool(budgets.effective_limits(db, settings))
