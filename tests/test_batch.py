@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from orchestrator_tui.batch.runner.runner import BatchRunner, read_items
+from orchestrator_tui.batch.runner import BatchRunner, read_items
 from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.registry import Registry

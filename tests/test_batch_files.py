@@ -195,7 +195,7 @@ def test_compact_keeps_foreign_lines_in_place_and_the_last_record_per_id(home, t
 
 
 def test_two_runs_never_write_the_same_output_at_once(tmp_path):
-    from orchestrator_tui.batch.runner.outputs import Appender, compact
+    from orchestrator_tui.batch.outputs import Appender, compact
     from orchestrator_tui.errors import UsageError
 
     out = tmp_path / "out.jsonl"

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from orchestrator_tui.cli.format import cost_text
+from orchestrator_tui.formatting import cost_text
 from orchestrator_tui.store.periods import start_of_day
 
 from .test_cli import orch

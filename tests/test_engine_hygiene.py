@@ -12,7 +12,7 @@ import textwrap
 import threading
 import time
 
-from orchestrator_tui.batch.runner.runner import BatchRunner, read_items
+from orchestrator_tui.batch.runner import BatchRunner, read_items
 from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.registry import Registry

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from orchestrator_tui.batch.runner.runner import BatchItem, BatchRunner  # noqa: E402
+from orchestrator_tui.batch.runner import BatchItem, BatchRunner  # noqa: E402
 from orchestrator_tui.config import Settings  # noqa: E402
 from orchestrator_tui.engine import Engine, Request  # noqa: E402
 from orchestrator_tui.engine.ratelimit import RateLimiter  # noqa: E402
