@@ -32,7 +32,7 @@ CHECKERS = {"ruff", "mypy", "import-linter"}  # run by CI in the normal venv, no
 # CLI and reports (typer, rich, plotext), TUI and config writing (textual, tomlkit), router
 # training (numpy, scipy, scikit-learn), the orch home (platformdirs).
 SMOKE = ["tests/test_providers.py", "tests/test_stream_faults.py", "tests/test_config.py",
-         "tests/test_cli.py", "tests/test_budget_reports.py", "tests/test_router.py",
+         "tests/test_cli.py", "tests/test_eval.py", "tests/test_router.py",
          "tests/test_tui.py", "tests/test_architecture.py", "tests/test_output_paths.py"]
 REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
 
