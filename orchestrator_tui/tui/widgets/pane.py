@@ -4,15 +4,12 @@ answer rendered as Markdown while it streams (appended, never re-parsed per toke
 from __future__ import annotations
 
 import asyncio
-from typing import TYPE_CHECKING
 
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
 
 from ...formatting import cost_text
-
-if TYPE_CHECKING:  # not exported there by textual 5.0, the oldest the panes run on
-    from textual.widgets.markdown import MarkdownStream
 
 FLUSH_SECONDS = 0.08  # how often streamed text is rendered (Textual's guide: 50–100 ms)
 
