@@ -118,8 +118,11 @@ class Usage:
     def __add__(self, other: Usage) -> Usage:
         billed = None if self.billed_cost is None and other.billed_cost is None else \
             (self.billed_cost or 0.0) + (other.billed_cost or 0.0)
-        return Usage(*(a + b for a, b in zip(self.as_tuple(), other.as_tuple())),
-                     billed_cost=billed)
+        return Usage(self.input_tokens + other.input_tokens,
+                     self.output_tokens + other.output_tokens,
+                     self.cache_read_tokens + other.cache_read_tokens,
+                     self.cache_write_tokens + other.cache_write_tokens,
+                     self.reasoning_tokens + other.reasoning_tokens, billed)
 
     def as_tuple(self) -> tuple[int, ...]:
         return (self.input_tokens, self.output_tokens, self.cache_read_tokens,
@@ -127,4 +130,4 @@ class Usage:
 
     def as_dict(self) -> dict[str, int]:
         return dict(zip(("input_tokens", "output_tokens", "cache_read_tokens",
-                         "cache_write_tokens", "reasoning_tokens"), self.as_tuple()))
+                         "cache_write_tokens", "reasoning_tokens"), self.as_tuple(), strict=True))

@@ -204,3 +204,10 @@ def test_fewer_prompts_than_folds_gives_one_fold_per_prompt(tmp_path):
     evaluation = evaluate(dataset, folds=5)
     assert evaluation.method == "4-fold cross-validation" and len(evaluation.chains) == 4
     assert all(r["score"] is not None for r in evaluation.rows())
+
+
+def test_folds_in_worker_processes_give_the_rows_of_one_process(structured):
+    ticks: list[int] = []
+    apart = evaluate(structured, folds=2, workers=2, progress=ticks.append)
+    assert apart.rows() == evaluate(structured, folds=2, workers=1).rows()
+    assert sum(ticks) == len(structured.items)  # one tick per held-out prompt

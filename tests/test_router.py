@@ -160,13 +160,13 @@ def test_rating_checks_its_input(tmp_path):
 @pytest.mark.parametrize("text, verdict", [("GOOD", "good"), ("Bad.", "bad"),
                                            ("good, not bad", None), ("maybe", None)])
 def test_judge_verdicts_are_read_strictly(text, verdict):
-    from orchestrator_tui.learned.judge import parse_verdict
+    from orchestrator_tui.evaluation.judge import parse_verdict
 
     assert parse_verdict(text) == verdict
 
 
 async def test_judge_grades_unrated_answers_and_never_overrules_the_user(fake_api, isolated_home):
-    from orchestrator_tui.learned.judge import judge_history
+    from orchestrator_tui.evaluation.judge import judge_history
     from orchestrator_tui.store.history import get_request
 
     from .fake_server import Reply

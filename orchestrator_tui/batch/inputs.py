@@ -74,7 +74,7 @@ def csv_rows(path: Path, text: str):
             if len(values) > len(header):
                 raise UsageError(f"{path}:{start}: more values than columns")
             if any(values):
-                yield start, {k: v for k, v in zip(header, values) if v != ""}
+                yield start, {k: v for k, v in zip(header, values, strict=False) if v != ""}
     except csv.Error as exc:
         raise UsageError(f"{path}:{reader.line_num}: not valid CSV ({exc})") from None
 

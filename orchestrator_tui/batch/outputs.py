@@ -101,11 +101,16 @@ class Appender:
     def write_bytes(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            view = view[os.write(self.fd, view):]
+            view = view[os.write(self.open_fd(), view):]
 
-    def __exit__(self, *exc) -> None:
-        os.close(self.fd)
+    def __exit__(self, *exc: object) -> None:
+        os.close(self.open_fd())
         self.fd = None
+
+    def open_fd(self) -> int:
+        if self.fd is None:
+            raise ValueError(f"{self.path}: written outside its `with` block")
+        return self.fd
 
 
 def open_locked(path: Path, flags: int) -> int:
@@ -169,7 +174,8 @@ def compact_locked(target: Path) -> int:
 
 def replace_contents(target: Path, data: bytes) -> None:
     mode = os.stat(target).st_mode & 0o7777
-    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.",
+    # not `with` here: the `try` below closes it, and removes it if anything fails
+    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.",  # noqa: SIM115
                                          suffix=".tmp", delete=False)
     try:
         with handle:

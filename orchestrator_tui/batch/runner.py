@@ -106,8 +106,8 @@ class BatchRunner:
         head = {"id": item.id, "request_hash": request_hash(request)}
         try:
             result = await self.engine.run_to_result(request, budget=self.budget)
-        except UsageError as error:
-            return {**head, "success": False, "status": "failed", "error": str(error)}
+        except UsageError as exc:
+            return {**head, "success": False, "status": "failed", "error": str(exc)}
         record = {**head, **result.to_dict()}
         error = result.metadata.get("error")
         record["status"] = "ok" if result.success else \

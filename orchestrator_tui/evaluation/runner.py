@@ -95,7 +95,9 @@ def evaluate(dataset: Dataset, train: Dataset | None = None, folds: int = FOLDS,
     else:
         from .workers import run_in_processes
 
-        outcomes = run_in_processes(jobs, learned, workers, progress)
+        outcomes = run_in_processes(run_job, [(reference, held_out, learned)
+                                              for reference, held_out in jobs],
+                                    workers, progress)
     for tallies, chains in outcomes:
         evaluation.merge(tallies)
         evaluation.chains.append(chains)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
+from itertools import pairwise
 
 WORD = re.compile(r"\b\w\w+\b")
 LENGTH_FEATURE = "__length__"  # log of the prompt's length, one extra feature
@@ -17,7 +18,7 @@ LENGTH_FEATURE = "__length__"  # log of the prompt's length, one extra feature
 def terms(text: str) -> Counter:
     words = WORD.findall(text.lower())
     counts = Counter(words)
-    counts.update(f"{a} {b}" for a, b in zip(words, words[1:]))
+    counts.update(f"{a} {b}" for a, b in pairwise(words))
     return counts
 
 
@@ -30,7 +31,7 @@ class Vocabulary:
 
     @classmethod
     def fit(cls, texts: list[str], min_df: int = 2, max_terms: int = 20000) -> Vocabulary:
-        df = Counter()
+        df: Counter[str] = Counter()
         for text in texts:
             df.update(terms(text).keys())
         kept = [t for t, n in df.items() if n >= min_df]
@@ -58,7 +59,7 @@ class Vocabulary:
         return vector
 
     def as_dict(self) -> dict:
-        return {"terms": sorted(self.index, key=self.index.get), "idf": self.idf}
+        return {"terms": sorted(self.index, key=self.index.__getitem__), "idf": self.idf}
 
     @classmethod
     def from_dict(cls, data: dict) -> Vocabulary:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import ModuleType
+from typing import Any
 
 from ..types import ModelConfig, Usage
 from .base import CallParams, StartPart, StopPart, StreamPart, TextPart, UsagePart
-from .sdk_provider import SDKProvider
+from .sdk_provider import Client, SDKProvider
 from .warmup import ANTHROPIC_REHEARSAL
 
 
@@ -15,14 +17,14 @@ class AnthropicProvider(SDKProvider):
 
     rehearsal = ANTHROPIC_REHEARSAL
 
-    def make_client(self, sdk, timeout, http_client):
+    def make_client(self, sdk: ModuleType, timeout: Any, http_client: Any) -> Client:
         return sdk.AsyncAnthropic(api_key=self.api_key(), base_url=self.base_url(),
                                   max_retries=0, timeout=timeout, http_client=http_client)
 
     def accepts_temperature(self, model: ModelConfig) -> bool:
         return False  # see request_body
 
-    async def _stream(self, client, model: ModelConfig,
+    async def _stream(self, client: Client, model: ModelConfig,
                       params: CallParams) -> AsyncIterator[StreamPart]:
         usage, stop_reason = Usage(), None
         stream = await client.messages.create(**request_body(model, params), stream=True)
@@ -42,17 +44,17 @@ class AnthropicProvider(SDKProvider):
                     yield StopPart(stop_reason or "end_turn")
 
 
-def request_body(model: ModelConfig, params: CallParams) -> dict:
+def request_body(model: ModelConfig, params: CallParams) -> dict[str, Any]:
     """The Messages API call. No temperature: the current SDK (2.x) no longer accepts one,
     so `--temperature` applies to OpenAI-style models only (the engine notes it is not sent)."""
-    body = {"model": model.wire_name, "max_tokens": params.max_tokens,
+    body: dict[str, Any] = {"model": model.wire_name, "max_tokens": params.max_tokens,
             "messages": [{"role": m.role, "content": m.content} for m in params.messages]}
     if params.system:
         body["system"] = params.system
     return body
 
 
-def usage_from_start(raw) -> Usage:
+def usage_from_start(raw: Any) -> Usage:
     """Anthropic reports cache reads and writes apart from `input_tokens`; orch adds them in."""
     cache_read = getattr(raw, "cache_read_input_tokens", None) or 0
     cache_write = getattr(raw, "cache_creation_input_tokens", None) or 0

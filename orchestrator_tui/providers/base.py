@@ -9,7 +9,7 @@ from __future__ import annotations
 import email.utils
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 from ..types import Message, ModelConfig, ProviderConfig, Usage
@@ -105,10 +105,10 @@ class Provider(ABC):
         """Make one call and yield its text parts, usage updates and, if it finished, a stop.
         Anything it raises that is not a ProviderError is classified by the engine."""
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 (optional: most providers need no preparing)
         """Start getting ready in the background (see `warm`) and return at once."""
 
-    async def warm(self) -> None:
+    async def warm(self) -> None:  # noqa: B027 (optional, like `prepare`)
         """Be ready to call (a library imported, a client built) without having blocked the
         event loop. The engine awaits it before an attempt's clock starts; it is cheap once
         done."""
@@ -118,13 +118,14 @@ class Provider(ABC):
         in a Note rather than drop it silently."""
         return True
 
-    async def aclose(self) -> None:
+    async def aclose(self) -> None:  # noqa: B027 (optional: not every provider holds any)
         """Release connections."""
 
 
 def kind_for_status(status: int) -> str:
+    default = "server" if status >= 500 else "bad_request"
     return {400: "bad_request", 401: "auth", 403: "permission", 404: "not_found",
-            429: "rate_limit", 529: "overloaded"}.get(status, "server" if status >= 500 else "bad_request")
+            429: "rate_limit", 529: "overloaded"}.get(status, default)
 
 
 ERROR_TYPE_KINDS = (("overloaded", "overloaded"), ("rate_limit", "rate_limit"),
@@ -140,7 +141,7 @@ def kind_for_error_type(error_type: str) -> str:
     return next((kind for needle, kind in ERROR_TYPE_KINDS if needle in lowered), "server")
 
 
-def parse_retry_after(headers) -> float | None:
+def parse_retry_after(headers: Mapping[str, str] | None) -> float | None:
     """Seconds from `retry-after-ms` or `retry-after` (seconds or an HTTP date)."""
     if headers is None:
         return None

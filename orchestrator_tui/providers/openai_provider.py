@@ -4,6 +4,8 @@ call). Serves OpenAI itself and any OpenAI-compatible endpoint (Ollama, vLLM, LM
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import ModuleType
+from typing import Any
 
 from ..types import ModelConfig, Usage
 from .base import (
@@ -15,7 +17,7 @@ from .base import (
     TextPart,
     UsagePart,
 )
-from .sdk_provider import SDKProvider
+from .sdk_provider import Client, SDKProvider
 from .warmup import OPENAI_REHEARSAL
 
 KEYLESS = "no-key-needed"  # the SDK insists on a key; local servers ignore it
@@ -26,7 +28,7 @@ class OpenAIProvider(SDKProvider):
 
     rehearsal = OPENAI_REHEARSAL
 
-    def make_client(self, sdk, timeout, http_client):
+    def make_client(self, sdk: ModuleType, timeout: Any, http_client: Any) -> Client:
         key = self.api_key() if self.config.api_key_env else KEYLESS
         return sdk.AsyncOpenAI(api_key=key, base_url=self.base_url(), max_retries=0,
                                timeout=timeout, http_client=http_client)
@@ -34,7 +36,7 @@ class OpenAIProvider(SDKProvider):
     def accepts_temperature(self, model: ModelConfig) -> bool:
         return not model.reasoning  # see request_body
 
-    async def _stream(self, client, model: ModelConfig,
+    async def _stream(self, client: Client, model: ModelConfig,
                       params: CallParams) -> AsyncIterator[StreamPart]:
         finish_reason, usage_seen = None, not self.config.stream_usage
         stream = await client.chat.completions.create(**request_body(model, params))
@@ -57,10 +59,10 @@ class OpenAIProvider(SDKProvider):
             yield StopPart(finish_reason)
 
 
-def request_body(model: ModelConfig, params: CallParams) -> dict:
+def request_body(model: ModelConfig, params: CallParams) -> dict[str, Any]:
     messages = [{"role": "system", "content": params.system}] if params.system else []
     messages += [{"role": m.role, "content": m.content} for m in params.messages]
-    body = {"model": model.wire_name, "messages": messages, "stream": True,
+    body: dict[str, Any] = {"model": model.wire_name, "messages": messages, "stream": True,
             "stream_options": {"include_usage": True}}
     if model.reasoning:  # o-series and gpt-5+: no max_tokens, default temperature only
         body["max_completion_tokens"] = params.max_tokens
@@ -71,7 +73,7 @@ def request_body(model: ModelConfig, params: CallParams) -> dict:
     return body
 
 
-def usage_from_chunk(raw) -> Usage:
+def usage_from_chunk(raw: Any) -> Usage:
     prompt_details = getattr(raw, "prompt_tokens_details", None)
     completion_details = getattr(raw, "completion_tokens_details", None)
     return Usage(input_tokens=raw.prompt_tokens or 0,

@@ -9,8 +9,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import ssl
 from abc import abstractmethod
 from collections.abc import AsyncIterator
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from ..types import Message, ModelConfig, ProviderConfig
 from .base import (
@@ -26,6 +29,12 @@ from .base import (
 )
 from .warmup import get_ready
 
+if TYPE_CHECKING:
+    from ..config import TimeoutSettings
+
+# The SDK is imported by name (`sdk`), so its client, errors and events are typed `Any` here.
+Client = Any
+
 READ_GRACE = 1.0  # seconds the SDK's read timeout allows beyond the engine's first-token one
 
 
@@ -35,11 +44,12 @@ class SDKProvider(Provider):
     sdk_name: str
     rehearsal: bytes  # a canned answer in the provider's wire format (see `warmup`)
 
-    def __init__(self, config: ProviderConfig, timeouts, environ: dict[str, str]):
+    def __init__(self, config: ProviderConfig, timeouts: TimeoutSettings,
+                 environ: dict[str, str]) -> None:
         super().__init__(config, timeouts, environ)
-        self._clients: dict[asyncio.AbstractEventLoop, object] = {}  # loop → its client
+        self._clients: dict[asyncio.AbstractEventLoop, Client] = {}  # loop → its client
 
-    def sdk(self):
+    def sdk(self) -> ModuleType:
         return importlib.import_module(self.sdk_name)
 
     def prepare(self) -> None:
@@ -69,7 +79,7 @@ class SDKProvider(Provider):
         finally:
             await client.close()
 
-    def client(self):
+    def client(self) -> Client:
         """The SDK client of the running event loop, made on its first call there: an async
         client's pooled connections belong to the loop that opened them, so an engine reused
         across `asyncio.run` calls needs one client per loop."""
@@ -90,16 +100,16 @@ class SDKProvider(Provider):
         for loop in [loop for loop in self._clients if loop.is_closed()]:
             del self._clients[loop]
 
-    def http_client(self, sdk):
+    def http_client(self, sdk: ModuleType) -> Any:
         """The SDK's default HTTP client, on the process's one TLS context."""
         return sdk.DefaultAsyncHttpxClient(verify=shared_tls_context())
 
     @abstractmethod
-    def make_client(self, sdk, timeout, http_client):
+    def make_client(self, sdk: ModuleType, timeout: Any, http_client: Any) -> Client:
         """The SDK's async client, with `max_retries=0`, the timeout and the HTTP client."""
 
     @abstractmethod
-    def _stream(self, client, model: ModelConfig,
+    def _stream(self, client: Client, model: ModelConfig,
                 params: CallParams) -> AsyncIterator[StreamPart]:
         """The call itself, with `client`; may raise the SDK's exceptions."""
 
@@ -122,30 +132,30 @@ class SDKProvider(Provider):
 
 
 @functools.cache
-def shared_tls_context():
+def shared_tls_context() -> ssl.SSLContext:
     """Loading the CA bundle takes about 50 ms here; every client would do it again."""
     import httpx2
 
     return httpx2.create_ssl_context()
 
 
-def error_detail(exc) -> str:
+def error_detail(exc: Exception) -> str:
     body = getattr(exc, "body", None)
     if isinstance(body, dict):
         inner = body.get("error", body)
         if isinstance(inner, dict) and inner.get("message"):
             return str(inner["message"])
-    return getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return str(getattr(exc, "message", None) or exc) or type(exc).__name__
 
 
-def error_type_in_body(exc) -> str:
+def error_type_in_body(exc: Exception) -> str:
     """The error's `type` from its body: `{"error": {"type": …}}` or `{"type": …}`."""
     body = getattr(exc, "body", None)
     inner = body.get("error", body) if isinstance(body, dict) else None
     return str(inner.get("type") or "") if isinstance(inner, dict) else ""
 
 
-def translate(exc: Exception, sdk, provider: str) -> ProviderError:
+def translate(exc: Exception, sdk: ModuleType, provider: str) -> ProviderError:
     """Whatever a call or its stream raised, as a classified ProviderError."""
     import httpx2
 
@@ -161,7 +171,7 @@ def translate(exc: Exception, sdk, provider: str) -> ProviderError:
     return classify_exception(exc, provider)
 
 
-def stream_error(exc, provider: str) -> ProviderError:
+def stream_error(exc: Exception, provider: str) -> ProviderError:
     """Anthropic's `event: error` (status 200) or OpenAI's in-stream `{"error": …}`:
     retried or failed over like the same error before the stream."""
     error_type = str(getattr(exc, "type", None) or error_type_in_body(exc))
@@ -169,7 +179,7 @@ def stream_error(exc, provider: str) -> ProviderError:
                          kind=kind_for_error_type(error_type))
 
 
-def status_error(exc, provider: str) -> ProviderError:
+def status_error(exc: Any, provider: str) -> ProviderError:
     status = exc.status_code
     retry_after = parse_retry_after(getattr(exc.response, "headers", None))
     return ProviderError(describe_status(provider, status, error_detail(exc)),

@@ -15,8 +15,18 @@ import concurrent.futures
 import json
 import os
 import threading
+from typing import Protocol
 
-_readiness: dict[str, concurrent.futures.Future] = {}
+
+class Rehearsing(Protocol):
+    """A provider that can make one call to a canned answer (`SDKProvider`)."""
+
+    sdk_name: str
+
+    async def rehearse(self) -> None: ...
+
+
+_readiness: dict[str, concurrent.futures.Future[None]] = {}
 _lock = threading.Lock()
 
 
@@ -33,7 +43,7 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_unfinished_after_fork)
 
 
-def get_ready(provider) -> concurrent.futures.Future:
+def get_ready(provider: Rehearsing) -> concurrent.futures.Future[None]:
     """Start getting `provider`'s SDK ready (once per process); the future is done when it
     has ended, well or not: a failure raises again, classified, when a real call is made."""
     with _lock:
@@ -46,7 +56,7 @@ def get_ready(provider) -> concurrent.futures.Future:
     return future
 
 
-def run_rehearsal(provider, future: concurrent.futures.Future) -> None:
+def run_rehearsal(provider: Rehearsing, future: concurrent.futures.Future[None]) -> None:
     try:
         asyncio.run(provider.rehearse())
     except Exception:  # noqa: BLE001 (a real call reports it, classified)

@@ -13,7 +13,7 @@ import sqlite3
 import time
 
 from . import rollups
-from .db import transaction
+from .transactions import transaction
 
 STALE_AFTER = 86_400.0  # seconds: past this, a live pid is taken for a reused one
 
@@ -31,13 +31,13 @@ def close_abandoned_requests(db: sqlite3.Connection, now: float | None = None) -
     return [row["id"] for row in abandoned]
 
 
-def is_abandoned(db: sqlite3.Connection, row, now: float) -> bool:
+def is_abandoned(db: sqlite3.Connection, row: sqlite3.Row, now: float) -> bool:
     if row["run_id"] is not None and db.execute(
             "SELECT 1 FROM reservations WHERE owner LIKE ? AND expires > ?",
             (row["run_id"] + ":%", now)).fetchone():
         return False
     if row["pid"] is None or now - row["timestamp"] > STALE_AFTER:
-        return now - row["timestamp"] > STALE_AFTER
+        return bool(now - row["timestamp"] > STALE_AFTER)
     return not process_alive(row["pid"])
 
 
@@ -51,7 +51,7 @@ def process_alive(pid: int) -> bool:
     return True
 
 
-def close(db: sqlite3.Connection, row) -> None:
+def close(db: sqlite3.Connection, row: sqlite3.Row) -> None:
     still_running = db.execute("SELECT status FROM requests WHERE id = ?",
                                (row["id"],)).fetchone()[0] == "running"
     if not still_running:  # another process closed it first

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .db import transaction
 from .periods import start_of_day, start_of_month
+from .transactions import transaction
+
+if TYPE_CHECKING:
+    from ..config import Settings
 
 RESERVATION_GRACE = 60.0  # seconds a reservation outlives the call's own timeout
 
@@ -39,16 +44,17 @@ class BudgetState:
         return self.held / self.limit if self.limit > 0 else 0.0
 
 
-def budget_notice(state: BudgetState, warn_at: float, money=lambda v: f"${v:.2f}"):
+def budget_notice(state: BudgetState, warn_at: float,
+                  money: Callable[[float], str] = lambda v: f"${v:.2f}") -> tuple[str, str] | None:
     """("warning" | "note", text) once the budget is `warn_at` used, else None: a warning
     when that much is spent, a note when only calls in flight take it there, e.g.
     "14% of the daily budget ($5.00) is spent, 85% is held by calls in flight; $0.05 left"."""
     if state.share + state.held_share < warn_at:
         return None
     held = f", {state.held_share:.0%} is held by calls in flight" if state.held > 0 else ""
-    return ("warning" if state.share >= warn_at else "note",
-            f"{state.share:.0%} of the {state.period} budget ({money(state.limit)}) is spent"
+    text = (f"{state.share:.0%} of the {state.period} budget ({money(state.limit)}) is spent"
             f"{held}; {money(state.left)} left")
+    return ("warning" if state.share >= warn_at else "note", text)
 
 
 def period_starts() -> dict[str, float]:
@@ -59,7 +65,7 @@ def stored_limits(db: sqlite3.Connection) -> dict[str, float]:
     return {row["period"]: row["limit_usd"] for row in db.execute("SELECT * FROM budgets")}
 
 
-def effective_limits(db: sqlite3.Connection, settings) -> dict[str, tuple[float, str]]:
+def effective_limits(db: sqlite3.Connection, settings: Settings) -> dict[str, tuple[float, str]]:
     limits = {p: (v, "config") for p, v in (("daily", settings.budget.daily),
                                             ("monthly", settings.budget.monthly)) if v is not None}
     limits.update({p: (v, "set") for p, v in stored_limits(db).items()})
@@ -67,17 +73,17 @@ def effective_limits(db: sqlite3.Connection, settings) -> dict[str, tuple[float,
 
 
 def spent_since(db: sqlite3.Connection, since: float, demo: bool) -> float:
-    return db.execute("SELECT COALESCE(SUM(cost), 0) FROM attempts "
-                      "WHERE timestamp >= ? AND demo = ?", (since, int(demo))).fetchone()[0]
+    return float(db.execute("SELECT COALESCE(SUM(cost), 0) FROM attempts WHERE timestamp >= ? "
+                            "AND demo = ?", (since, int(demo))).fetchone()[0])
 
 
 def held_now(db: sqlite3.Connection, demo: bool, now: float) -> float:
     """The unexpired reservations: every call in flight holds its worst case until it ends."""
-    return db.execute("SELECT COALESCE(SUM(amount), 0) FROM reservations "
-                      "WHERE expires > ? AND demo = ?", (now, int(demo))).fetchone()[0]
+    return float(db.execute("SELECT COALESCE(SUM(amount), 0) FROM reservations "
+                            "WHERE expires > ? AND demo = ?", (now, int(demo))).fetchone()[0])
 
 
-def budget_states(db: sqlite3.Connection, settings, demo: bool) -> list[BudgetState]:
+def budget_states(db: sqlite3.Connection, settings: Settings, demo: bool) -> list[BudgetState]:
     now, starts = time.time(), period_starts()
     limits = effective_limits(db, settings)
     held = held_now(db, demo, now) if limits else 0.0
@@ -85,8 +91,8 @@ def budget_states(db: sqlite3.Connection, settings, demo: bool) -> list[BudgetSt
             for period, (limit, source) in limits.items()]
 
 
-def reserve(db: sqlite3.Connection, settings, owner: str, estimate: float | None, demo: bool,
-            hold_seconds: float) -> str | None:
+def reserve(db: sqlite3.Connection, settings: Settings, owner: str, estimate: float | None,
+            demo: bool, hold_seconds: float) -> str | None:
     """Hold `estimate` under every budget, or return why it does not fit."""
     with transaction(db, immediate=True):
         states = budget_states(db, settings, demo)

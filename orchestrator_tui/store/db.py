@@ -8,11 +8,13 @@ commands that only read it work; `require_writable` stops the ones that must rec
 from __future__ import annotations
 
 import sqlite3
-from contextlib import contextmanager
+from contextlib import suppress
 from pathlib import Path
+from typing import cast
 from urllib.parse import quote
 
 from ..locations import data_dir
+from .abandoned import close_abandoned_requests
 from .faults import (
     BUSY_TIMEOUT_MS,
     StoreError,
@@ -22,8 +24,9 @@ from .faults import (
 )
 from .integrity import check_sound
 from .migrations import migrate, pending_migrations
+from .transactions import transaction
 
-__all__ = ["StoreError", "open_db", "require_writable", "transaction", "default_db_path"]
+__all__ = ["StoreError", "default_db_path", "open_db", "require_writable", "transaction"]
 
 
 class StoreConnection(sqlite3.Connection):
@@ -97,29 +100,12 @@ def bring_up_to_date(db: StoreConnection, path: Path, read_only: str | None) -> 
 def require_writable(db: sqlite3.Connection) -> None:
     """Raise the one-line read-only error when `db` cannot be written by this process."""
     reason = getattr(db, "read_only", None)
-    if reason:
-        raise read_only_error(db.path, reason)
+    if reason:  # then `open_db` made it, and set its path too
+        raise read_only_error(cast(Path, getattr(db, "path", None)), reason)
 
 
 def close_abandoned(db: sqlite3.Connection) -> None:
     """Close requests left `running` by killed processes (see `abandoned`), unless the
     database cannot be written now: the next command will."""
-    from .abandoned import close_abandoned_requests
-
-    try:
+    with suppress(sqlite3.OperationalError):
         close_abandoned_requests(db)
-    except sqlite3.OperationalError:
-        pass
-
-
-@contextmanager
-def transaction(db: sqlite3.Connection, immediate: bool = False, exclusive: bool = False):
-    """BEGIN (IMMEDIATE: take the write lock now; EXCLUSIVE: the same in WAL mode, and
-    readers kept out too in a rollback journal) … COMMIT, or ROLLBACK on error."""
-    db.execute("BEGIN EXCLUSIVE" if exclusive else "BEGIN IMMEDIATE" if immediate else "BEGIN")
-    try:
-        yield db
-    except BaseException:
-        db.execute("ROLLBACK")
-        raise
-    db.execute("COMMIT")

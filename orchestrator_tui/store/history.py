@@ -5,17 +5,21 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from typing import Any
 
 from .rollups import day_of
+
+Record = dict[str, Any]  # one row, its JSON columns decoded
 
 LIST_COLUMNS = ("id", "timestamp", "strategy", "model_used", "provider", "cost", "input_tokens",
                 "output_tokens", "latency", "confidence", "status", "category", "demo", "cached",
                 "prompt", "rating", "rated_by")
 
 
-def where_clause(filters: dict) -> tuple[str, list]:
+def where_clause(filters: dict[str, Any]) -> tuple[str, list[Any]]:
     """SQL conditions on the requests table for the filters given (None = no filter)."""
-    conditions, values = [], []
+    conditions: list[str] = []
+    values: list[Any] = []
     for column, op in (("model_used", "="), ("strategy", "="), ("category", "="),
                        ("timestamp", ">=")):
         key = "since" if column == "timestamp" else column.replace("_used", "")
@@ -25,7 +29,7 @@ def where_clause(filters: dict) -> tuple[str, list]:
     return (" WHERE " + " AND ".join(conditions)) if conditions else "", values
 
 
-def list_requests(db: sqlite3.Connection, limit: int | None = 20, **filters) -> list[dict]:
+def list_requests(db: sqlite3.Connection, limit: int | None = 20, **filters: Any) -> list[Record]:
     where, values = where_clause(filters)
     sql = f"SELECT {', '.join(LIST_COLUMNS)}, tags FROM requests{where} ORDER BY id DESC"
     if limit is not None:
@@ -33,7 +37,7 @@ def list_requests(db: sqlite3.Connection, limit: int | None = 20, **filters) -> 
     return [row_dict(row) for row in db.execute(sql, values)]
 
 
-def search_requests(db: sqlite3.Connection, query: str, limit: int = 200) -> list[dict]:
+def search_requests(db: sqlite3.Connection, query: str, limit: int = 200) -> list[Record]:
     """Newest first; `query` matches the prompt, the answer, the model or the category."""
     pattern = f"%{query.strip()}%"
     sql = (f"SELECT {', '.join(LIST_COLUMNS)}, tags FROM requests WHERE ? = '%%' OR "
@@ -43,7 +47,7 @@ def search_requests(db: sqlite3.Connection, query: str, limit: int = 200) -> lis
                                                   pattern, limit))]
 
 
-def get_request(db: sqlite3.Connection, request_id: int) -> dict | None:
+def get_request(db: sqlite3.Connection, request_id: int) -> Record | None:
     row = db.execute("SELECT * FROM requests WHERE id = ?", (request_id,)).fetchone()
     if row is None:
         return None
@@ -53,7 +57,7 @@ def get_request(db: sqlite3.Connection, request_id: int) -> dict | None:
     return record
 
 
-def row_dict(row: sqlite3.Row) -> dict:
+def row_dict(row: sqlite3.Row) -> Record:
     record = dict(row)
     for key in ("tags", "models", "metadata", "prices"):
         if isinstance(record.get(key), str):
@@ -64,12 +68,12 @@ def row_dict(row: sqlite3.Row) -> dict:
     return record
 
 
-def group_totals(db, sql: str, values) -> list[dict]:
+def group_totals(db: sqlite3.Connection, sql: str, values: list[Any]) -> list[Record]:
     return [dict(row) for row in db.execute(sql, values)]
 
 
 def stats(db: sqlite3.Connection, since: float | None = None,
-          category: str | None = None) -> dict:
+          category: str | None = None) -> Record:
     """Totals and breakdowns, real spending and demo apart, with the savings, of one category
     or all; read from the per-day rollups, so the cost does not grow with the number of
     requests (but for the models of one category, which only the attempts know)."""
@@ -89,7 +93,7 @@ def stats(db: sqlite3.Connection, since: float | None = None,
             "demo": summarise(requests_by, models, demo=1)}
 
 
-def model_totals(db: sqlite3.Connection, first_day: str) -> list[dict]:
+def model_totals(db: sqlite3.Connection, first_day: str) -> list[Record]:
     return group_totals(db, """
         SELECT demo, model, SUM(calls) AS calls, SUM(cost) AS cost,
                SUM(input_tokens) AS input_tokens, SUM(output_tokens) AS output_tokens,
@@ -98,7 +102,7 @@ def model_totals(db: sqlite3.Connection, first_day: str) -> list[dict]:
         [first_day])
 
 
-def category_model_totals(db: sqlite3.Connection, since: float, category: str) -> list[dict]:
+def category_model_totals(db: sqlite3.Connection, since: float, category: str) -> list[Record]:
     """What `model_totals` gives, for the calls of one category's requests."""
     return group_totals(db, """
         SELECT a.demo, a.model, COUNT(*) AS calls, COALESCE(SUM(a.cost), 0) AS cost,
@@ -110,7 +114,7 @@ def category_model_totals(db: sqlite3.Connection, since: float, category: str) -
         GROUP BY a.demo, a.model ORDER BY cost DESC""", [since, category])
 
 
-def summarise(requests_by: list[dict], models: list[dict], demo: int) -> dict:
+def summarise(requests_by: list[Record], models: list[Record], demo: int) -> Record:
     rows = [r for r in requests_by if r["demo"] == demo]
     baseline = sum(r["baseline"] for r in rows)
     compared = sum(r["compared"] for r in rows)
@@ -128,12 +132,12 @@ def summarise(requests_by: list[dict], models: list[dict], demo: int) -> dict:
     }
 
 
-def strip(row: dict) -> dict:
+def strip(row: Record) -> Record:
     return {k: v for k, v in row.items() if k != "demo"}
 
 
-def regroup(rows: list[dict], key: str) -> list[dict]:
-    groups: dict[str, dict] = {}
+def regroup(rows: list[Record], key: str) -> list[Record]:
+    groups: dict[str, Record] = {}
     for row in rows:
         group = groups.setdefault(row[key] or "(none)", {key: row[key] or "(none)",
                                                           "requests": 0, "cost": 0.0})
@@ -146,24 +150,24 @@ def cost_series(db: sqlite3.Connection, since: float, bucket_seconds: float,
                 category: str | None = None) -> list[tuple[float, float, float]]:
     """(bucket start, real cost, demo cost) per bucket since `since`."""
     where = "timestamp >= ?" + (" AND category = ?" if category else "")
-    values = [since] + ([category] if category else [])
+    values: list[Any] = [since, *([category] if category else [])]
     rows = db.execute(f"""SELECT CAST((timestamp - ?) / ? AS INTEGER) AS bucket, demo,
                           COALESCE(SUM(cost), 0) FROM requests WHERE {where}
-                          GROUP BY bucket, demo""", [since, bucket_seconds] + values)
+                          GROUP BY bucket, demo""", [since, bucket_seconds, *values])
     buckets = int((time.time() - since) // bucket_seconds) + 1
     series = [[since + i * bucket_seconds, 0.0, 0.0] for i in range(buckets)]
     for bucket, demo, cost in rows:
         if 0 <= bucket < buckets:
             series[bucket][2 if demo else 1] += cost
-    return [tuple(point) for point in series]
+    return [(start, real, demo_cost) for start, real, demo_cost in series]
 
 
-def export_rows(db: sqlite3.Connection, with_attempts: bool, **filters) -> list[dict]:
+def export_rows(db: sqlite3.Connection, with_attempts: bool, **filters: Any) -> list[Record]:
     where, values = where_clause(filters)
     rows = [row_dict(r) for r in db.execute(f"SELECT * FROM requests{where} ORDER BY id",
                                             values)]
     if with_attempts:
-        attempts: dict[int, list] = {}
+        attempts: dict[int, list[Record]] = {}
         for a in db.execute("SELECT * FROM attempts ORDER BY request_id, attempt_no"):
             attempts.setdefault(a["request_id"], []).append(row_dict(a))
         for row in rows:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import atexit
 import sqlite3
+from contextlib import suppress
 from pathlib import Path
 
 from .faults import damaged_error
@@ -50,10 +51,8 @@ _sound: set[Path] = set()  # files this process found sound; stamped again at ex
 
 
 def write_marker(marker: Path, stamp: str) -> None:
-    try:
+    with suppress(OSError):  # a read-only home: check every time
         marker.write_text(stamp)
-    except OSError:  # a read-only home: check every time
-        pass
 
 
 def verify(db: sqlite3.Connection, path: Path) -> None:

@@ -8,11 +8,19 @@ import json
 import os
 import sqlite3
 import time
+from concurrent.futures import Executor
+from typing import TYPE_CHECKING, Any
 
 from ..engine.cost import compute_cost
 from . import budgets, rollups
-from .db import transaction
+from .transactions import transaction
 from .worker import worker_for
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..engine.context import RunContext
+    from ..engine.events import Attempt, OrchestrationResult
+    from ..types import ModelConfig
 
 REQUEST_COLUMNS = ("timestamp", "strategy", "prompt", "system", "category", "tags",
                    "conversation_id", "demo", "status", "pid", "run_id")
@@ -33,16 +41,18 @@ def insert_sql(table: str, columns: tuple[str, ...]) -> str:
 
 
 class SQLiteLedger:
-    """The engine's `Ledger` port on SQLite. Called by the engine on the store's writer thread (`executor`), on its connection."""
+    """The engine's `Ledger` port on SQLite. Called by the engine on the store's writer thread
+    (`executor`), on its connection."""
 
-    def __init__(self, db: sqlite3.Connection, settings):
+    def __init__(self, db: sqlite3.Connection, settings: Settings) -> None:
         worker = worker_for(db)
-        self.db, self.executor = worker.db, worker.executor
+        self.db = worker.db
+        self.executor: Executor | None = worker.executor  # the engine's port says so
         self.settings = settings
         self.request_ids: dict[str, tuple[int, float]] = {}  # run id → (row id, timestamp)
         self.has_budgets = bool(budgets.effective_limits(db, settings))
 
-    def request_started(self, ctx) -> None:
+    def request_started(self, ctx: RunContext) -> None:
         self.has_budgets = bool(budgets.effective_limits(self.db, self.settings))  # may change
         request = ctx.request
         keep = ctx.keeps_text
@@ -52,25 +62,28 @@ class SQLiteLedger:
                   json.dumps(request.tags), request.conversation_id, int(ctx.engine.demo),
                   "running", os.getpid(), ctx.run_id)
         cursor = self.db.execute(insert_sql("requests", REQUEST_COLUMNS), values)
+        assert cursor.lastrowid is not None  # an INSERT's row
         self.request_ids[ctx.run_id] = (cursor.lastrowid, started)
 
-    def request_id(self, ctx) -> int | None:
-        return self.request_ids.get(ctx.run_id, (None, 0.0))[0]
+    def request_id(self, ctx: RunContext) -> int | None:
+        kept = self.request_ids.get(ctx.run_id)
+        return kept[0] if kept else None
 
-    def reserve(self, ctx, attempt, model, estimate):
+    def reserve(self, ctx: RunContext, attempt: Attempt, model: ModelConfig,
+                estimate: float | None) -> str | None:
         if not self.has_budgets:
             return None
         return budgets.reserve(self.db, self.settings, owner(ctx, attempt), estimate,
                                ctx.engine.demo, self.settings.timeouts.total)
 
-    def settle(self, ctx, attempt, actual):
+    def settle(self, ctx: RunContext, attempt: Attempt, actual: float | None) -> None:
         if self.has_budgets and actual is not None:
             self.db.execute("UPDATE reservations SET amount = ? WHERE owner = ?",
                             (actual, owner(ctx, attempt)))
 
-    def attempt_finished(self, ctx, attempt) -> None:
+    def attempt_finished(self, ctx: RunContext, attempt: Attempt) -> None:
         usage = attempt.usage
-        request_id, _ = self.request_ids.get(ctx.run_id, (None, 0.0))
+        request_id = self.request_id(ctx)
         now = time.time()
         values = (request_id, attempt.attempt_id, now,
                   attempt.model, attempt.provider, attempt.status, attempt.error,
@@ -89,7 +102,7 @@ class SQLiteLedger:
                 self.db.execute("DELETE FROM reservations WHERE owner LIKE ?",
                                 (attempt_owners(ctx, attempt),))
 
-    def request_finished(self, ctx, result) -> None:
+    def request_finished(self, ctx: RunContext, result: OrchestrationResult | None) -> None:
         if ctx.run_id not in self.request_ids:
             return
         request_id, started = self.request_ids.pop(ctx.run_id)
@@ -111,7 +124,7 @@ class SQLiteLedger:
                 "input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, "
                 "cache_write_tokens = ?, reasoning_tokens = ?, cost = ?, baseline_cost = ?, "
                 "latency = ?, confidence = ?, status = ?, error = ?, cached = ?, metadata = ? "
-                f"WHERE id = ? AND {STILL_RUNNING}", values + (request_id,))
+                f"WHERE id = ? AND {STILL_RUNNING}", (*values, request_id))
             if self.db.execute("SELECT changes()").fetchone()[0]:
                 rollups.add_request(self.db, started, demo, strategy, category, result.cost,
                                     values[10], result.input_tokens, result.output_tokens,
@@ -122,22 +135,23 @@ class SQLiteLedger:
                                     "AND attempt_no = ?", (request_id, attempt.attempt_id))
 
 
-def owner(ctx, attempt) -> str:
+def owner(ctx: RunContext, attempt: Attempt) -> str:
     """The reservation of the attempt's current try: each try holds its own, so a retry
     never replaces what an earlier try of the same attempt really cost."""
     return f"{ctx.run_id}:{attempt.attempt_id}:{attempt.retries}"
 
 
-def attempt_owners(ctx, attempt) -> str:
+def attempt_owners(ctx: RunContext, attempt: Attempt) -> str:
     """A LIKE pattern for the reservations of every try of the attempt."""
     return f"{ctx.run_id}:{attempt.attempt_id}:%"
 
 
-def model_names(ctx) -> str:
+def model_names(ctx: RunContext) -> str:
     return json.dumps([m.name for m in ctx.candidates])
 
 
-def result_values(ctx, result, keep_text: bool) -> tuple:
+def result_values(ctx: RunContext, result: OrchestrationResult, keep_text: bool
+                  ) -> tuple[Any, ...]:
     totals = [sum(getattr(a.usage, f) for a in result.attempts) for f in (
         "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
         "reasoning_tokens")]
@@ -147,11 +161,12 @@ def result_values(ctx, result, keep_text: bool) -> tuple:
             result.metadata.get("error"), int(result.cached), json.dumps(result.metadata))
 
 
-def baseline_cost(ctx, result) -> float | None:
+def baseline_cost(ctx: RunContext, result: OrchestrationResult) -> float | None:
     """What the accepted answer's tokens would have cost on the dearest candidate model."""
     chosen = next((a for a in result.attempts if a.accepted), None)
     priced = [m for m in ctx.candidates if m.prices.known]
     if chosen is None or chosen.cached or not priced:
         return None
-    dearest = max(priced, key=lambda m: (m.prices.input + m.prices.output, m.name))
+    dearest = max(priced, key=lambda m: ((m.prices.input or 0.0) + (m.prices.output or 0.0),
+                                         m.name))  # known: neither is None
     return compute_cost(chosen.usage, dearest.prices)

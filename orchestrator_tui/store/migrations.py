@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from collections.abc import Callable
 
-MIGRATIONS = []
+from .transactions import transaction
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
 
 
-def migration(function):
+def migration(function: Migration) -> Migration:
     MIGRATIONS.append(function)
     return function
 
@@ -59,14 +63,12 @@ def m004_cache(db: sqlite3.Connection) -> None:
         created REAL NOT NULL, hits INTEGER DEFAULT 0)""")
 
 
-def migrate(db: sqlite3.Connection, migrations=None) -> list[str]:
+def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None) -> list[str]:
     """Apply the migrations not yet recorded, all in one transaction; return their names.
 
     Several processes may open a new database at once: the pending list is read again once
     the write lock is held (a loser waits for it: the busy timeout), so each migration runs
     exactly once and the others find nothing left to do."""
-    from .db import transaction
-
     migrations = migrations or MIGRATIONS
     if not pending_migrations(db, migrations):  # the usual case, with no lock taken
         return []
@@ -79,7 +81,8 @@ def migrate(db: sqlite3.Connection, migrations=None) -> list[str]:
     return [function.__name__ for function in pending]
 
 
-def pending_migrations(db: sqlite3.Connection, migrations=None) -> list:
+def pending_migrations(db: sqlite3.Connection, migrations: list[Migration] | None = None
+                       ) -> list[Migration]:
     """The migrations this database has not had yet (all of them for a new one)."""
     has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
                            "name = '_migrations'").fetchone()

@@ -52,4 +52,6 @@ def parse_since(value: str | None) -> float | None:
     try:
         return dt.datetime.fromisoformat(value.strip()).timestamp()
     except ValueError:
-        raise UsageError(f"--since {value!r}: use a date (2026-11-01), 'today', or 7d / 12h / 30m")
+        raise UsageError(
+            f"--since {value!r}: use a date (2026-11-01), 'today', or 7d / 12h / 30m"
+        ) from None

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlite3
 
 from ..errors import UsageError
-from .db import transaction
+from .transactions import transaction
 
 VERDICTS = {"good": 1, "bad": 0}
 JUDGE_CATEGORY = "judge"

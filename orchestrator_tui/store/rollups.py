@@ -42,8 +42,10 @@ REQUEST_UPSERT = upsert_sql("rollup_requests", ("day", "demo", "strategy", "cate
 MODEL_UPSERT = upsert_sql("rollup_models", ("day", "demo", "model"), MODEL_SUMS)
 
 
-def add_request(db, timestamp, demo, strategy, category, cost, baseline, input_tokens,
-                output_tokens, cached, latency) -> None:
+def add_request(db: sqlite3.Connection, timestamp: float, demo: bool, strategy: str | None,
+                category: str | None, cost: float | None, baseline: float | None,
+                input_tokens: int | None, output_tokens: int | None, cached: bool,
+                latency: float | None) -> None:
     compared = cost if baseline is not None else 0.0
     db.execute(REQUEST_UPSERT, (day_of(timestamp), int(demo), strategy or "", category or "",
                                 1, cost or 0.0, baseline or 0.0, compared or 0.0,
@@ -51,8 +53,9 @@ def add_request(db, timestamp, demo, strategy, category, cost, baseline, input_t
                                 latency or 0.0))
 
 
-def add_attempt(db, timestamp, demo, model, status, cost, input_tokens, output_tokens,
-                latency) -> None:
+def add_attempt(db: sqlite3.Connection, timestamp: float, demo: bool, model: str, status: str,
+                cost: float | None, input_tokens: int | None, output_tokens: int | None,
+                latency: float | None) -> None:
     if status == "skipped":
         return
     db.execute(MODEL_UPSERT, (day_of(timestamp), int(demo), model, 1, cost or 0.0,

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 _workers: dict[str, StoreWorker] = {}
 _lock = threading.Lock()
@@ -30,7 +31,7 @@ if hasattr(os, "register_at_fork"):
 
 
 class StoreWorker:
-    def __init__(self, db: sqlite3.Connection):
+    def __init__(self, db: sqlite3.Connection) -> None:
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="orch-store")
         path = database_file(db)
         # A file gets a connection of its own (the caller's may be used on its own thread
@@ -46,7 +47,7 @@ def database_file(db: sqlite3.Connection) -> str:
 def reopen(path: str) -> sqlite3.Connection:
     from .db import open_db
 
-    return open_db(path, migrate_schema=False)
+    return open_db(Path(path), migrate_schema=False)
 
 
 def worker_for(db: sqlite3.Connection) -> StoreWorker:

@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -15,6 +16,8 @@ from textual.screen import Screen
 from ..engine import Engine, Request
 from .screens.main import MainScreen
 from .session import Session
+
+AnyScreen = TypeVar("AnyScreen", bound=Screen)
 
 
 class OrchApp(App):
@@ -117,7 +120,7 @@ class OrchApp(App):
         if main is not None:
             main.sync_controls()
 
-    def get_screen_of(self, kind) -> Screen | None:
+    def get_screen_of(self, kind: type[AnyScreen]) -> AnyScreen | None:
         return next((s for s in self.screen_stack if isinstance(s, kind)), None)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -124,7 +124,7 @@ def judge(
 
 
 async def run_judge(engine, model, limit, budget):
-    from ...learned.judge import judge_history
+    from ...evaluation.judge import judge_history
 
     try:
         return await judge_history(engine, STATE.db(), model, limit, budget)

@@ -3,6 +3,8 @@ under a name in config.toml, and use the chain at once."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
@@ -12,8 +14,14 @@ from ...locations import default_config_path
 from ..config_writer import save_chain
 from .dialogs import AskValue, PickModel
 
+if TYPE_CHECKING:
+    from ..app import OrchApp
+
 
 class ChainEditorScreen(Screen):
+    if TYPE_CHECKING:
+        app: OrchApp  # the app this screen runs in, with its engine, settings and database
+
     BINDINGS = [
         Binding("shift+up,K", "move(-1)", "Move up", id="chain_up"),
         Binding("shift+down,J", "move(1)", "Move down", id="chain_down"),

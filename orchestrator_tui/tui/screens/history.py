@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.markup import escape
 from textual import on
 from textual.binding import Binding
@@ -18,8 +20,14 @@ from ...textfiles import shown
 from ...types import Usage
 from ..widgets.pane import ModelPane
 
+if TYPE_CHECKING:
+    from ..app import OrchApp
+
 
 class HistoryScreen(Screen):
+    if TYPE_CHECKING:
+        app: OrchApp  # the app this screen runs in, with its engine, settings and database
+
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="history_back"),
                 Binding("slash", "search", "Search", id="history_search")]
 
@@ -61,11 +69,15 @@ class HistoryScreen(Screen):
 
     @on(DataTable.RowSelected)
     def open_request(self, event: DataTable.RowSelected) -> None:
-        self.app.push_screen(RequestScreen(int(event.row_key.value)))
+        if event.row_key.value is not None:  # every row has its request's id as its key
+            self.app.push_screen(RequestScreen(int(event.row_key.value)))
 
 
 class RequestScreen(Screen):
     """One past request: its prompt and every attempt's pane, as they ended."""
+
+    if TYPE_CHECKING:
+        app: OrchApp  # the app this screen runs in, with its engine, settings and database
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="request_back")]
 
@@ -81,7 +93,11 @@ class RequestScreen(Screen):
 
     async def on_mount(self) -> None:
         record = get_request(self.app.db, self.request_id)
-        self.query_one("#request-title", Static).update(
+        title = self.query_one("#request-title", Static)
+        if record is None:  # cleared from the history since the list was shown
+            title.update(f"[b]#{self.request_id}[/b] is no longer in the history")
+            return
+        title.update(
             f"[b]#{record['id']}[/b] {when(record['timestamp'])} · {record['strategy']} · "
             f"{cost_text(record['cost'], unknown='$?')}\n[b]prompt:[/b] "
             f"{escape(shown(record['prompt'] or '(not logged)'))}")

@@ -45,4 +45,5 @@ class Dashboard(Vertical):
             text.update("[dim]none set (orch budget set --daily USD)[/]")
             return
         bar.update(total=state.limit or 1e-9, progress=min(state.spent, state.limit))
-        text.update(f"{cost_text(state.spent, unknown='$?')} of ${state.limit:g} ({state.share:.0%})")
+        spent = cost_text(state.spent, unknown="$?")
+        text.update(f"{spent} of ${state.limit:g} ({state.share:.0%})")

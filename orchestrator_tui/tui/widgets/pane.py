@@ -7,6 +7,7 @@ import asyncio
 
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
 
 from ...formatting import cost_text
 
@@ -25,7 +26,7 @@ class ModelPane(Vertical):
         self.note = ""
         self.score: float | None = None
         self.chars = 0
-        self._stream = None
+        self._stream: MarkdownStream | None = None
         self._pending: list[str] = []  # text not yet handed to the Markdown stream
         # The flush timer and the engine's events (a retry, the end) both drive the Markdown
         # stream: one at a time, or a stream is orphaned and stopping it raises CancelledError.
@@ -44,7 +45,8 @@ class ModelPane(Vertical):
         if a is None:
             return line1 + (f"\n[dim]{self.chars:,} chars[/dim]" if self.chars else "\n")
         ttft = "—" if a.time_to_first_token is None else f"{a.time_to_first_token:.2f} s"
-        line2 = (f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {cost_text(a.cost, a.estimated, '$?')}  "
+        cost = cost_text(a.cost, a.estimated, "$?")
+        line2 = (f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {cost}  "
                  f"{a.latency:.2f} s  ttft {ttft}  {confidence_bar(a.confidence)}")
         return f"{line1}\n{line2}"
 
@@ -77,10 +79,11 @@ class ModelPane(Vertical):
         self._pending.clear()
         if self._stream is None:
             self._stream = Markdown.get_stream(self.query_one(Markdown))
+        stream = self._stream
         if self.status != "streaming":
             self.status = "streaming"
         self.refresh_header()
-        await self._stream.write(text)
+        await stream.write(text)
 
     async def restart(self, status: str) -> None:
         """A retry: the text so far is void."""
