@@ -4,20 +4,26 @@ budget pool, the attempt records and the way events go out."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from ..errors import UsageError
 from ..heuristics.tokens import estimate_tokens
 from ..providers.base import CallParams
 from ..types import ModelConfig
-from .events import Attempt, Note
+from .events import Attempt, Escalated, Event, Note
 from .request import Request
 from .run_budget import BudgetPool
+
+if TYPE_CHECKING:
+    from .core import Engine
 
 MAX_ERROR_CHARS = 300
 
 
 class RunContext:
-    def __init__(self, engine, request: Request, emit, budget: BudgetPool | None = None):
+    def __init__(self, engine: Engine, request: Request, emit: Callable[[Event], object],
+                 budget: BudgetPool | None = None):
         settings = engine.settings
         self.engine = engine
         self.request = request
@@ -43,6 +49,7 @@ class RunContext:
         self._clock_running = False
         self.run_id = uuid.uuid4().hex
         self.candidates: list[ModelConfig] = []  # what the strategy chose from (for savings)
+        self.escalations: list[Escalated] = []  # announced so far, for the result
         self._next_id = 0
         self._temperature_noted: set[str] = set()  # models whose missing temperature was told
 
@@ -65,6 +72,13 @@ class RunContext:
         self.note_unsent_temperature(model)
         self._next_id += 1
         return Attempt(self._next_id, model.name, provider_name)
+
+    def escalate(self, from_model: str, to_model: str | None, reason: str) -> None:
+        """Announce that the run moves on from `from_model` (to `to_model`, or to nothing
+        left), and keep it for the result."""
+        event = Escalated(from_model, to_model, reason)
+        self.escalations.append(event)
+        self.emit(event)
 
     def note_unsent_temperature(self, model: ModelConfig) -> None:
         """A Note, once per model in this run, when a temperature was asked for and the model

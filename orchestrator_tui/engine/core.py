@@ -18,9 +18,9 @@ from .context import RunContext
 from .events import Event, ResultReady
 from .ports import Cache, Ledger, NoCache, NoLedger
 from .ratelimit import DEFAULT_LIMITER, RateLimiter
-from .request import STRATEGIES, Request
+from .request import Request
 from .retry import RetryPolicy
-from .strategies import STRATEGY_RUNNERS
+from .strategies import Runner, find_strategy, unknown_strategy
 
 _DONE = object()
 SECRET_ENV_SUFFIXES = ("_API_KEY", "_AUTH_TOKEN", "_KEY", "_TOKEN")
@@ -100,12 +100,18 @@ class Engine:
         if not request.prompt.strip():
             raise UsageError("the prompt is empty")
         strategy = request.strategy or self.settings.default_strategy
-        if strategy not in STRATEGIES:
-            raise UsageError(f"unknown strategy {strategy!r} (choose from {', '.join(STRATEGIES)})")
+        if find_strategy(strategy) is None:
+            raise UsageError(unknown_strategy(strategy))
         if request.max_cost is not None and request.max_cost < 0:
             raise UsageError("--max-cost cannot be negative")
         request.strategy = strategy
         return strategy
+
+    def runner_for(self, request: Request) -> Runner:
+        """The runner of the request's strategy (imported on its first run), once `check`ed."""
+        spec = find_strategy(self.check(request))
+        assert spec is not None  # check refuses any name that is not registered
+        return spec.load_runner()
 
     def context(self, request: Request, emit=lambda event: None) -> RunContext:
         self.check(request)
@@ -114,20 +120,18 @@ class Engine:
     async def run(self, request: Request, budget=None) -> AsyncIterator[Event]:
         """Run a request, yielding its events; the last one is ResultReady. `budget`: a
         BudgetPool shared with other runs (a batch's `--max-cost`)."""
-        strategy = self.check(request)
+        runner = self.runner_for(request)
         queue: asyncio.Queue = asyncio.Queue()
         ctx = RunContext(self, request, queue.put_nowait, budget)
         await self.offload(self.ledger.request_started, ctx)
-        task = asyncio.create_task(STRATEGY_RUNNERS[strategy](ctx))
+        task = asyncio.create_task(runner(ctx))
         task.add_done_callback(lambda _: queue.put_nowait(_DONE))
         result = None
         try:
             while (event := await queue.get()) is not _DONE:
                 yield event
             result = task.result()
-            history_id = self.ledger.request_id(ctx)
-            if history_id is not None:
-                result.metadata["history_id"] = history_id
+            result.history_id = self.ledger.request_id(ctx)
             yield ResultReady(result)
         finally:
             if not task.done():
