@@ -10,6 +10,7 @@ import sqlite3
 import time
 
 from ..engine.cost import compute_cost
+from ..engine.status import RequestStatus
 from . import budgets, rollups
 from .db import transaction
 from .worker import worker_for
@@ -50,7 +51,7 @@ class SQLiteLedger:
         values = (started, request.strategy, request.prompt if keep else None,
                   request.system if keep else None, request.category,
                   json.dumps(request.tags), request.conversation_id, int(ctx.engine.demo),
-                  "running", os.getpid(), ctx.run_id)
+                  RequestStatus.RUNNING, os.getpid(), ctx.run_id)
         cursor = self.db.execute(insert_sql("requests", REQUEST_COLUMNS), values)
         self.request_ids[ctx.run_id] = (cursor.lastrowid, started)
 
@@ -143,8 +144,8 @@ def result_values(ctx, result, keep_text: bool) -> tuple:
         "reasoning_tokens")]
     return (result.response if keep_text else None, result.model_used, result.provider,
             model_names(ctx), *totals, result.cost, baseline_cost(ctx, result), result.latency,
-            result.confidence, "ok" if result.success else "failed",
-            result.metadata.get("error"), int(result.cached), json.dumps(result.metadata))
+            result.confidence, RequestStatus.OK if result.success else RequestStatus.FAILED,
+            result.error, int(result.cached), json.dumps(result.metadata))
 
 
 def baseline_cost(ctx, result) -> float | None:

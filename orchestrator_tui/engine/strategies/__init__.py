@@ -1,10 +1,9 @@
 """The routing strategies. Each takes a RunContext, emits events and returns a result.
 
-Which strategies exist is the registry's to say (`registry`; the built-in six are in
-`builtin`); this package imports none of the runners until one runs.
+Which strategies exist is the registry's to say (`registry`, where the built-in six are
+listed); this package imports none of the runners until one runs.
 """
 
-from . import builtin as _builtin  # noqa: F401  (registers the built-in strategies)
 from .registry import (
     Runner,
     StrategySpec,
