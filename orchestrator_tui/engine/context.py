@@ -4,12 +4,12 @@ budget pool, the attempt records and the way events go out."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..heuristics.tokens import estimate_tokens
-from ..providers.base import CallParams
+from ..providers.base import CallParams, Provider
 from ..types import ModelConfig
 from .events import Attempt, Escalated, Event, Note
 from .request import Request
@@ -65,7 +65,7 @@ class RunContext:
         reads it: a --no-log request leaves no text behind and always gets a fresh answer."""
         return self.request.use_cache and self.keeps_text
 
-    def provider_for(self, model: ModelConfig):
+    def provider_for(self, model: ModelConfig) -> Provider:
         return self.engine.provider_for(model)
 
     def new_attempt(self, model: ModelConfig, provider_name: str) -> Attempt:
@@ -95,11 +95,11 @@ class RunContext:
         self.attempts.append(attempt)
         await self.store(self.engine.ledger.attempt_finished, self, attempt)
 
-    async def store(self, method, *args):
+    async def store(self, method: Callable[..., Any], *args: Any) -> Any:
         """Call a ledger or cache method off the event loop (see Engine.offload)."""
         return await self.engine.offload(method, *args)
 
-    async def store_quietly(self, what: str, method, *args):
+    async def store_quietly(self, what: str, method: Callable[..., Any], *args: Any) -> Any:
         """`store`, for a write the answer does not depend on (the cache, a reservation's
         update): a failure is a Note, never the loss of an answer already paid for."""
         try:
@@ -109,12 +109,12 @@ class RunContext:
                                          f"{exc}")))
             return None
 
-    def prepare(self, models) -> None:
+    def prepare(self, models: Iterable[ModelConfig]) -> None:
         """Start getting the providers of `models` ready in the background."""
         for model in models:
             self.provider_for(model).prepare()
 
-    async def warm(self, models) -> None:
+    async def warm(self, models: Iterable[ModelConfig]) -> None:
         """Get the providers of `models` ready at once (an ensemble's members start together)."""
         self.prepare(models)
         for provider in {id(p): p for p in map(self.provider_for, models)}.values():

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from ..types import Message
 
+
 @dataclass
 class Request:
     """One prompt (optionally after an earlier conversation) and how to route it.

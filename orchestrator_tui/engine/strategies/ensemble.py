@@ -46,7 +46,7 @@ async def run_ensemble(ctx: RunContext) -> OrchestrationResult:
 def judge(answered: list[tuple[ModelConfig, Attempt]]) -> tuple[Attempt, EnsembleVerdict]:
     """The best-scored answer, and the verdict on them all."""
     scored, agreement = synthesize_responses(
-        [Candidate(m.name, m.tier, a.text, a.confidence) for m, a in answered])
+        [Candidate(m.name, m.tier, a.text, a.confidence or 0.0) for m, a in answered])
     scores = tuple(MemberScore(**asdict(s), attempt_id=answered[s.index][1].attempt_id)
                    for s in scored)
     verdict = EnsembleVerdict(consensus_level(agreement), agreement, scores)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import importlib
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, fields
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ..context import RunContext
     from ..events import OrchestrationResult
 
-Runner = Callable[["RunContext"], Awaitable["OrchestrationResult"]]
+Runner = Callable[["RunContext"], Coroutine[Any, Any, "OrchestrationResult"]]
 NAME = re.compile(r"[a-z][a-z0-9_-]*")
 
 

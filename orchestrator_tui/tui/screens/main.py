@@ -18,6 +18,7 @@ from ..widgets.board import PaneBoard
 from ..widgets.dashboard import Dashboard
 from ..widgets.prompt import PromptEditor
 
+
 class MainScreen(Screen):
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel"),
