@@ -145,7 +145,7 @@ async def test_the_tui_offers_it_in_the_selector_f4_palette_and_help(toy, tmp_pa
         table = help_screen.query_one("#strategies", DataTable)
         rows = [table.get_row_at(i) for i in range(table.row_count)]
         assert [str(row[0]) for row in rows] == list(strategy_names())
-        assert [str(cell) for cell in rows[-1]] == ["toy", TOY.description, "chain"]
+        assert [str(cell) for cell in rows[-1]] == ["toy", f"{TOY.description}\noptions: chain"]
 
 
 async def test_the_palette_offers_every_strategy(tmp_path):

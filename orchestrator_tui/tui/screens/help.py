@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -31,9 +32,15 @@ def binding_rows() -> list[tuple[str, str, str]]:
     return rows + EXTRA_KEYS
 
 
-def strategy_rows() -> list[tuple[str, str, str]]:
-    """(name, what it does, the options it reads) for every registered strategy."""
-    return [(spec.name, spec.description, ", ".join(spec.options)) for spec in strategy_specs()]
+def strategy_rows() -> list[tuple[str, Text]]:
+    """(name, what it does and, below, the options it reads) for every registered strategy."""
+    rows = []
+    for spec in strategy_specs():
+        does = Text(spec.description)
+        if spec.options:
+            does.append("\noptions: " + ", ".join(spec.options), style="dim")
+        rows.append((spec.name, does))
+    return rows
 
 
 class HelpScreen(ModalScreen[None]):
@@ -52,6 +59,6 @@ class HelpScreen(ModalScreen[None]):
         for row in binding_rows():
             keys.add_row(*row)
         strategies = self.query_one("#strategies", DataTable)
-        strategies.add_columns("strategy", "does", "options")
+        strategies.add_columns("strategy", "does")
         for row in strategy_rows():
-            strategies.add_row(*row)
+            strategies.add_row(*row, height=None)
