@@ -291,9 +291,11 @@ def read_cached(path: Path, key: str) -> Settings | None:
     if not isinstance(entry, dict) or entry.get("key") != key:
         return None
     try:
-        return settings_from_dict(entry["settings"])
+        settings = settings_from_dict(entry["settings"])
+        check_strategy(settings.default_strategy)  # registered then, maybe not now
     except (KeyError, TypeError, ValueError):
-        return None  # a damaged entry: validate the file again
+        return None  # a damaged entry, or a strategy gone: validate the file again
+    return settings
 
 
 def write_cached(path: Path, key: str, settings: Settings) -> None:
