@@ -13,6 +13,8 @@ _API = {
     "ModelConfig": "types", "OrchestrationResult": "engine.events",
     "ComplexityAnalyzer": "heuristics.complexity", "ConfidenceDetector": "heuristics.confidence",
     "RateLimiter": "engine.ratelimit", "Engine": "engine.core", "Request": "engine.request",
+    "StrategySpec": "engine.strategies", "register_strategy": "engine.strategies",
+    "unregister_strategy": "engine.strategies",
 }
 
 __all__ = sorted(_API)

@@ -45,8 +45,9 @@ async def arun_orchestration(prompt: str, strategy: str | None = None, *,
                              **options) -> OrchestrationResult:
     """Run one prompt on the running event loop and return its OrchestrationResult.
 
-    strategy: single, cheapest, fallback, ensemble, consensus or learned (None: single when
-        `model` is given, else the configured default).
+    strategy: the name of a registered strategy (`engine.strategies.strategy_names()`: the
+        built-in ones and any added with `register_strategy`); None: single when `model` is
+        given, else the configured default.
     engine: an Engine to reuse (see make_engine); None builds one for this call and closes it.
     record: keep this call in the history (applies to the engine built here; a given engine
         records as it was made).

@@ -24,10 +24,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..engine.status import RequestStatus
 from ..errors import UsageError
 from .inputs import id_key
 
-STATUSES = {"ok", "failed", "skipped"}
+STATUSES = {RequestStatus.OK, RequestStatus.FAILED, RequestStatus.SKIPPED}
 
 
 @dataclass

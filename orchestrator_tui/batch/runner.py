@@ -15,6 +15,7 @@ from pathlib import Path
 
 from ..engine import Engine, Request
 from ..engine.run_budget import BudgetPool
+from ..engine.status import RequestStatus
 from ..errors import UsageError
 from .inputs import BatchItem, read_items
 from .outputs import Appender, read_out
@@ -106,20 +107,18 @@ class BatchRunner:
         head = {"id": item.id, "request_hash": request_hash(request)}
         try:
             result = await self.engine.run_to_result(request, budget=self.budget)
-        except UsageError as exc:
-            return {**head, "success": False, "status": "failed", "error": str(exc)}
+        except UsageError as error:
+            return {**head, "success": False, "status": RequestStatus.FAILED, "error": str(error)}
         record = {**head, **result.to_dict()}
-        error = result.metadata.get("error")
-        record["status"] = "ok" if result.success else \
-            "skipped" if error and error.startswith("the budget is too small") else "failed"
-        if error:
-            record["error"] = error
+        record["status"] = result.status  # skipped: the budget was too small for any call
+        if result.error:
+            record["error"] = result.error
         return record
 
     @staticmethod
     def count(record: dict, progress: BatchProgress) -> None:
         status = record["status"]
-        progress.done += status == "ok"
-        progress.failed += status == "failed"
-        progress.skipped += status == "skipped"
+        progress.done += status == RequestStatus.OK
+        progress.failed += status == RequestStatus.FAILED
+        progress.skipped += status == RequestStatus.SKIPPED
         progress.cost += record.get("cost") or 0.0

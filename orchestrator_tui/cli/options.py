@@ -1,16 +1,17 @@
-"""Options shared by `orch ask` and `orch batch`: the routing and call parameters."""
+"""Options shared by `orch ask` and `orch batch`: the routing and call parameters.
+
+`Strategy` is made each time it is read (see `__getattr__`): typer reads the commands'
+annotations whenever it builds the CLI, so `--help` lists every strategy registered by then.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
 Opt = typer.Option
 
-Strategy = Annotated[Optional[str], Opt(
-    "-s", "--strategy", help="single, cheapest, fallback, ensemble, consensus or learned "
-    "[default: fallback; single with -m]")]
 CostWeight = Annotated[Optional[float], Opt(
     "--cost-weight", min=0.0, help="learned: λ, how much cost counts against predicted "
     "quality [default: the trained router's].")]
@@ -32,3 +33,20 @@ Tags = Annotated[Optional[list[str]], Opt("--tag", help="Tag for history (repeat
 NoLog = Annotated[bool, Opt("--no-log", help="Keep cost and tokens in history, not the text.")]
 NoCache = Annotated[bool, Opt("--no-cache", help="Do not answer from, or add to, the cache.")]
 AsJson = Annotated[bool, Opt("--json", help="Print only JSON on stdout.")]
+
+
+def strategy_option() -> Any:
+    """The `-s/--strategy` option, its help naming and describing every registered strategy
+    (an unknown name is refused by the engine, in one line, before any call)."""
+    from ..engine.strategies import strategy_specs
+
+    listed = "; ".join(f"{spec.name}: {spec.description}" for spec in strategy_specs())
+    return Annotated[Optional[str], Opt(
+        "-s", "--strategy",
+        help=f"How to route: {listed} [default: fallback; single with -m]")]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "Strategy":
+        return strategy_option()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

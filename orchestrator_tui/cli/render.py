@@ -14,6 +14,7 @@ from rich.live import Live
 from rich.table import Table
 
 from ..engine import events as ev
+from ..engine.details import Agreement, EnsembleVerdict, ThresholdOutcome
 from ..errors import AllAttemptsFailed
 from ..formatting import cost_text
 from .result_view import attempts_table, summary_line
@@ -137,7 +138,7 @@ def finish(result, renderer: Renderer, as_json: bool, output) -> None:
             emit_output(result.response, output)
         show_summary(result, renderer)
     if not result.success:
-        raise AllAttemptsFailed(result.metadata.get("error", "no answer"))
+        raise AllAttemptsFailed(result.error or "no answer")
 
 
 def show_markdown(text: str) -> None:
@@ -160,16 +161,26 @@ def show_summary(result, renderer: Renderer) -> None:
         err.print(attempts_table(result))
     if result.success:
         err.print(summary_line(result))
-    consensus = result.metadata.get("consensus")
-    if consensus:
-        err.print(f"consensus: {consensus['level']} (agreement {consensus['agreement']:.2f})")
-    agreement = result.metadata.get("agreement")
-    if agreement:
-        agreed = f"{agreement['agreed']} models agree" if agreement["agreed"] > 1 else \
-            "no agreement: the chain's last model decided"
-        err.print(f"agreement: {agreed} ({agreement['escalations']} escalation(s))")
-    if result.metadata.get("threshold_met") is False and result.success:
-        err.print(f"[yellow]no model reached confidence {result.metadata['threshold']:.2f}; "
-                  f"the best answer is shown ({result.confidence:.2f})[/]")
+    for line in detail_lines(result):
+        err.print(line)
     if not result.success and result.cost:
         err.print(f"spent {cost_text(result.cost)} on failed calls")
+
+
+def detail_lines(result) -> list[str]:
+    """What the strategy found, one line each: an ensemble's consensus, a consensus run's
+    agreement, a fallback whose threshold no answer reached."""
+    lines = []
+    verdict = result.detail(EnsembleVerdict)
+    if verdict is not None:
+        lines.append(f"consensus: {verdict.level} (agreement {verdict.agreement:.2f})")
+    agreement = result.detail(Agreement)
+    if agreement is not None:
+        agreed = f"{agreement.agreed} models agree" if agreement.agreed > 1 else \
+            "no agreement: the chain's last model decided"
+        lines.append(f"agreement: {agreed} ({agreement.escalations} escalation(s))")
+    threshold = result.detail(ThresholdOutcome)
+    if threshold is not None and not threshold.met and result.success:
+        lines.append(f"[yellow]no model reached confidence {result.run.threshold:.2f}; "
+                     f"the best answer is shown ({result.confidence:.2f})[/]")
+    return lines

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..engine.details import EnsembleVerdict
 from ..formatting import cost_text
 
 
@@ -19,7 +20,8 @@ def summary_line(result) -> str:
 def attempts_table(result):
     from rich.table import Table
 
-    scores = {s["attempt_id"]: s["score"] for s in result.metadata.get("scores", [])}
+    verdict = result.detail(EnsembleVerdict)
+    scores = {s.attempt_id: s.score for s in verdict.scores} if verdict else {}
     table = Table(title=None, box=None, header_style="bold")
     for column in ("", "model", "status", "in", "out", "cost", "latency", "conf."):
         table.add_column(column, justify="right" if column in ("in", "out", "cost", "latency", "conf.") else "left")

@@ -12,20 +12,24 @@ import asyncio
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import OrchError
 from ..heuristics.tokens import estimate_text_tokens
 from ..providers.base import (
+    Provider,
     ProviderError,
     StartPart,
     StopPart,
+    StreamPart,
     TextPart,
     UsagePart,
     classify_exception,
 )
-from ..types import Usage
+from ..types import ModelConfig, Usage
 from .cost import charge_call, prices_used, worst_case_cost
 from .events import (
     Attempt,
@@ -36,9 +40,16 @@ from .events import (
     RetryScheduled,
     TextDelta,
 )
+from .status import AttemptStatus
+
+if TYPE_CHECKING:
+    from .context import RunContext
+    from .ratelimit import Ticket
+    from .run_budget import Reservation
 
 
-async def call_model(ctx, model, prepare_next=()) -> Attempt:
+async def call_model(ctx: RunContext, model: ModelConfig,
+                     prepare_next: Sequence[ModelConfig] = ()) -> Attempt:
     """Call `model` with retries; the finished attempt is emitted and recorded either way.
     `prepare_next`: models to get ready in the background once this one is (a chain's next)."""
     provider = ctx.provider_for(model)
@@ -52,10 +63,10 @@ async def call_model(ctx, model, prepare_next=()) -> Attempt:
         start = ctx.clock()
         await retry_loop(ctx, model, provider, attempt)
     except asyncio.CancelledError:
-        attempt.status, attempt.error = "cancelled", "cancelled"
+        attempt.status, attempt.error = AttemptStatus.CANCELLED, "cancelled"
         raise
     except Exception as exc:  # a fault of orch itself: the attempt still ends, saying why
-        attempt.status = "error"
+        attempt.status = AttemptStatus.ERROR
         attempt.error = ctx.describe(f"internal error: {type(exc).__name__}: {exc}")
         if isinstance(exc, OrchError):
             raise
@@ -66,25 +77,26 @@ async def call_model(ctx, model, prepare_next=()) -> Attempt:
     return attempt
 
 
-async def retry_loop(ctx, model, provider, attempt: Attempt) -> None:
+async def retry_loop(ctx: RunContext, model: ModelConfig, provider: Provider,
+                     attempt: Attempt) -> None:
     """Try until an answer, a budget refusal, an error not worth retrying, or no retries left."""
     attempt.prices = prices_used(model.prices)
     key = cache_key(ctx, model, provider) if ctx.uses_cache else None
     if key is not None and await answer_from_cache(ctx, model, attempt, key):
         return
-    retries = Counter()  # by class: rate limits have an allowance of their own
+    retries: Counter[bool] = Counter()  # by class: rate limits have an allowance of their own
     while True:
         try:
             await one_try(ctx, model, provider, attempt)
         except BudgetSkip as skip:
-            attempt.status, attempt.error = "skipped", str(skip)
+            attempt.status, attempt.error = AttemptStatus.SKIPPED, str(skip)
             return
         except ProviderError as error:
             if not await wait_to_retry(ctx, model, attempt, error, retries):
-                attempt.status, attempt.error = "error", ctx.describe(str(error))
+                attempt.status, attempt.error = AttemptStatus.ERROR, ctx.describe(str(error))
                 return
             continue
-        attempt.status = "ok"
+        attempt.status = AttemptStatus.OK
         attempt.confidence = ctx.detector.score(ctx.request.prompt, attempt.text).score
         if key is not None:
             await ctx.store_quietly("the response cache", ctx.engine.cache.put, key, model.name,
@@ -92,8 +104,8 @@ async def retry_loop(ctx, model, provider, attempt: Attempt) -> None:
         return
 
 
-async def wait_to_retry(ctx, model, attempt: Attempt, error: ProviderError,
-                        retries: Counter) -> bool:
+async def wait_to_retry(ctx: RunContext, model: ModelConfig, attempt: Attempt,
+                        error: ProviderError, retries: Counter[bool]) -> bool:
     """Announce and wait out the retry `error` deserves; False when it deserves none. A 429
     also slows the shared limiter, so every request to the model paces itself."""
     rate_limited = error.kind == "rate_limit"
@@ -111,7 +123,7 @@ async def wait_to_retry(ctx, model, attempt: Attempt, error: ProviderError,
     return True
 
 
-def cache_key(ctx, model, provider) -> str:
+def cache_key(ctx: RunContext, model: ModelConfig, provider: Provider) -> str:
     """Exact match on provider, model, messages and parameters."""
     params = ctx.params
     payload = {"provider": provider.name, "model": model.wire_name, "system": params.system,
@@ -120,12 +132,13 @@ def cache_key(ctx, model, provider) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-async def answer_from_cache(ctx, model, attempt: Attempt, key: str) -> bool:
+async def answer_from_cache(ctx: RunContext, model: ModelConfig, attempt: Attempt,
+                            key: str) -> bool:
     hit = await ctx.store_quietly("the response cache", ctx.engine.cache.get, key)
     if hit is None:
         return False
     attempt.text, _ = hit
-    attempt.cached, attempt.status, attempt.stop_reason = True, "ok", "cached"
+    attempt.cached, attempt.status, attempt.stop_reason = True, AttemptStatus.OK, "cached"
     attempt.time_to_first_token = 0.0
     attempt.confidence = ctx.detector.score(ctx.request.prompt, attempt.text).score
     ctx.emit(TextDelta(attempt.attempt_id, model.name, attempt.text))
@@ -150,7 +163,8 @@ class TryState:
         return "".join(self.pieces)
 
 
-async def one_try(ctx, model, provider, attempt: Attempt) -> None:
+async def one_try(ctx: RunContext, model: ModelConfig, provider: Provider,
+                  attempt: Attempt) -> None:
     """One HTTP call; what it used is added to the attempt even when it fails. The budget is
     reserved once the rate limiter admits the call, so a reservation is never held (and
     never expires) while the call waits for capacity."""
@@ -179,7 +193,8 @@ async def one_try(ctx, model, provider, attempt: Attempt) -> None:
                                 attempt, actual)
 
 
-async def reserve_budget(ctx, attempt: Attempt, model):
+async def reserve_budget(ctx: RunContext, attempt: Attempt,
+                         model: ModelConfig) -> Reservation | None:
     """Hold the call's worst case in the run's pool and the persistent budgets, or skip it.
     The pool's hold is given back if the persistent budgets refuse or cannot be asked."""
     estimate = worst_case_cost(model, ctx.input_tokens, ctx.max_tokens)
@@ -200,7 +215,8 @@ async def reserve_budget(ctx, attempt: Attempt, model):
     raise BudgetSkip(f"skipped by budget: {refusal}")
 
 
-def usage_to_charge(ctx, state: TryState, succeeded: bool) -> tuple[Usage | None, bool]:
+def usage_to_charge(ctx: RunContext, state: TryState,
+                    succeeded: bool) -> tuple[Usage | None, bool]:
     """(usage, estimated): what the API reported or, when a call the server had begun ended
     without reporting it all, an estimate: input from the prompt, output from the text."""
     reported = state.usage
@@ -219,7 +235,8 @@ def usage_to_charge(ctx, state: TryState, succeeded: bool) -> tuple[Usage | None
                  reasoning_tokens=base.reasoning_tokens), True
 
 
-async def stream_with_deadlines(ctx, model, provider, attempt, state: TryState, ticket) -> None:
+async def stream_with_deadlines(ctx: RunContext, model: ModelConfig, provider: Provider,
+                                attempt: Attempt, state: TryState, ticket: Ticket) -> None:
     """Stream one call under the first-token and total deadlines (from when the request is
     sent); demand a proper stop. Anything raised becomes a classified ProviderError."""
     loop = asyncio.get_running_loop()
@@ -253,7 +270,8 @@ async def stream_with_deadlines(ctx, model, provider, attempt, state: TryState, 
     attempt.stop_reason = state.stop
 
 
-def take_part(ctx, model, attempt: Attempt, state: TryState, part) -> None:
+def take_part(ctx: RunContext, model: ModelConfig, attempt: Attempt, state: TryState,
+              part: StreamPart) -> None:
     if isinstance(part, TextPart):
         state.pieces.append(part.text)
         ctx.emit(TextDelta(attempt.attempt_id, model.name, part.text))
@@ -265,7 +283,7 @@ def take_part(ctx, model, attempt: Attempt, state: TryState, part) -> None:
         state.started = True
 
 
-def timeout_message(ctx, model, started: bool) -> str:
+def timeout_message(ctx: RunContext, model: ModelConfig, started: bool) -> str:
     if started or ctx.timeouts.total <= ctx.timeouts.first_token:
         return f"{model.name}: not finished within {ctx.timeouts.total:g} s"
     return f"{model.name}: no first token within {ctx.timeouts.first_token:g} s"

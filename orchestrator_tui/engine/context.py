@@ -4,20 +4,26 @@ budget pool, the attempt records and the way events go out."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from ..errors import UsageError
 from ..heuristics.tokens import estimate_tokens
-from ..providers.base import CallParams
+from ..providers.base import CallParams, Provider
 from ..types import ModelConfig
-from .events import Attempt, Note
+from .events import Attempt, Escalated, Event, Note
 from .request import Request
 from .run_budget import BudgetPool
+
+if TYPE_CHECKING:
+    from .core import Engine
 
 MAX_ERROR_CHARS = 300
 
 
 class RunContext:
-    def __init__(self, engine, request: Request, emit, budget: BudgetPool | None = None):
+    def __init__(self, engine: Engine, request: Request, emit: Callable[[Event], object],
+                 budget: BudgetPool | None = None):
         settings = engine.settings
         self.engine = engine
         self.request = request
@@ -43,6 +49,7 @@ class RunContext:
         self._clock_running = False
         self.run_id = uuid.uuid4().hex
         self.candidates: list[ModelConfig] = []  # what the strategy chose from (for savings)
+        self.escalations: list[Escalated] = []  # announced so far, for the result
         self._next_id = 0
         self._temperature_noted: set[str] = set()  # models whose missing temperature was told
 
@@ -58,13 +65,20 @@ class RunContext:
         reads it: a --no-log request leaves no text behind and always gets a fresh answer."""
         return self.request.use_cache and self.keeps_text
 
-    def provider_for(self, model: ModelConfig):
+    def provider_for(self, model: ModelConfig) -> Provider:
         return self.engine.provider_for(model)
 
     def new_attempt(self, model: ModelConfig, provider_name: str) -> Attempt:
         self.note_unsent_temperature(model)
         self._next_id += 1
         return Attempt(self._next_id, model.name, provider_name)
+
+    def escalate(self, from_model: str, to_model: str | None, reason: str) -> None:
+        """Announce that the run moves on from `from_model` (to `to_model`, or to nothing
+        left), and keep it for the result."""
+        event = Escalated(from_model, to_model, reason)
+        self.escalations.append(event)
+        self.emit(event)
 
     def note_unsent_temperature(self, model: ModelConfig) -> None:
         """A Note, once per model in this run, when a temperature was asked for and the model
@@ -81,11 +95,11 @@ class RunContext:
         self.attempts.append(attempt)
         await self.store(self.engine.ledger.attempt_finished, self, attempt)
 
-    async def store(self, method, *args):
+    async def store(self, method: Callable[..., Any], *args: Any) -> Any:
         """Call a ledger or cache method off the event loop (see Engine.offload)."""
         return await self.engine.offload(method, *args)
 
-    async def store_quietly(self, what: str, method, *args):
+    async def store_quietly(self, what: str, method: Callable[..., Any], *args: Any) -> Any:
         """`store`, for a write the answer does not depend on (the cache, a reservation's
         update): a failure is a Note, never the loss of an answer already paid for."""
         try:
@@ -95,12 +109,12 @@ class RunContext:
                                          f"{exc}")))
             return None
 
-    def prepare(self, models) -> None:
+    def prepare(self, models: Iterable[ModelConfig]) -> None:
         """Start getting the providers of `models` ready in the background."""
         for model in models:
             self.provider_for(model).prepare()
 
-    async def warm(self, models) -> None:
+    async def warm(self, models: Iterable[ModelConfig]) -> None:
         """Get the providers of `models` ready at once (an ensemble's members start together)."""
         self.prepare(models)
         for provider in {id(p): p for p in map(self.provider_for, models)}.values():

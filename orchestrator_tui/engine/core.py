@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
 from ..errors import UsageError
@@ -15,12 +16,16 @@ from ..providers.kinds import provider_class
 from ..registry import Registry
 from ..types import ModelConfig
 from .context import RunContext
-from .events import Event, ResultReady
+from .events import Event, OrchestrationResult, ResultReady
 from .ports import Cache, Ledger, NoCache, NoLedger
 from .ratelimit import DEFAULT_LIMITER, RateLimiter
-from .request import STRATEGIES, Request
+from .request import Request
 from .retry import RetryPolicy
-from .strategies import STRATEGY_RUNNERS
+from .strategies import Runner, find_strategy, unknown_strategy
+
+if TYPE_CHECKING:
+    from ..learned.model import LearnedRouter
+    from .run_budget import BudgetPool
 
 _DONE = object()
 SECRET_ENV_SUFFIXES = ("_API_KEY", "_AUTH_TOKEN", "_KEY", "_TOKEN")
@@ -31,10 +36,12 @@ class Engine:
     `analyze(prompt)` / `score(prompt, answer)` of the same shape will do."""
 
     def __init__(self, settings: Settings | None = None, registry: Registry | None = None, *,
-                 analyzer=None, detector=None, limiter: RateLimiter | None = None,
+                 analyzer: Any = None, detector: Any = None,
+                 limiter: RateLimiter | None = None,
                  demo: bool | None = None, ledger: Ledger | None = None,
-                 cache: Cache | None = None, clock=time.perf_counter,
-                 providers: dict[str, Provider] | None = None, router=None):
+                 cache: Cache | None = None, clock: Callable[[], float] = time.perf_counter,
+                 providers: dict[str, Provider] | None = None,
+                 router: LearnedRouter | None = None):
         self.settings = settings or Settings()
         self.registry = registry or Registry.build(self.settings)
         self.analyzer = analyzer or ComplexityAnalyzer()
@@ -48,7 +55,7 @@ class Engine:
         self.cache = cache or NoCache()
         self.clock = clock  # seconds, for latencies; tests pass a fixed one
         self._providers: dict[str, Provider] = dict(providers or {})
-        self.router = router  # a LearnedRouter; loaded from the orch home when first needed
+        self.router: LearnedRouter | None = router  # loaded from the orch home when needed
 
     def decide_demo(self, forced: bool | None) -> bool:
         if forced is not None:
@@ -70,7 +77,7 @@ class Engine:
         demo run says what a real one would."""
         return self.provider_named(model.provider).accepts_temperature(model)
 
-    def learned_router(self):
+    def learned_router(self) -> LearnedRouter:
         if self.router is None:
             from ..learned.model import LearnedRouter
             from ..locations import router_path
@@ -100,34 +107,40 @@ class Engine:
         if not request.prompt.strip():
             raise UsageError("the prompt is empty")
         strategy = request.strategy or self.settings.default_strategy
-        if strategy not in STRATEGIES:
-            raise UsageError(f"unknown strategy {strategy!r} (choose from {', '.join(STRATEGIES)})")
+        if find_strategy(strategy) is None:
+            raise UsageError(unknown_strategy(strategy))
         if request.max_cost is not None and request.max_cost < 0:
             raise UsageError("--max-cost cannot be negative")
         request.strategy = strategy
         return strategy
 
-    def context(self, request: Request, emit=lambda event: None) -> RunContext:
+    def runner_for(self, request: Request) -> Runner:
+        """The runner of the request's strategy (imported on its first run), once `check`ed."""
+        spec = find_strategy(self.check(request))
+        assert spec is not None  # check refuses any name that is not registered
+        return spec.load_runner()
+
+    def context(self, request: Request,
+                emit: Callable[[Event], object] = lambda event: None) -> RunContext:
         self.check(request)
         return RunContext(self, request, emit)
 
-    async def run(self, request: Request, budget=None) -> AsyncIterator[Event]:
+    async def run(self, request: Request,
+                  budget: BudgetPool | None = None) -> AsyncIterator[Event]:
         """Run a request, yielding its events; the last one is ResultReady. `budget`: a
         BudgetPool shared with other runs (a batch's `--max-cost`)."""
-        strategy = self.check(request)
-        queue: asyncio.Queue = asyncio.Queue()
+        runner = self.runner_for(request)
+        queue: asyncio.Queue[Any] = asyncio.Queue()
         ctx = RunContext(self, request, queue.put_nowait, budget)
         await self.offload(self.ledger.request_started, ctx)
-        task = asyncio.create_task(STRATEGY_RUNNERS[strategy](ctx))
+        task = asyncio.create_task(runner(ctx))
         task.add_done_callback(lambda _: queue.put_nowait(_DONE))
         result = None
         try:
             while (event := await queue.get()) is not _DONE:
                 yield event
             result = task.result()
-            history_id = self.ledger.request_id(ctx)
-            if history_id is not None:
-                result.metadata["history_id"] = history_id
+            result.history_id = self.ledger.request_id(ctx)
             yield ResultReady(result)
         finally:
             if not task.done():
@@ -135,7 +148,9 @@ class Engine:
                 await asyncio.gather(task, return_exceptions=True)
             await self.offload(self.ledger.request_finished, ctx, result)
 
-    async def run_to_result(self, request: Request, on_event=None, budget=None):
+    async def run_to_result(self, request: Request,
+                            on_event: Callable[[Event], object] | None = None,
+                            budget: BudgetPool | None = None) -> OrchestrationResult:
         """Run a request to its OrchestrationResult, passing each event to `on_event`."""
         result = None
         async for event in self.run(request, budget):  # to the end, so the run's ledger closes
@@ -147,7 +162,7 @@ class Engine:
             raise RuntimeError("the engine ended without a result")
         return result
 
-    async def offload(self, method, *args):
+    async def offload(self, method: Callable[..., Any], *args: Any) -> Any:
         """Run a ledger or cache method on its owner's `executor` (the store's one writer
         thread), so that a database busy in another process never blocks the event loop;
         inline when the owner has none. Calls run in the order they are made, and a call once

@@ -7,9 +7,13 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from ..types import Usage
+from .details import BudgetUse, RunFacts, StrategyDetail
+from .status import AttemptStatus, RequestStatus
+
+DetailT = TypeVar("DetailT")
 
 
 @dataclass
@@ -19,7 +23,7 @@ class Attempt:
     attempt_id: int
     model: str
     provider: str
-    status: str = "pending"  # until it ends: ok | error | skipped | cancelled
+    status: AttemptStatus = AttemptStatus.PENDING
     text: str = ""
     usage: Usage = field(default_factory=Usage)
     cost: float | None = 0.0
@@ -43,7 +47,11 @@ class Attempt:
 
 @dataclass
 class OrchestrationResult:
-    """What a request produced, with every attempt it took to get there."""
+    """What a request produced, with every attempt it took to get there.
+
+    `run`, `budget`, `error`, `details` (what the strategy found), `escalations` and
+    `history_id` are typed; `metadata` is their JSON form, made when asked for.
+    """
 
     response: str
     model_used: str | None
@@ -55,11 +63,44 @@ class OrchestrationResult:
     input_tokens: int
     output_tokens: int
     attempts: list[Attempt]
+    run: RunFacts
     ensemble_models: list[str] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
+    budget: BudgetUse | None = None  # the run's own limit (max_cost), if it had one
+    error: str | None = None  # why nothing answered, in one line
+    details: tuple[StrategyDetail, ...] = ()
+    escalations: tuple[Escalated, ...] = ()  # as they were announced, in order
+    history_id: int | None = None  # the request's row in the history, once recorded
     timestamp: float = field(default_factory=time.time)
     success: bool = True
     cached: bool = False
+
+    @property
+    def status(self) -> RequestStatus:
+        """OK; SKIPPED when the budget was too small for every call; FAILED otherwise."""
+        if self.success:
+            return RequestStatus.OK
+        if self.attempts and all(a.status == AttemptStatus.SKIPPED for a in self.attempts):
+            return RequestStatus.SKIPPED
+        return RequestStatus.FAILED
+
+    def detail(self, kind: type[DetailT]) -> DetailT | None:
+        """The strategy's detail of type `kind` (e.g. EnsembleVerdict), or None."""
+        return next((d for d in self.details if isinstance(d, kind)), None)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """The typed fields as the JSON `metadata` object (the same keys, in the same order,
+        as before they were typed)."""
+        data = self.run.to_metadata()
+        if self.budget is not None:
+            data.update(self.budget.to_metadata())
+        if self.error:
+            data["error"] = self.error
+        for detail in self.details:
+            data.update(detail.to_metadata())
+        if self.history_id is not None:
+            data["history_id"] = self.history_id
+        return data
 
     def to_dict(self) -> dict[str, Any]:
         data = {k: getattr(self, k) for k in (

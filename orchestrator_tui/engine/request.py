@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 
 from ..types import Message
 
-STRATEGIES = ("single", "cheapest", "fallback", "ensemble", "consensus", "learned")
-
 
 @dataclass
 class Request:
@@ -19,7 +17,7 @@ class Request:
     prompt: str
     history: list[Message] = field(default_factory=list)
     system: str | None = None
-    strategy: str | None = None
+    strategy: str | None = None  # a registered strategy's name (engine.strategies)
     model: str | None = None
     chain: str | None = None
     models: list[str] | None = None

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from .details import BudgetUse, RunFacts, StrategyDetail
 from .events import Attempt, OrchestrationResult
+from .status import AttemptStatus
+
+if TYPE_CHECKING:
+    from .context import RunContext
 
 
 def total_cost(attempts: list[Attempt]) -> float | None:
     """What the run cost; None when some call used tokens at an unknown price."""
-    if any(a.cost is None for a in attempts):
+    costs = [a.cost for a in attempts]
+    if any(cost is None for cost in costs):
         return None
-    return sum(a.cost for a in attempts)
+    return sum(cost for cost in costs if cost is not None)
 
 
-def build_result(ctx, chosen: Attempt | None, metadata: dict | None = None,
-                 ensemble_models: list[str] | None = None, error: str | None = None) -> OrchestrationResult:
+def build_result(ctx: RunContext, chosen: Attempt | None, *details: StrategyDetail,
+                 ensemble_models: list[str] | None = None,
+                 error: str | None = None) -> OrchestrationResult:
+    """The result of a run that accepted `chosen` (None: nothing answered, for `error`);
+    `details`: what the strategy found, in the order its JSON keys come."""
     attempts = sorted(ctx.attempts, key=lambda a: a.attempt_id)
     if chosen is not None:
         chosen.accepted = True
-    meta = {"threshold": ctx.threshold, "max_tokens": ctx.max_tokens,
-            "estimated_input_tokens": ctx.input_tokens, "demo": ctx.engine.demo}
-    if ctx.budget.limit is not None:
-        meta["budget"] = {"limit": ctx.budget.limit, "spent": round(ctx.budget.spent, 8)}
-    if error:
-        meta["error"] = error
-    meta.update(metadata or {})
     return OrchestrationResult(
         response=chosen.text if chosen else "",
         model_used=chosen.model if chosen else None,
@@ -35,17 +39,26 @@ def build_result(ctx, chosen: Attempt | None, metadata: dict | None = None,
         input_tokens=sum(a.usage.input_tokens for a in attempts),
         output_tokens=sum(a.usage.output_tokens for a in attempts),
         attempts=attempts,
+        run=RunFacts(ctx.threshold, ctx.max_tokens, ctx.input_tokens, ctx.engine.demo),
         ensemble_models=ensemble_models or [],
-        metadata=meta,
+        budget=budget_use(ctx),
+        error=error or None,
+        details=details,
+        escalations=tuple(ctx.escalations),
         success=chosen is not None,
         cached=bool(chosen and chosen.cached),
     )
 
 
+def budget_use(ctx: RunContext) -> BudgetUse | None:
+    limit = ctx.budget.limit
+    return None if limit is None else BudgetUse(limit, ctx.budget.spent)
+
+
 def failure_summary(attempts: list[Attempt]) -> str:
     """One line: why nothing succeeded."""
-    if attempts and all(a.status == "skipped" for a in attempts):
-        return "the budget is too small for any call: " + attempts[0].error.removeprefix(
+    if attempts and all(a.status == AttemptStatus.SKIPPED for a in attempts):
+        return "the budget is too small for any call: " + (attempts[0].error or "").removeprefix(
             "skipped by budget: ")
     reasons = [f"{a.model}: {attempt_failure(a)}" for a in attempts if a.error]
     return "every model failed (" + "; ".join(reasons) + ")" if reasons else "no model was called"
@@ -53,4 +66,6 @@ def failure_summary(attempts: list[Attempt]) -> str:
 
 def attempt_failure(attempt: Attempt) -> str:
     """Why an attempt gave no answer, e.g. "failed: anthropic answered 529: Overloaded"."""
-    return attempt.error if attempt.status == "skipped" else f"{attempt.status}: {attempt.error}"
+    if attempt.status == AttemptStatus.SKIPPED:
+        return attempt.error or "skipped"
+    return f"{attempt.status}: {attempt.error}"

@@ -12,6 +12,7 @@ from concurrent.futures import Executor
 from typing import TYPE_CHECKING, Any
 
 from ..engine.cost import compute_cost
+from ..engine.status import RequestStatus
 from . import budgets, rollups
 from .transactions import transaction
 from .worker import worker_for
@@ -60,7 +61,7 @@ class SQLiteLedger:
         values = (started, request.strategy, request.prompt if keep else None,
                   request.system if keep else None, request.category,
                   json.dumps(request.tags), request.conversation_id, int(ctx.engine.demo),
-                  "running", os.getpid(), ctx.run_id)
+                  RequestStatus.RUNNING, os.getpid(), ctx.run_id)
         cursor = self.db.execute(insert_sql("requests", REQUEST_COLUMNS), values)
         assert cursor.lastrowid is not None  # an INSERT's row
         self.request_ids[ctx.run_id] = (cursor.lastrowid, started)
@@ -157,8 +158,8 @@ def result_values(ctx: RunContext, result: OrchestrationResult, keep_text: bool
         "reasoning_tokens")]
     return (result.response if keep_text else None, result.model_used, result.provider,
             model_names(ctx), *totals, result.cost, baseline_cost(ctx, result), result.latency,
-            result.confidence, "ok" if result.success else "failed",
-            result.metadata.get("error"), int(result.cached), json.dumps(result.metadata))
+            result.confidence, RequestStatus.OK if result.success else RequestStatus.FAILED,
+            result.error, int(result.cached), json.dumps(result.metadata))
 
 
 def baseline_cost(ctx: RunContext, result: OrchestrationResult) -> float | None:

@@ -14,6 +14,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from ..engine import Engine, Request
+from ..engine.strategies import strategy_specs
 from .screens.main import MainScreen
 from .session import Session
 
@@ -136,9 +137,10 @@ class OrchApp(App):
                                 main.action_new_conversation)
             yield SystemCommand("Cancel", "Stop the request in flight (Escape)",
                                 main.action_cancel)
-            for strategy in ("ensemble", "fallback", "cheapest", "single"):
-                yield SystemCommand(f"Strategy: {strategy}", f"Route the next prompt with "
-                                    f"{strategy}", lambda s=strategy: main.set_strategy(s))
+            for spec in strategy_specs():
+                yield SystemCommand(f"Strategy: {spec.name}", f"Route the next prompt with "
+                                    f"{spec.name}: {spec.description}",
+                                    lambda s=spec.name: main.set_strategy(s))
 
     async def on_unmount(self) -> None:
         await self.engine.aclose()

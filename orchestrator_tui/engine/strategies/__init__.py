@@ -1,12 +1,19 @@
-"""The routing strategies. Each takes a RunContext, emits events and returns a result."""
+"""The routing strategies. Each takes a RunContext, emits events and returns a result.
 
-from .cheapest import run_cheapest
-from .consensus import run_consensus
-from .ensemble import run_ensemble
-from .fallback import run_fallback
-from .learned import run_learned
-from .single import run_single
+Which strategies exist is the registry's to say (`registry`, where the built-in six are
+listed); this package imports none of the runners until one runs.
+"""
 
-STRATEGY_RUNNERS = {"single": run_single, "cheapest": run_cheapest,
-                    "fallback": run_fallback, "ensemble": run_ensemble,
-                    "consensus": run_consensus, "learned": run_learned}
+from .registry import (
+    Runner,
+    StrategySpec,
+    find_strategy,
+    register_strategy,
+    strategy_names,
+    strategy_specs,
+    unknown_strategy,
+    unregister_strategy,
+)
+
+__all__ = ["Runner", "StrategySpec", "find_strategy", "register_strategy", "strategy_names",
+           "strategy_specs", "unknown_strategy", "unregister_strategy"]

@@ -3,14 +3,20 @@ window fits it; on a failed call, the next cheapest such model."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ...types import ModelConfig, tier_rank
-from ..call import call_model
 from ..cost import expected_cost
-from ..events import Escalated, RoutingDecided
-from ..results import attempt_failure, build_result, failure_summary
+from ..details import Routing
+from ..events import OrchestrationResult, RoutingDecided
+from ..results import build_result, failure_summary
+from .escalation import escalate_along
+
+if TYPE_CHECKING:
+    from ..context import RunContext
 
 
-def candidate_pool(ctx) -> list[ModelConfig]:
+def candidate_pool(ctx: RunContext) -> list[ModelConfig]:
     request = ctx.request
     if request.models:
         return [ctx.registry.model(name) for name in request.models]
@@ -19,12 +25,12 @@ def candidate_pool(ctx) -> list[ModelConfig]:
     return list(ctx.registry.models.values())
 
 
-def price_key(ctx, model: ModelConfig):
+def price_key(ctx: RunContext, model: ModelConfig) -> tuple[bool, float, int, str]:
     cost = expected_cost(model, ctx.input_tokens, ctx.max_tokens)
     return (cost is None, cost or 0.0, tier_rank(model.tier), model.name)
 
 
-def rank_candidates(ctx):
+def rank_candidates(ctx: RunContext) -> tuple[Any, list[ModelConfig], list[str]]:
     """(analysis, models able to take the prompt, cheapest first, and why)."""
     analysis = ctx.analyzer.analyze(ctx.request.prompt)
     usable = ctx.usable_models(candidate_pool(ctx), announce=False)
@@ -42,14 +48,11 @@ def rank_candidates(ctx):
     return analysis, ranked, reasons
 
 
-async def run_cheapest(ctx):
+async def run_cheapest(ctx: RunContext) -> OrchestrationResult:
     analysis, ranked, reasons = rank_candidates(ctx)
     ctx.emit(RoutingDecided("cheapest", [ranked[0].name], reasons, analysis.as_dict()))
-    meta = {"routing": analysis.as_dict()}
-    for index, model in enumerate(ranked):
-        attempt = await call_model(ctx, model, prepare_next=ranked[index + 1:index + 2])
-        if attempt.status == "ok":
-            return build_result(ctx, attempt, meta)
-        following = ranked[index + 1].name if index + 1 < len(ranked) else None
-        ctx.emit(Escalated(model.name, following, attempt_failure(attempt)))
-    return build_result(ctx, None, meta, error=failure_summary(ctx.attempts))
+    routing = Routing(analysis.as_dict())
+    chosen, _ = await escalate_along(ctx, ranked)
+    if chosen is not None:
+        return build_result(ctx, chosen, routing)
+    return build_result(ctx, None, routing, error=failure_summary(ctx.attempts))

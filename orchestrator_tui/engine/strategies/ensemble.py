@@ -4,15 +4,23 @@ each answer scored, the best one chosen, and the consensus between them measured
 from __future__ import annotations
 
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from ...heuristics.synthesis import Candidate, consensus_level, synthesize_responses
+from ...types import ModelConfig
 from ..call import call_model
-from ..events import RoutingDecided
+from ..details import EnsembleVerdict, MemberScore
+from ..events import Attempt, OrchestrationResult, RoutingDecided
 from ..results import build_result, failure_summary
+from ..status import AttemptStatus
 from ..tasks import run_all
 
+if TYPE_CHECKING:
+    from ..context import RunContext
 
-def ensemble_members(ctx):
+
+def ensemble_members(ctx: RunContext) -> tuple[list[ModelConfig], str]:
+    """(the members, and where they come from)."""
     request = ctx.request
     if request.models:
         return ctx.usable_models([ctx.registry.model(n) for n in request.models]), "models given"
@@ -21,20 +29,25 @@ def ensemble_members(ctx):
     return ctx.usable_models(ctx.registry.chain(name))[:size], f"first {size} of chain {name}"
 
 
-async def run_ensemble(ctx):
+async def run_ensemble(ctx: RunContext) -> OrchestrationResult:
     members, source = ensemble_members(ctx)
     ctx.candidates = members
     names = [m.name for m in members]
     ctx.emit(RoutingDecided("ensemble", names, [f"{source}: {', '.join(names)}"]))
     await ctx.warm(members)
     attempts = await run_all(call_model(ctx, m) for m in members)
-    answered = [(m, a) for m, a in zip(members, attempts) if a.status == "ok"]
+    answered = [(m, a) for m, a in zip(members, attempts) if a.status == AttemptStatus.OK]
     if not answered:
         return build_result(ctx, None, ensemble_models=names, error=failure_summary(attempts))
+    winner, verdict = judge(answered)
+    return build_result(ctx, winner, verdict, ensemble_models=names)
+
+
+def judge(answered: list[tuple[ModelConfig, Attempt]]) -> tuple[Attempt, EnsembleVerdict]:
+    """The best-scored answer, and the verdict on them all."""
     scored, agreement = synthesize_responses(
-        [Candidate(m.name, m.tier, a.text, a.confidence) for m, a in answered])
-    winner = answered[scored[0].index][1]
-    scores = [{**asdict(s), "attempt_id": answered[s.index][1].attempt_id} for s in scored]
-    meta = {"consensus": {"level": consensus_level(agreement), "agreement": agreement},
-            "scores": scores}
-    return build_result(ctx, winner, meta, ensemble_models=names)
+        [Candidate(m.name, m.tier, a.text, a.confidence or 0.0) for m, a in answered])
+    scores = tuple(MemberScore(**asdict(s), attempt_id=answered[s.index][1].attempt_id)
+                   for s in scored)
+    verdict = EnsembleVerdict(consensus_level(agreement), agreement, scores)
+    return answered[scored[0].index][1], verdict

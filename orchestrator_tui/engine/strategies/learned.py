@@ -4,14 +4,22 @@ answers; on a failed call, the next best."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ...errors import UsageError
-from ..call import call_model
-from ..events import Escalated, RoutingDecided
-from ..results import attempt_failure, build_result, failure_summary
+from ...types import ModelConfig
+from ..details import RouterChoice
+from ..events import OrchestrationResult, RoutingDecided
+from ..results import build_result, failure_summary
 from .cheapest import candidate_pool
+from .escalation import escalate_along
+
+if TYPE_CHECKING:
+    from ...learned.model import Prediction
+    from ..context import RunContext
 
 
-def rank_learned(ctx):
+def rank_learned(ctx: RunContext) -> tuple[float, list[Prediction], dict[str, ModelConfig]]:
     """(λ in effect, predictions best first, usable models by name); `orch route --learned`
     shows the same ranking."""
     router = ctx.engine.learned_router()
@@ -25,19 +33,15 @@ def rank_learned(ctx):
     return lam, ranked, usable
 
 
-async def run_learned(ctx):
+async def run_learned(ctx: RunContext) -> OrchestrationResult:
     lam, ranked, usable = rank_learned(ctx)
     ctx.candidates = [usable[p.model] for p in ranked]
     top = ranked[0]
     ctx.emit(RoutingDecided("learned", [top.model], [
         f"predicted success {top.success:.2f} at ~${top.cost:.6f} "
         f"(λ = {lam:g}, {len(ranked)} models ranked)"]))
-    meta = {"router": {"lambda": lam, "predicted_success": round(top.success, 4)}}
-    for index, prediction in enumerate(ranked):
-        next_models = [usable[p.model] for p in ranked[index + 1:index + 2]]
-        attempt = await call_model(ctx, usable[prediction.model], prepare_next=next_models)
-        if attempt.status == "ok":
-            return build_result(ctx, attempt, meta)
-        following = ranked[index + 1].model if index + 1 < len(ranked) else None
-        ctx.emit(Escalated(prediction.model, following, attempt_failure(attempt)))
-    return build_result(ctx, None, meta, error=failure_summary(ctx.attempts))
+    choice = RouterChoice(lam, top.success)
+    chosen, _ = await escalate_along(ctx, ctx.candidates)
+    if chosen is not None:
+        return build_result(ctx, chosen, choice)
+    return build_result(ctx, None, choice, error=failure_summary(ctx.attempts))

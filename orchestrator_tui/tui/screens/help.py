@@ -1,11 +1,14 @@
-"""Every key binding, in one place."""
+"""Every key binding, in one place, and every strategy with what it does."""
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label
+
+from ...engine.strategies import strategy_specs
 
 EXTRA_KEYS = [("main", "ctrl+p", "command palette: every action by name"),
               ("prompt", "up / down", "at the first / last line: earlier prompts")]
@@ -29,6 +32,17 @@ def binding_rows() -> list[tuple[str, str, str]]:
     return rows + EXTRA_KEYS
 
 
+def strategy_rows() -> list[tuple[str, Text]]:
+    """(name, what it does and, below, the options it reads) for every registered strategy."""
+    rows = []
+    for spec in strategy_specs():
+        does = Text(spec.description)
+        if spec.options:
+            does.append("\noptions: " + ", ".join(spec.options), style="dim")
+        rows.append((spec.name, does))
+    return rows
+
+
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,f1,q", "dismiss", "Close")]
 
@@ -36,9 +50,15 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(classes="dialog help"):
             yield Label("[b]keys[/b]  (escape closes)")
             yield DataTable(id="keys", show_cursor=False)
+            yield Label("[b]strategies[/b]  (F4 or the selector: the next prompt's)")
+            yield DataTable(id="strategies", show_cursor=False)
 
     def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("where", "key", "does")
+        keys = self.query_one("#keys", DataTable)
+        keys.add_columns("where", "key", "does")
         for row in binding_rows():
-            table.add_row(*row)
+            keys.add_row(*row)
+        strategies = self.query_one("#strategies", DataTable)
+        strategies.add_columns("strategy", "does")
+        for row in strategy_rows():
+            strategies.add_row(*row, height=None)

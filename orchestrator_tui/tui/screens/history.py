@@ -12,6 +12,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
 from ...engine.events import Attempt
+from ...engine.status import AttemptStatus
 from ...formatting import cost_text
 from ...store.history import get_request, search_requests
 from ...store.periods import local_time as when
@@ -116,9 +117,9 @@ class RequestScreen(Screen):
 def attempt_from_row(row: dict) -> Attempt:
     usage = Usage(row["input_tokens"], row["output_tokens"], row["cache_read_tokens"],
                   row["cache_write_tokens"], row["reasoning_tokens"])
-    return Attempt(row["attempt_no"], row["model"], row["provider"], row["status"],
-                   row["text"] or "", usage, row["cost"], row["prices"] or {},
-                   row["latency"] or 0.0, row["time_to_first_token"], row["confidence"],
-                   row["error"], row["retries"], bool(row["accepted"]), cached=bool(row["cached"]),
-                   estimated=bool(row.get("estimated")))
+    return Attempt(row["attempt_no"], row["model"], row["provider"],
+                   AttemptStatus(row["status"]), row["text"] or "", usage, row["cost"],
+                   row["prices"] or {}, row["latency"] or 0.0, row["time_to_first_token"],
+                   row["confidence"], row["error"], row["retries"], bool(row["accepted"]),
+                   cached=bool(row["cached"]), estimated=bool(row.get("estimated")))
 

@@ -12,12 +12,11 @@ from textual.widgets import Footer, Select, Static
 
 from ...engine import Request
 from ...engine import events as ev
+from ...engine.strategies import strategy_names
 from ...errors import OrchError
 from ..widgets.board import PaneBoard
 from ..widgets.dashboard import Dashboard
 from ..widgets.prompt import PromptEditor
-
-STRATEGIES = ["ensemble", "fallback", "cheapest", "single", "consensus", "learned"]
 
 
 class MainScreen(Screen):
@@ -36,8 +35,8 @@ class MainScreen(Screen):
         app = self.app
         yield Static(app.banner_text(), id="banner")
         with Horizontal(id="controls"):
-            yield Select([(s, s) for s in STRATEGIES], value=app.strategy, allow_blank=False,
-                         id="strategy")
+            yield Select([(s, s) for s in strategy_names()], value=app.strategy,
+                         allow_blank=False, id="strategy")
             yield Select(app.target_options(), value=app.target, allow_blank=False, id="target")
             yield Static("", id="conversation")
         yield PromptEditor(id="prompt", cursor_blink=app.settings.cursor_blink)
@@ -63,8 +62,10 @@ class MainScreen(Screen):
         self.app.target = event.value
 
     def action_next_strategy(self) -> None:
-        index = STRATEGIES.index(self.app.strategy)
-        self.set_strategy(STRATEGIES[(index + 1) % len(STRATEGIES)])
+        """F4: the next registered strategy, after the last the first."""
+        names = strategy_names()
+        index = names.index(self.app.strategy) if self.app.strategy in names else -1
+        self.set_strategy(names[(index + 1) % len(names)])
 
     def set_strategy(self, strategy: str) -> None:
         self.query_one("#strategy", Select).value = strategy
@@ -110,11 +111,11 @@ class MainScreen(Screen):
             self.refresh_dashboard()
         elif isinstance(event, ev.ResultReady):
             session.add_result(request.prompt, event.result)
-            session.last_history_id = event.result.metadata.get("history_id")
+            session.last_history_id = event.result.history_id
             self.show_conversation()
             self.warn_about_budgets()
             if not event.result.success:
-                self.notify(event.result.metadata.get("error", "no answer"), severity="error")
+                self.notify(event.result.error or "no answer", severity="error")
 
     def action_cancel(self) -> None:
         running = [w for w in self.workers.cancel_group(self, "run") if w.is_running]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from textual.containers import Grid
 
 from ...engine import events as ev
+from ...engine.details import Agreement, EnsembleVerdict
 from .pane import ModelPane
 
 MIN_PANE_WIDTH = 32
@@ -75,20 +76,20 @@ class PaneBoard(Grid):
 
     async def on_engine_ResultReady(self, event: ev.ResultReady) -> None:
         result = event.result
-        scores = {s["attempt_id"]: s for s in result.metadata.get("scores", [])}
-        consensus = result.metadata.get("consensus")
-        agreement = result.metadata.get("agreement")  # the consensus strategy's
+        verdict = result.detail(EnsembleVerdict)
+        agreement = result.detail(Agreement)  # the consensus strategy's
         for attempt_id, pane in self.panes.items():
             attempt = pane.attempt
-            if attempt is None or not attempt.accepted and attempt_id not in scores:
+            score = verdict.score_of(attempt_id) if verdict else None
+            if attempt is None or not attempt.accepted and score is None:
                 continue
             parts = ["★ winner" if attempt.accepted else ""]
-            if attempt_id in scores:
-                parts.append(f"score {scores[attempt_id]['score']:.3f}")
-            if consensus and attempt.accepted:
-                parts.append(f"consensus {consensus['level']} ({consensus['agreement']:.2f})")
+            if score is not None:
+                parts.append(f"score {score.score:.3f}")
+            if verdict and attempt.accepted:
+                parts.append(f"consensus {verdict.level} ({verdict.agreement:.2f})")
             if agreement and attempt.accepted:
-                parts.append(f"{agreement['agreed']} models agree" if agreement["agreed"] > 1
+                parts.append(f"{agreement.agreed} models agree" if agreement.agreed > 1
                              else "no agreement")
             pane.set_note("  ".join(p for p in parts if p), winner=attempt.accepted)
 
