@@ -25,8 +25,13 @@ from .heuristics.synthesis import synthesize_responses  # noqa: F401  (part of t
 from .types import ModelConfig
 
 
-def make_engine(config: str | Path | None = None, *, record: bool = True,
-                use_cache: bool = True, **engine_options) -> Engine:
+def make_engine(
+    config: str | Path | None = None,
+    *,
+    record: bool = True,
+    use_cache: bool = True,
+    **engine_options,
+) -> Engine:
     """An Engine on the user's settings (or those of the config file `config`).
 
     record: keep its runs in the history database and enforce the persistent budgets, as
@@ -40,9 +45,14 @@ def make_engine(config: str | Path | None = None, *, record: bool = True,
     return build_engine(settings, record=record, use_cache=use_cache, **engine_options)
 
 
-async def arun_orchestration(prompt: str, strategy: str | None = None, *,
-                             engine: Engine | None = None, record: bool = True,
-                             **options) -> OrchestrationResult:
+async def arun_orchestration(
+    prompt: str,
+    strategy: str | None = None,
+    *,
+    engine: Engine | None = None,
+    record: bool = True,
+    **options,
+) -> OrchestrationResult:
     """Run one prompt on the running event loop and return its OrchestrationResult.
 
     strategy: the name of a registered strategy (`engine.strategies.strategy_names()`: the
@@ -67,9 +77,14 @@ async def arun_orchestration(prompt: str, strategy: str | None = None, *,
             await engine.aclose()
 
 
-def run_orchestration(prompt: str, strategy: str | None = None, *,
-                      engine: Engine | None = None, record: bool = True,
-                      **options) -> OrchestrationResult:
+def run_orchestration(
+    prompt: str,
+    strategy: str | None = None,
+    *,
+    engine: Engine | None = None,
+    record: bool = True,
+    **options,
+) -> OrchestrationResult:
     """Run one prompt to its OrchestrationResult, blocking until it is done.
 
     Arguments as for arun_orchestration. An engine passed here can be reused by later calls.
@@ -79,9 +94,13 @@ def run_orchestration(prompt: str, strategy: str | None = None, *,
     return run_sync("run_orchestration", prompt, strategy, engine, record, options)
 
 
-def run_with_fallback(prompt: str, chain: Names | None = None,
-                      confidence_threshold: float | None = 0.6, max_cost: float | None = None,
-                      **options) -> OrchestrationResult:
+def run_with_fallback(
+    prompt: str,
+    chain: Names | None = None,
+    confidence_threshold: float | None = 0.6,
+    max_cost: float | None = None,
+    **options,
+) -> OrchestrationResult:
     """Try the models of `chain` in order, cheapest first, until one answers with at least
     `confidence_threshold` confidence; the most confident answer is kept if none does.
 
@@ -92,12 +111,19 @@ def run_with_fallback(prompt: str, chain: Names | None = None,
     Raises as run_orchestration does.
     """
     options = {"threshold": confidence_threshold, **options}  # `threshold=`: the earlier name
-    return run_sync("run_with_fallback", prompt, "fallback", options.pop("engine", None),
-                    options.pop("record", True), dict(options, chain=chain, max_cost=max_cost))
+    return run_sync(
+        "run_with_fallback",
+        prompt,
+        "fallback",
+        options.pop("engine", None),
+        options.pop("record", True),
+        dict(options, chain=chain, max_cost=max_cost),
+    )
 
 
-def run_ensemble(prompt: str, models: Names | None = None, ensemble_size: int | None = None,
-                 **options) -> OrchestrationResult:
+def run_ensemble(
+    prompt: str, models: Names | None = None, ensemble_size: int | None = None, **options
+) -> OrchestrationResult:
     """Ask several models at once and keep the best-scored answer, with their agreement.
 
     models: the members, as a list or a comma string (None: the first `ensemble_size` models
@@ -106,9 +132,14 @@ def run_ensemble(prompt: str, models: Names | None = None, ensemble_size: int | 
     options: as for run_orchestration (engine, record, max_cost, chain, …).
     Raises as run_orchestration does.
     """
-    return run_sync("run_ensemble", prompt, "ensemble", options.pop("engine", None),
-                    options.pop("record", True),
-                    dict(options, models=models, ensemble_size=ensemble_size))
+    return run_sync(
+        "run_ensemble",
+        prompt,
+        "ensemble",
+        options.pop("engine", None),
+        options.pop("record", True),
+        dict(options, models=models, ensemble_size=ensemble_size),
+    )
 
 
 def route_to_model(prompt: str, max_cost: float | None = None, **options) -> str:
@@ -117,8 +148,9 @@ def route_to_model(prompt: str, max_cost: float | None = None, **options) -> str
     return route_to_model_config(prompt, max_cost, **options).name
 
 
-def route_to_model_config(prompt: str, max_cost: float | None = None, *,
-                          engine: Engine | None = None, **options) -> ModelConfig:
+def route_to_model_config(
+    prompt: str, max_cost: float | None = None, *, engine: Engine | None = None, **options
+) -> ModelConfig:
     """The ModelConfig of the model `cheapest` would call: the cheapest usable model whose
     tier covers the prompt and whose worst-case cost fits `max_cost` (USD, None: no limit).
 
@@ -131,19 +163,27 @@ def route_to_model_config(prompt: str, max_cost: float | None = None, *,
     from .engine.strategies.cheapest import rank_candidates
 
     engine = engine or make_engine(record=False)
-    ctx = engine.context(request_from_options(prompt, strategy="cheapest", max_cost=max_cost,
-                                              **options))
+    ctx = engine.context(
+        request_from_options(prompt, strategy="cheapest", max_cost=max_cost, **options)
+    )
     ranked = rank_candidates(ctx)[1]
-    refusals = [ctx.budget.refusal(worst_case_cost(m, ctx.input_tokens, ctx.max_tokens))
-                for m in ranked]
-    for model, refusal in zip(ranked, refusals):
+    refusals = [
+        ctx.budget.refusal(worst_case_cost(m, ctx.input_tokens, ctx.max_tokens)) for m in ranked
+    ]
+    for model, refusal in zip(ranked, refusals, strict=True):
         if refusal is None:
             return model
     raise BudgetError(f"no model fits max_cost={max_cost:g}: {ranked[0].name}: {refusals[0]}")
 
 
-def run_sync(function: str, prompt: str, strategy: str | None, engine: Engine | None,
-             record: bool, options: dict) -> OrchestrationResult:
+def run_sync(
+    function: str,
+    prompt: str,
+    strategy: str | None,
+    engine: Engine | None,
+    record: bool,
+    options: dict,
+) -> OrchestrationResult:
     refuse_inside_event_loop(function, strategy)
     return asyncio.run(run_and_release(prompt, strategy, engine, record, options))
 
@@ -151,8 +191,7 @@ def run_sync(function: str, prompt: str, strategy: str | None, engine: Engine | 
 async def run_and_release(prompt, strategy, engine, record, options) -> OrchestrationResult:
     """One call on a fresh loop; a reused engine's connections are closed before the loop is."""
     try:
-        return await arun_orchestration(prompt, strategy, engine=engine, record=record,
-                                        **options)
+        return await arun_orchestration(prompt, strategy, engine=engine, record=record, **options)
     finally:
         if engine is not None:
             await engine.aclose()
@@ -164,5 +203,7 @@ def refuse_inside_event_loop(function: str, strategy: str | None) -> None:
     except RuntimeError:
         return
     how = f"prompt, {strategy!r}, ..." if strategy else "prompt, ..."
-    raise UsageError(f"{function}() cannot be called inside a running event loop; in async "
-                     f"code, use `await arun_orchestration({how})`")
+    raise UsageError(
+        f"{function}() cannot be called inside a running event loop; in async "
+        f"code, use `await arun_orchestration({how})`"
+    )

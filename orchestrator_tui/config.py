@@ -274,8 +274,7 @@ def cache_key(path: Path, raw: bytes) -> str | None:
         schema = os.stat(__file__)
     except OSError:
         return None
-    return (f"{hashlib.sha256(raw).hexdigest()}:{__version__}:"
-            f"{schema.st_size}:{schema.st_mtime_ns}")
+    return f"{hashlib.sha256(raw).hexdigest()}:{__version__}:{schema.st_size}:{schema.st_mtime_ns}"
 
 
 def read_cache() -> dict:

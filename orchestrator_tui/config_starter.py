@@ -14,8 +14,10 @@ SECTIONS = ("budget", "timeouts", "retries")
 TABLES = ("providers", "models", "chains", "chain_thresholds")  # examples at the end
 EXAMPLES_MARKER = "# ---- Examples"
 NONE_EXAMPLES = {  # settings whose default is "not set": an example value to uncomment
-    "temperature": 0.7, "judge_model": "claude-sonnet-5-5",
-    "budget.daily": 5.0, "budget.monthly": 50.0,
+    "temperature": 0.7,
+    "judge_model": "claude-sonnet-5-5",
+    "budget.daily": 5.0,
+    "budget.monthly": 50.0,
 }
 HEADER = """\
 # orch configuration (TOML). Written by `orch config init`; `orch config edit` opens it.
@@ -58,10 +60,14 @@ def field_docs() -> dict[tuple[str, str], str]:
     for node in tree.body:
         if not isinstance(node, ast.ClassDef):
             continue
-        for before, after in zip(node.body, node.body[1:]):
-            if isinstance(before, ast.AnnAssign) and isinstance(before.target, ast.Name) and \
-                    isinstance(after, ast.Expr) and isinstance(after.value, ast.Constant) and \
-                    isinstance(after.value.value, str):
+        for before, after in zip(node.body, node.body[1:], strict=False):
+            if (
+                isinstance(before, ast.AnnAssign)
+                and isinstance(before.target, ast.Name)
+                and isinstance(after, ast.Expr)
+                and isinstance(after.value, ast.Constant)
+                and isinstance(after.value.value, str)
+            ):
                 docs[(node.name, before.target.id)] = " ".join(after.value.value.split())
     return docs
 

@@ -23,8 +23,14 @@ from .engine.request import Request
 Names = str | Iterable[str]
 
 
-def build_engine(settings: Settings, *, db: sqlite3.Connection | None = None,
-                 record: bool = True, use_cache: bool = True, **engine_options) -> Engine:
+def build_engine(
+    settings: Settings,
+    *,
+    db: sqlite3.Connection | None = None,
+    record: bool = True,
+    use_cache: bool = True,
+    **engine_options,
+) -> Engine:
     """An Engine on `settings`.
 
     record: keep every run in the history database and enforce the persistent budgets (as
@@ -61,9 +67,16 @@ def history_db(record: bool = True) -> Iterator[sqlite3.Connection | None]:
         db.close()
 
 
-def request_from_options(prompt: str, *, strategy: str | None = None, model: str | None = None,
-                         chain: Names | None = None, models: Names | None = None,
-                         tags: Iterable[str] | None = None, **fields) -> Request:
+def request_from_options(
+    prompt: str,
+    *,
+    strategy: str | None = None,
+    model: str | None = None,
+    chain: Names | None = None,
+    models: Names | None = None,
+    tags: Iterable[str] | None = None,
+    **fields,
+) -> Request:
     """The Request a front end's options ask for, read the same way everywhere.
 
     model: a model without a strategy means `single`.
@@ -73,8 +86,15 @@ def request_from_options(prompt: str, *, strategy: str | None = None, model: str
     """
     if chain is not None and not isinstance(chain, str):
         chain = ",".join(name_list(chain) or []) or None
-    return Request(prompt, strategy=strategy or ("single" if model else None), model=model,
-                   chain=chain, models=name_list(models), tags=list(tags or []), **fields)
+    return Request(
+        prompt,
+        strategy=strategy or ("single" if model else None),
+        model=model,
+        chain=chain,
+        models=name_list(models),
+        tags=list(tags or []),
+        **fields,
+    )
 
 
 def name_list(names: Names | None) -> list[str] | None:
@@ -93,6 +113,8 @@ def budget_warnings(db: sqlite3.Connection, engine: Engine) -> list[tuple[str, s
     from .store.budgets import budget_notice, budget_states
 
     warn_at = engine.settings.budget.warn_at
-    notices = (budget_notice(state, warn_at, usd)
-               for state in budget_states(db, engine.settings, engine.demo))
+    notices = (
+        budget_notice(state, warn_at, usd)
+        for state in budget_states(db, engine.settings, engine.demo)
+    )
     return [notice for notice in notices if notice is not None]

@@ -29,12 +29,17 @@ def load_keys(path: Path | None = None) -> dict[str, str]:
     try:
         data = json.loads(text)
     except ValueError:
-        raise ConfigError(f"{path}: not a JSON object of provider names and keys "
-                          "(fix or delete it, then `orch keys set PROVIDER`)") from None
+        raise ConfigError(
+            f"{path}: not a JSON object of provider names and keys "
+            "(fix or delete it, then `orch keys set PROVIDER`)"
+        ) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: not a JSON object of provider names and keys")
-    return {name: value for name, value in data.items()
-            if name != NOTE_KEY and isinstance(value, str) and value}
+    return {
+        name: value
+        for name, value in data.items()
+        if name != NOTE_KEY and isinstance(value, str) and value
+    }
 
 
 def save_key(provider: str, key: str, path: Path | None = None) -> Path:

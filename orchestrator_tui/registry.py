@@ -13,10 +13,22 @@ from .errors import ConfigError, UsageError
 from .providers.kinds import builtin_providers
 from .types import ModelConfig, Prices, PriceTier, ProviderConfig
 
-PRICE_FIELDS = {"input": "input_cost_per_mtok", "output": "output_cost_per_mtok",
-                "cache_read": "cache_read_cost_per_mtok", "cache_write": "cache_write_cost_per_mtok"}
-PLAIN_FIELDS = ("provider", "tier", "context_window", "max_output", "reasoning", "rpm", "tpm",
-                "api_name")
+PRICE_FIELDS = {
+    "input": "input_cost_per_mtok",
+    "output": "output_cost_per_mtok",
+    "cache_read": "cache_read_cost_per_mtok",
+    "cache_write": "cache_write_cost_per_mtok",
+}
+PLAIN_FIELDS = (
+    "provider",
+    "tier",
+    "context_window",
+    "max_output",
+    "reasoning",
+    "rpm",
+    "tpm",
+    "api_name",
+)
 
 
 def load_packaged_registry() -> dict:
@@ -43,27 +55,38 @@ class Registry:
         packaged = load_packaged_registry()
         providers = builtin_providers()
         providers.update({n: provider_from_entry(n, e) for n, e in settings.providers.items()})
-        models = {n: merge_model(None, n, packaged_entry(raw))
-                  for n, raw in packaged["models"].items()}
+        models = {
+            n: merge_model(None, n, packaged_entry(raw)) for n, raw in packaged["models"].items()
+        }
         for name, entry in settings.models.items():
             models[name] = merge_model(models.get(name), name, entry)
         chains = {**packaged["chains"], **settings.chains}
         if environ is None:
             environ = with_stored_keys(dict(os.environ), providers)
-        registry = cls(models, providers, chains, packaged.get("source", ""),
-                       packaged.get("source_date", ""), environ)
+        registry = cls(
+            models,
+            providers,
+            chains,
+            packaged.get("source", ""),
+            packaged.get("source_date", ""),
+            environ,
+        )
         registry.check()
         return registry
 
     def check(self) -> None:
         for model in self.models.values():
             if model.provider not in self.providers:
-                raise ConfigError(f"models.{model.name}.provider: unknown provider "
-                                  f"{model.provider!r} (add it under [providers.{model.provider}])")
+                raise ConfigError(
+                    f"models.{model.name}.provider: unknown provider "
+                    f"{model.provider!r} (add it under [providers.{model.provider}])"
+                )
         for chain, names in self.chains.items():
             for name in names:
                 if name not in self.models:
-                    raise ConfigError(f"chains.{chain}: unknown model {name!r}{hint(name, self.models)}")
+                    raise ConfigError(
+                        f"chains.{chain}: unknown model {name!r}{hint(name, self.models)}"
+                    )
 
     def model(self, name: str) -> ModelConfig:
         if name not in self.models:
@@ -100,8 +123,11 @@ def with_stored_keys(environ: dict[str, str], providers: dict[str, ProviderConfi
 
     for name, key in load_keys().items():
         provider = providers.get(name)
-        if provider is not None and provider.api_key_env and \
-                credential_variable(provider, environ) is None:
+        if (
+            provider is not None
+            and provider.api_key_env
+            and credential_variable(provider, environ) is None
+        ):
             environ[provider.api_key_env] = key
     return environ
 
@@ -112,8 +138,9 @@ def hint(name: str, choices) -> str:
 
 
 def provider_from_entry(name: str, entry: ProviderEntry) -> ProviderConfig:
-    return ProviderConfig(name, entry.kind, entry.base_url, entry.api_key_env or None,
-                          stream_usage=entry.stream_usage)
+    return ProviderConfig(
+        name, entry.kind, entry.base_url, entry.api_key_env or None, stream_usage=entry.stream_usage
+    )
 
 
 def packaged_entry(raw: dict) -> ModelEntry:
@@ -125,21 +152,29 @@ def packaged_entry(raw: dict) -> ModelEntry:
 
 
 def price_tier(entry: PriceTierEntry) -> PriceTier:
-    return PriceTier(entry.above_input_tokens,
-                     **{k: getattr(entry, f) for k, f in PRICE_FIELDS.items()})
+    return PriceTier(
+        entry.above_input_tokens, **{k: getattr(entry, f) for k, f in PRICE_FIELDS.items()}
+    )
 
 
 def merge_model(base: ModelConfig | None, name: str, entry: ModelEntry) -> ModelConfig:
     """`base` with the fields `entry` sets; a new model when there is no base."""
     if base is None:
         if entry.provider is None:
-            raise ConfigError(f"models.{name}.provider: required for a model that is not in the registry")
+            raise ConfigError(
+                f"models.{name}.provider: required for a model that is not in the registry"
+            )
         base = ModelConfig(name=name, provider=entry.provider)
     plain = {f: getattr(entry, f) for f in PLAIN_FIELDS if getattr(entry, f) is not None}
-    prices = {k: getattr(entry, f) for k, f in PRICE_FIELDS.items() if getattr(entry, f) is not None}
+    prices = {
+        k: getattr(entry, f) for k, f in PRICE_FIELDS.items() if getattr(entry, f) is not None
+    }
     if entry.price_tiers is not None:
-        prices["tiers"] = tuple(sorted((price_tier(t) for t in entry.price_tiers),
-                                       key=lambda tier: tier.above_input_tokens))
+        prices["tiers"] = tuple(
+            sorted(
+                (price_tier(t) for t in entry.price_tiers), key=lambda tier: tier.above_input_tokens
+            )
+        )
     if prices:
         plain["prices"] = Prices(**{**base.prices.__dict__, **prices})
     return base.with_changes(**plain)

@@ -28,8 +28,9 @@ def decode_utf8(data: bytes, source: str) -> str:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise UsageError(f"{source}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x})") \
-            from None
+        raise UsageError(
+            f"{source}:{line}: not valid UTF-8 (byte 0x{data[exc.start]:02x})"
+        ) from None
     return text[1:] if text.startswith(BOM) else text
 
 
@@ -54,8 +55,9 @@ def check_utf8(value: str | None, where: str) -> None:
     except UnicodeEncodeError as exc:
         code = ord(value[exc.start])
         what = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else "a lone surrogate"
-        raise UsageError(f"{where} is not valid UTF-8 ({what} at character {exc.start + 1})") \
-            from None
+        raise UsageError(
+            f"{where} is not valid UTF-8 ({what} at character {exc.start + 1})"
+        ) from None
 
 
 def shown(text: str) -> str:

@@ -116,18 +116,40 @@ class Usage:
     billed_cost: float | None = None  # USD, when the endpoint reports what it charged
 
     def __add__(self, other: Usage) -> Usage:
-        billed = None if self.billed_cost is None and other.billed_cost is None else \
-            (self.billed_cost or 0.0) + (other.billed_cost or 0.0)
-        return Usage(self.input_tokens + other.input_tokens,
-                     self.output_tokens + other.output_tokens,
-                     self.cache_read_tokens + other.cache_read_tokens,
-                     self.cache_write_tokens + other.cache_write_tokens,
-                     self.reasoning_tokens + other.reasoning_tokens, billed)
+        billed = (
+            None
+            if self.billed_cost is None and other.billed_cost is None
+            else (self.billed_cost or 0.0) + (other.billed_cost or 0.0)
+        )
+        return Usage(
+            self.input_tokens + other.input_tokens,
+            self.output_tokens + other.output_tokens,
+            self.cache_read_tokens + other.cache_read_tokens,
+            self.cache_write_tokens + other.cache_write_tokens,
+            self.reasoning_tokens + other.reasoning_tokens,
+            billed,
+        )
 
     def as_tuple(self) -> tuple[int, ...]:
-        return (self.input_tokens, self.output_tokens, self.cache_read_tokens,
-                self.cache_write_tokens, self.reasoning_tokens)
+        return (
+            self.input_tokens,
+            self.output_tokens,
+            self.cache_read_tokens,
+            self.cache_write_tokens,
+            self.reasoning_tokens,
+        )
 
     def as_dict(self) -> dict[str, int]:
-        return dict(zip(("input_tokens", "output_tokens", "cache_read_tokens",
-                         "cache_write_tokens", "reasoning_tokens"), self.as_tuple(), strict=True))
+        return dict(
+            zip(
+                (
+                    "input_tokens",
+                    "output_tokens",
+                    "cache_read_tokens",
+                    "cache_write_tokens",
+                    "reasoning_tokens",
+                ),
+                self.as_tuple(),
+                strict=True,
+            )
+        )

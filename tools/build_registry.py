@@ -35,8 +35,14 @@ CHOSEN = {
 
 # Named chains, cheapest first; `fast` holds only the cheapest models.
 CHAINS = {
-    "mixed": ["claude-haiku-5-5", "gpt-6-luna", "gpt-6.1-terra", "claude-sonnet-5-5",
-              "claude-opus-5-5", "gpt-6-astra"],
+    "mixed": [
+        "claude-haiku-5-5",
+        "gpt-6-luna",
+        "gpt-6.1-terra",
+        "claude-sonnet-5-5",
+        "claude-opus-5-5",
+        "gpt-6-astra",
+    ],
     "anthropic": ["claude-haiku-5-5", "claude-haiku-4-5", "claude-sonnet-5-5", "claude-opus-5-5"],
     "openai": ["gpt-6-luna", "gpt-5.6-luna", "gpt-6.1-terra", "gpt-6.1-sol", "gpt-6-astra"],
     "fast": ["claude-haiku-5-5", "gpt-6-luna", "gpt-5.6-luna"],
@@ -57,10 +63,12 @@ source_date = "2026-11-26"
 
 
 # The four kinds of price, as (LiteLLM field, orch key).
-PRICE_KINDS = (("input_cost_per_token", "input_cost_per_mtok"),
-               ("output_cost_per_token", "output_cost_per_mtok"),
-               ("cache_read_input_token_cost", "cache_read_cost_per_mtok"),
-               ("cache_creation_input_token_cost", "cache_write_cost_per_mtok"))
+PRICE_KINDS = (
+    ("input_cost_per_token", "input_cost_per_mtok"),
+    ("output_cost_per_token", "output_cost_per_mtok"),
+    ("cache_read_input_token_cost", "cache_read_cost_per_mtok"),
+    ("cache_creation_input_token_cost", "cache_write_cost_per_mtok"),
+)
 # e.g. input_cost_per_token_above_272k_tokens; not ..._above_272k_tokens_batches, not ..._above_1hr
 TIER_FIELD = re.compile(r"^(?P<kind>\w+?)_above_(?P<count>\d+)(?P<k>k?)_tokens$")
 
@@ -70,8 +78,9 @@ def per_million(value):
 
 
 def toml_lines(header: str, fields: dict) -> str:
-    lines = [header] + [f"{key} = {json.dumps(value)}" for key, value in fields.items()
-                        if value is not None]
+    lines = [header] + [
+        f"{key} = {json.dumps(value)}" for key, value in fields.items() if value is not None
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -31,9 +31,17 @@ CHECKERS = {"ruff", "mypy", "import-linter"}  # run by CI in the normal venv, no
 # One file or more per dependency: providers (anthropic, openai, httpx2), config (pydantic),
 # CLI and reports (typer, rich, plotext), TUI and config writing (textual, tomlkit), router
 # training (numpy, scipy, scikit-learn), the orch home (platformdirs).
-SMOKE = ["tests/test_providers.py", "tests/test_stream_faults.py", "tests/test_config.py",
-         "tests/test_cli.py", "tests/test_eval.py", "tests/test_router.py",
-         "tests/test_tui.py", "tests/test_architecture.py", "tests/test_output_paths.py"]
+SMOKE = [
+    "tests/test_providers.py",
+    "tests/test_stream_faults.py",
+    "tests/test_config.py",
+    "tests/test_cli.py",
+    "tests/test_eval.py",
+    "tests/test_router.py",
+    "tests/test_tui.py",
+    "tests/test_architecture.py",
+    "tests/test_output_paths.py",
+]
 REQUIREMENT = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$")
 
 
@@ -51,8 +59,11 @@ def name_of(requirement: str) -> str:
 
 def test_tools(project: dict[str, Any]) -> list[str]:
     """The `test` extra's requirements but the project itself and the checkers."""
-    return [r for r in project["optional-dependencies"]["test"]
-            if name_of(r) not in {project["name"], *CHECKERS}]
+    return [
+        r
+        for r in project["optional-dependencies"]["test"]
+        if name_of(r) not in {project["name"], *CHECKERS}
+    ]
 
 
 def minimums(project: dict[str, Any]) -> dict[str, str]:
@@ -96,14 +107,28 @@ def main() -> int:
         if not (venv / "bin" / "python").exists():
             run([sys.executable, "-m", "venv", str(venv)])
         python = str(venv / "bin" / "python")
-        status = run([python, "-m", "pip", "install", "-q", "-c", str(constraints), "-e",
-                      f"{ROOT}[{','.join(EXTRAS)}]", *test_tools(project)])
+        status = run(
+            [
+                python,
+                "-m",
+                "pip",
+                "install",
+                "-q",
+                "-c",
+                str(constraints),
+                "-e",
+                f"{ROOT}[{','.join(EXTRAS)}]",
+                *test_tools(project),
+            ]
+        )
         if status:
             print("the declared minimums cannot be installed together", file=sys.stderr)
             return status
         run([python, "-m", "pip", "list", "--format=freeze"])
-        return run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                    *(args.pytest_args or SMOKE)], cwd=ROOT)
+        return run(
+            [python, "-m", "pytest", "-q", "-p", "no:cacheprovider", *(args.pytest_args or SMOKE)],
+            cwd=ROOT,
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

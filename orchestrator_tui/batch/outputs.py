@@ -65,8 +65,12 @@ def parse_record(raw: bytes, first: bool = False) -> dict | None:
 
 
 def is_record(value) -> bool:
-    return (isinstance(value, dict) and "id" in value and isinstance(value.get("success"), bool)
-            and value.get("status") in STATUSES)
+    return (
+        isinstance(value, dict)
+        and "id" in value
+        and isinstance(value.get("success"), bool)
+        and value.get("status") in STATUSES
+    )
 
 
 def last_records(lines: list[OutLine]) -> dict[str, dict]:
@@ -102,7 +106,7 @@ class Appender:
     def write_bytes(self, data: bytes) -> None:
         view = memoryview(data)
         while view:
-            view = view[os.write(self.open_fd(), view):]
+            view = view[os.write(self.open_fd(), view) :]
 
     def __exit__(self, *exc: object) -> None:
         os.close(self.open_fd())
@@ -137,8 +141,10 @@ def lock_or_refuse(fd: int, path: Path) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise UsageError(f"{path}: another orch run is writing to it; wait for it to finish "
-                         "or choose another output file") from None
+        raise UsageError(
+            f"{path}: another orch run is writing to it; wait for it to finish "
+            "or choose another output file"
+        ) from None
 
 
 @contextmanager
@@ -165,8 +171,11 @@ def compact_locked(target: Path) -> int:
     if not lines:
         return 0
     last = {key: id(record) for key, record in last_records(lines).items()}
-    kept = [line for line in lines
-            if line.record is None or last[id_key(line.record["id"])] == id(line.record)]
+    kept = [
+        line
+        for line in lines
+        if line.record is None or last[id_key(line.record["id"])] == id(line.record)
+    ]
     if len(kept) == len(lines):
         return 0
     replace_contents(target, b"".join(line.raw + b"\n" for line in kept))
@@ -176,8 +185,12 @@ def compact_locked(target: Path) -> int:
 def replace_contents(target: Path, data: bytes) -> None:
     mode = os.stat(target).st_mode & 0o7777
     # not `with` here: the `try` below closes it, and removes it if anything fails
-    handle = tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.",  # noqa: SIM115
-                                         suffix=".tmp", delete=False)
+    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115
+        dir=target.parent,
+        prefix=f".{target.name}.",
+        suffix=".tmp",
+        delete=False,
+    )
     try:
         with handle:
             handle.write(data)

@@ -21,8 +21,20 @@ from ..errors import UsageError
 from .inputs import BatchItem, id_key
 from .outputs import OutLine, last_records
 
-HASHED_FIELDS = ("prompt", "system", "strategy", "model", "chain", "models", "ensemble_size",
-                 "consensus_size", "cost_weight", "threshold", "max_tokens", "temperature")
+HASHED_FIELDS = (
+    "prompt",
+    "system",
+    "strategy",
+    "model",
+    "chain",
+    "models",
+    "ensemble_size",
+    "consensus_size",
+    "cost_weight",
+    "threshold",
+    "max_tokens",
+    "temperature",
+)
 ON_CHANGED = ("refuse", "rerun", "skip")
 
 
@@ -40,8 +52,9 @@ class Plan:
     changed: list[BatchItem] = field(default_factory=list)
 
 
-def plan_batch(items: list[BatchItem], lines: list[OutLine], hash_of, output: Path,
-               on_changed: str = "refuse") -> Plan:
+def plan_batch(
+    items: list[BatchItem], lines: list[OutLine], hash_of, output: Path, on_changed: str = "refuse"
+) -> Plan:
     """What to ask: items with no successful last record, and the changed ones if told to."""
     records, keys = last_records(lines), {item.key for item in items}
     asked, changed = set(), []
@@ -71,6 +84,8 @@ def previous_record(item: BatchItem, records: dict[str, dict], keys: set[str]) -
 
 def changed_message(changed: list[BatchItem], output: Path) -> str:
     shown = ", ".join(item.key for item in changed[:3]) + (", …" if len(changed) > 3 else "")
-    return (f"{len(changed)} id(s) answered in {output} were asked differently this time "
-            f"(prompt, system, model or options changed: {shown}); pass --rerun-changed to "
-            "ask them again or --skip-changed to keep the old answers")
+    return (
+        f"{len(changed)} id(s) answered in {output} were asked differently this time "
+        f"(prompt, system, model or options changed: {shown}); pass --rerun-changed to "
+        "ask them again or --skip-changed to keep the old answers"
+    )

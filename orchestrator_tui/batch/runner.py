@@ -40,16 +40,27 @@ class BatchProgress:
         return self.done + self.failed + self.skipped
 
     def summary(self) -> dict:
-        return {"total": self.total, "already_done": self.already_done,
-                "changed": self.changed, "done": self.done,
-                "failed": self.failed, "skipped": self.skipped,
-                "elapsed_seconds": round(time.perf_counter() - self.started, 3),
-                "cost": self.cost}
+        return {
+            "total": self.total,
+            "already_done": self.already_done,
+            "changed": self.changed,
+            "done": self.done,
+            "failed": self.failed,
+            "skipped": self.skipped,
+            "elapsed_seconds": round(time.perf_counter() - self.started, 3),
+            "cost": self.cost,
+        }
 
 
 class BatchRunner:
-    def __init__(self, engine: Engine, template: Request, concurrency: int,
-                 max_cost: float | None, on_progress=None):
+    def __init__(
+        self,
+        engine: Engine,
+        template: Request,
+        concurrency: int,
+        max_cost: float | None,
+        on_progress=None,
+    ):
         self.engine = engine
         self.template = template
         self.concurrency = concurrency
@@ -58,10 +69,15 @@ class BatchRunner:
 
     def request_for(self, item: BatchItem) -> Request:
         base = self.template
-        return replace(base, prompt=item.prompt, system=item.system or base.system,
-                       strategy="single" if item.model else base.strategy,
-                       model=item.model or base.model, tags=list(base.tags),
-                       category=item.category or base.category)
+        return replace(
+            base,
+            prompt=item.prompt,
+            system=item.system or base.system,
+            strategy="single" if item.model else base.strategy,
+            model=item.model or base.model,
+            tags=list(base.tags),
+            category=item.category or base.category,
+        )
 
     def plan(self, items: list[BatchItem], output: Path, on_changed: str = "refuse") -> Plan:
         """What this run will ask; raises UsageError, before any call, for changed requests."""
@@ -70,13 +86,15 @@ class BatchRunner:
     def hash_of(self, item: BatchItem) -> str:
         return request_hash(self.request_for(item))
 
-    async def run(self, items: list[BatchItem], output: Path,
-                  on_changed: str = "refuse") -> BatchProgress:
+    async def run(
+        self, items: list[BatchItem], output: Path, on_changed: str = "refuse"
+    ) -> BatchProgress:
         return await self.execute(self.plan(items, output, on_changed), len(items), output)
 
     async def execute(self, plan: Plan, total: int, output: Path) -> BatchProgress:
-        progress = BatchProgress(total=total, already_done=plan.already_done,
-                                 changed=len(plan.changed))
+        progress = BatchProgress(
+            total=total, already_done=plan.already_done, changed=len(plan.changed)
+        )
         self.on_progress(progress)
         if not plan.todo:
             return progress  # the output is not even opened
@@ -84,8 +102,10 @@ class BatchRunner:
         for item in plan.todo:
             queue.put_nowait(item)
         with Appender(output) as sink:
-            workers = [asyncio.create_task(self.worker(queue, sink, progress))
-                       for _ in range(min(self.concurrency, len(plan.todo)))]
+            workers = [
+                asyncio.create_task(self.worker(queue, sink, progress))
+                for _ in range(min(self.concurrency, len(plan.todo)))
+            ]
             try:
                 await asyncio.gather(*workers)
             finally:

@@ -21,10 +21,16 @@ class BatchView:
         if demo:
             console.print("[yellow]orch: using the demo provider: offline, simulated answers[/]")
         self.progress = Progress(
-            TextColumn("[bold]batch[/]"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("{task.fields[counts]}"), TextColumn("{task.fields[rate]}"),
-            TimeRemainingColumn(), TextColumn("{task.fields[cost]}"), console=console,
-            disable=not enabled)
+            TextColumn("[bold]batch[/]"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[counts]}"),
+            TextColumn("{task.fields[rate]}"),
+            TimeRemainingColumn(),
+            TextColumn("{task.fields[cost]}"),
+            console=console,
+            disable=not enabled,
+        )
         self.task = self.progress.add_task("batch", total=total, counts="", rate="", cost="")
 
     def __enter__(self):
@@ -40,7 +46,10 @@ class BatchView:
         self.last = progress
         elapsed = max(1e-9, time.perf_counter() - progress.started)
         self.progress.update(
-            self.task, completed=progress.already_done + progress.finished,
+            self.task,
+            completed=progress.already_done + progress.finished,
             counts=f"[green]{progress.done} ok[/] [red]{progress.failed} failed[/]"
-                   + (f" [yellow]{progress.skipped} skipped[/]" if progress.skipped else ""),
-            rate=f"{progress.finished / elapsed:.1f}/s", cost=f"${progress.cost:.6f}")
+            + (f" [yellow]{progress.skipped} skipped[/]" if progress.skipped else ""),
+            rate=f"{progress.finished / elapsed:.1f}/s",
+            cost=f"${progress.cost:.6f}",
+        )

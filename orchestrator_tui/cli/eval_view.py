@@ -15,11 +15,14 @@ def print_table(result: dict) -> None:
     table = [("strategy", "score", "cost (USD)", "score/best", "cost/best")]
     for row in result["rows"]:
         score, cost = relative(row, best)
-        table.append((label(row), f"{row['score']:.4f}", f"{row['cost']:.4f}",
-                      f"{score:.1%}", f"{cost:.1%}"))
+        table.append(
+            (label(row), f"{row['score']:.4f}", f"{row['cost']:.4f}", f"{score:.1%}", f"{cost:.1%}")
+        )
     plural = "s" if result["n"] != 1 else ""
-    print(f"{result['dataset']}: {result['n']:,} prompt{plural}, {result['method']}; "
-          f"best single model: {best['params']['model']}")
+    print(
+        f"{result['dataset']}: {result['n']:,} prompt{plural}, {result['method']}; "
+        f"best single model: {best['params']['model']}"
+    )
     print("\n".join(aligned(table, right_aligned={1, 2, 3, 4})))
     print()
     print("\n".join(goal_lines(result["rows"])))
@@ -36,15 +39,23 @@ def print_plot(result: dict) -> None:
     plt.plotsize(100, 25)
     set_axes(plt, rows)
     singles = [r for r in rows if r["strategy"] == "single"]
-    plt.scatter([log_cost(r) for r in singles], [r["score"] for r in singles], marker="dot",
-                label="single models")
+    plt.scatter(
+        [log_cost(r) for r in singles],
+        [r["score"] for r in singles],
+        marker="dot",
+        label="single models",
+    )
     learned = sorted((r for r in rows if r["strategy"] == "learned"), key=lambda r: r["cost"])
     if learned:
-        plt.plot([log_cost(r) for r in learned], [r["score"] for r in learned],
-                 marker="braille", label="learned, λ sweep")
+        plt.plot(
+            [log_cost(r) for r in learned],
+            [r["score"] for r in learned],
+            marker="braille",
+            label="learned, λ sweep",
+        )
     key = []
     others = [r for r in rows if r["strategy"] not in ("single", "learned")]
-    for letter, row in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", others):
+    for letter, row in zip("ABCDEFGHIJKLMNOPQRSTUVWXYZ", others, strict=False):
         plt.scatter([log_cost(row)], [row["score"]], marker=letter)
         key.append(f"{letter} {label(row)}")
     plt.title("score against total cost (USD, log scale)")
@@ -67,4 +78,4 @@ def set_axes(plt, rows: list[dict]) -> None:
     plt.xticks([math.log10(t) for t in ticks], [f"${t:g}" for t in ticks])
 
 
-DOLLAR_TICKS = [10.0 ** e * m for e in range(-6, 5) for m in (1, 3)]
+DOLLAR_TICKS = [10.0**e * m for e in range(-6, 5) for m in (1, 3)]

@@ -4,6 +4,7 @@ calls used is recorded, and the command exits 130 (SIGINT) or 143 (SIGTERM)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
 
 
@@ -28,10 +29,8 @@ def run_interruptibly(coroutine):
             terminated.append(True)
             task.cancel()
 
-        try:
+        with contextlib.suppress(NotImplementedError, RuntimeError):  # no handlers here
             loop.add_signal_handler(signal.SIGTERM, on_sigterm)
-        except (NotImplementedError, RuntimeError):  # no signal handlers on this platform
-            pass
         return await coroutine
 
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -26,21 +26,26 @@ def environment_help() -> str:
     builtin = builtin_providers().values()
     keys = [p.api_key_env for p in builtin if p.api_key_env]
     urls = [p.base_url_env for p in builtin if p.base_url_env]
-    return ("\b\nEnvironment:\n"
-            "  ORCH_HOME       one directory for config.toml, keys.json and the database\n"
-            "                  (default: the platform's config and data dirs; see\n"
-            "                  `orch config path --all`)\n"
-            f"  {', '.join(keys)}\n"
-            "                  API keys; each takes precedence over a key stored with\n"
-            "                  `orch keys set` (ANTHROPIC_AUTH_TOKEN also works). No key at\n"
-            "                  all: the demo provider answers.\n"
-            f"  {', '.join(urls)}\n"
-            "                  the providers' endpoints\n"
-            "  VISUAL, EDITOR  the editor of `orch config edit`")
+    return (
+        "\b\nEnvironment:\n"
+        "  ORCH_HOME       one directory for config.toml, keys.json and the database\n"
+        "                  (default: the platform's config and data dirs; see\n"
+        "                  `orch config path --all`)\n"
+        f"  {', '.join(keys)}\n"
+        "                  API keys; each takes precedence over a key stored with\n"
+        "                  `orch keys set` (ANTHROPIC_AUTH_TOKEN also works). No key at\n"
+        "                  all: the demo provider answers.\n"
+        f"  {', '.join(urls)}\n"
+        "                  the providers' endpoints\n"
+        "  VISUAL, EDITOR  the editor of `orch config edit`"
+    )
 
 
 app = typer.Typer(
-    name="orch", no_args_is_help=False, add_completion=True, pretty_exceptions_enable=False,
+    name="orch",
+    no_args_is_help=False,
+    add_completion=True,
+    pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain help: typer.rich_utils costs ~110 ms of start-up
     help="Send each prompt to the right LLM, or to several at once, and see what it cost.",
     epilog=environment_help(),
@@ -67,11 +72,17 @@ app.add_typer(keys_app, name="keys")
 @app.callback(invoke_without_command=True)
 def main(
     ctx: typer.Context,
-    config: Annotated[Optional[Path], typer.Option(
-        "--config", help="Read this config file instead of the default one "
-        "(`orch config path`).")] = None,
-    verbose: Annotated[bool, typer.Option(
-        "-v", "--verbose", help="Show routing reasons, and tracebacks on errors.")] = False,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Read this config file instead of the default one (`orch config path`).",
+        ),
+    ] = None,
+    verbose: Annotated[
+        bool,
+        typer.Option("-v", "--verbose", help="Show routing reasons, and tracebacks on errors."),
+    ] = False,
 ):
     """orch: multi-model LLM orchestration in the terminal."""
     STATE.config_path = config
@@ -84,7 +95,11 @@ def main(
 
 
 @app.command("tui")
-def tui(demo: Annotated[Optional[bool], typer.Option("--demo/--no-demo", help="Force the demo provider on or off.")] = None):
+def tui(
+    demo: Annotated[
+        bool | None, typer.Option("--demo/--no-demo", help="Force the demo provider on or off.")
+    ] = None,
+):
     """Open the TUI (also what `orch` alone does)."""
     from ..tui.app import run_tui
 
@@ -115,8 +130,11 @@ def run_app() -> None:
             print(f"orch: error: {known}", file=sys.stderr)
             sys.exit(known.exit_code)
         # a bug, not a user error: still one line unless -v
-        print(f"orch: internal error: {type(error).__name__}: {error} (run with -v for the "
-              "traceback)", file=sys.stderr)
+        print(
+            f"orch: internal error: {type(error).__name__}: {error} (run with -v for the "
+            "traceback)",
+            file=sys.stderr,
+        )
         sys.exit(70)
 
 

@@ -32,5 +32,7 @@ def check_writable(path: Path, option: str = "-o") -> None:
 def check_not_same_file(output: Path, source: Path, option: str = "-o") -> None:
     """The output must not be the input, by any name (a link, a relative path)."""
     if output.exists() and source.exists() and os.path.samefile(output, source):
-        raise UsageError(f"{option} {output} is the input file itself; orch appends answers "
-                         "to the output, so name another file")
+        raise UsageError(
+            f"{option} {output} is the input file itself; orch appends answers "
+            "to the output, so name another file"
+        )

@@ -18,9 +18,15 @@ def progress_bar(label: str, total: int, enabled: bool):
         TimeRemainingColumn,
     )
 
-    progress = Progress(TextColumn(f"[bold]{label}[/]"), BarColumn(), MofNCompleteColumn(),
-                        TimeElapsedColumn(), TimeRemainingColumn(),
-                        console=Console(stderr=True), disable=not enabled)
+    progress = Progress(
+        TextColumn(f"[bold]{label}[/]"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        disable=not enabled,
+    )
     task = progress.add_task(label, total=total)
     with progress:
         yield lambda n=1: progress.advance(task, n)

@@ -19,8 +19,9 @@ from ..errors import AllAttemptsFailed
 from ..formatting import cost_text
 from .result_view import attempts_table, summary_line
 
-DEMO_LABEL = ("using the demo provider: offline, simulated answers, priced as the real models "
-              "would charge")
+DEMO_LABEL = (
+    "using the demo provider: offline, simulated answers, priced as the real models would charge"
+)
 
 
 class Renderer:
@@ -57,8 +58,9 @@ class Renderer:
             for reason in event.reasons:
                 self.err.print(f"[dim]  {reason}[/]")
         if self.live and event.strategy == "ensemble":
-            self.table_live = Live(self.member_table(), console=self.err, transient=True,
-                                   refresh_per_second=8)
+            self.table_live = Live(
+                self.member_table(), console=self.err, transient=True, refresh_per_second=8
+            )
             self.table_live.start()
 
     def on_AttemptStarted(self, event: ev.AttemptStarted) -> None:
@@ -80,8 +82,10 @@ class Renderer:
         self.end_stream_line(event.attempt_id)
         self.streamed[event.attempt_id] = 0
         self.status[event.attempt_id] = f"retrying in {event.wait:.1f} s"
-        self.err.print(f"[yellow]retry {event.retry_number} of {event.model} in "
-                       f"{event.wait:.1f} s: {event.reason}[/]")
+        self.err.print(
+            f"[yellow]retry {event.retry_number} of {event.model} in "
+            f"{event.wait:.1f} s: {event.reason}[/]"
+        )
         self.refresh()
 
     def on_RateLimitWait(self, event: ev.RateLimitWait) -> None:
@@ -112,8 +116,9 @@ class Renderer:
     def member_table(self) -> Table:
         table = Table(box=None, show_header=False)
         for attempt_id, name in self.names.items():
-            table.add_row(name, self.status.get(attempt_id, ""),
-                          f"{self.streamed.get(attempt_id, 0):,} chars")
+            table.add_row(
+                name, self.status.get(attempt_id, ""), f"{self.streamed.get(attempt_id, 0):,} chars"
+            )
         return table
 
     def refresh(self) -> None:
@@ -176,11 +181,16 @@ def detail_lines(result) -> list[str]:
         lines.append(f"consensus: {verdict.level} (agreement {verdict.agreement:.2f})")
     agreement = result.detail(Agreement)
     if agreement is not None:
-        agreed = f"{agreement.agreed} models agree" if agreement.agreed > 1 else \
-            "no agreement: the chain's last model decided"
+        agreed = (
+            f"{agreement.agreed} models agree"
+            if agreement.agreed > 1
+            else "no agreement: the chain's last model decided"
+        )
         lines.append(f"agreement: {agreed} ({agreement.escalations} escalation(s))")
     threshold = result.detail(ThresholdOutcome)
     if threshold is not None and not threshold.met and result.success:
-        lines.append(f"[yellow]no model reached confidence {result.run.threshold:.2f}; "
-                     f"the best answer is shown ({result.confidence:.2f})[/]")
+        lines.append(
+            f"[yellow]no model reached confidence {result.run.threshold:.2f}; "
+            f"the best answer is shown ({result.confidence:.2f})[/]"
+        )
     return lines

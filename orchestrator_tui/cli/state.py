@@ -37,8 +37,7 @@ class CliState:
         from ..frontend import build_engine
 
         db = self.db(write=True) if record else None
-        return build_engine(self.settings(), db=db, record=record, use_cache=use_cache,
-                            demo=demo)
+        return build_engine(self.settings(), db=db, record=record, use_cache=use_cache, demo=demo)
 
 
 STATE = CliState()

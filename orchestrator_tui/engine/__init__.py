@@ -31,9 +31,23 @@ if TYPE_CHECKING:
     )
     from .request import Request
 
-__all__ = ["Engine", "Request", "Event", "RoutingDecided", "Note", "AttemptStarted", "TextDelta",
-           "RetryScheduled", "RateLimitWait", "AttemptFinished", "Escalated", "BudgetRefused",
-           "ResultReady", "Attempt", "OrchestrationResult"]
+__all__ = [
+    "Attempt",
+    "AttemptFinished",
+    "AttemptStarted",
+    "BudgetRefused",
+    "Engine",
+    "Escalated",
+    "Event",
+    "Note",
+    "OrchestrationResult",
+    "RateLimitWait",
+    "Request",
+    "ResultReady",
+    "RetryScheduled",
+    "RoutingDecided",
+    "TextDelta",
+]
 
 _HOME = {"Engine": "core", "Request": "request"}  # the others are in `events`
 

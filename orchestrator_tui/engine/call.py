@@ -48,8 +48,9 @@ if TYPE_CHECKING:
     from .run_budget import Reservation
 
 
-async def call_model(ctx: RunContext, model: ModelConfig,
-                     prepare_next: Sequence[ModelConfig] = ()) -> Attempt:
+async def call_model(
+    ctx: RunContext, model: ModelConfig, prepare_next: Sequence[ModelConfig] = ()
+) -> Attempt:
     """Call `model` with retries; the finished attempt is emitted and recorded either way.
     `prepare_next`: models to get ready in the background once this one is (a chain's next)."""
     provider = ctx.provider_for(model)
@@ -77,8 +78,9 @@ async def call_model(ctx: RunContext, model: ModelConfig,
     return attempt
 
 
-async def retry_loop(ctx: RunContext, model: ModelConfig, provider: Provider,
-                     attempt: Attempt) -> None:
+async def retry_loop(
+    ctx: RunContext, model: ModelConfig, provider: Provider, attempt: Attempt
+) -> None:
     """Try until an answer, a budget refusal, an error not worth retrying, or no retries left."""
     attempt.prices = prices_used(model.prices)
     key = cache_key(ctx, model, provider) if ctx.uses_cache else None
@@ -99,26 +101,44 @@ async def retry_loop(ctx: RunContext, model: ModelConfig, provider: Provider,
         attempt.status = AttemptStatus.OK
         attempt.confidence = ctx.detector.score(ctx.request.prompt, attempt.text).score
         if key is not None:
-            await ctx.store_quietly("the response cache", ctx.engine.cache.put, key, model.name,
-                                    provider.name, attempt.text, attempt.usage.as_dict())
+            await ctx.store_quietly(
+                "the response cache",
+                ctx.engine.cache.put,
+                key,
+                model.name,
+                provider.name,
+                attempt.text,
+                attempt.usage.as_dict(),
+            )
         return
 
 
-async def wait_to_retry(ctx: RunContext, model: ModelConfig, attempt: Attempt,
-                        error: ProviderError, retries: Counter[bool]) -> bool:
+async def wait_to_retry(
+    ctx: RunContext,
+    model: ModelConfig,
+    attempt: Attempt,
+    error: ProviderError,
+    retries: Counter[bool],
+) -> bool:
     """Announce and wait out the retry `error` deserves; False when it deserves none. A 429
     also slows the shared limiter, so every request to the model paces itself."""
     rate_limited = error.kind == "rate_limit"
     if rate_limited:
         ctx.limiter.slow_down(model.name, error.retry_after, model.rpm)
     retries[rate_limited] += 1
-    wait = ctx.policy.delay(retries[rate_limited], error.retry_after, rate_limited) \
-        if error.retryable else None
+    wait = (
+        ctx.policy.delay(retries[rate_limited], error.retry_after, rate_limited)
+        if error.retryable
+        else None
+    )
     if wait is None:
         return False
     attempt.retries += 1
-    ctx.emit(RetryScheduled(attempt.attempt_id, model.name, attempt.retries, wait,
-                            ctx.describe(str(error))))
+    ctx.emit(
+        RetryScheduled(
+            attempt.attempt_id, model.name, attempt.retries, wait, ctx.describe(str(error))
+        )
+    )
     await asyncio.sleep(wait)
     return True
 
@@ -126,14 +146,20 @@ async def wait_to_retry(ctx: RunContext, model: ModelConfig, attempt: Attempt,
 def cache_key(ctx: RunContext, model: ModelConfig, provider: Provider) -> str:
     """Exact match on provider, model, messages and parameters."""
     params = ctx.params
-    payload = {"provider": provider.name, "model": model.wire_name, "system": params.system,
-               "messages": [[m.role, m.content] for m in params.messages],
-               "max_tokens": params.max_tokens, "temperature": params.temperature}
+    payload = {
+        "provider": provider.name,
+        "model": model.wire_name,
+        "system": params.system,
+        "messages": [[m.role, m.content] for m in params.messages],
+        "max_tokens": params.max_tokens,
+        "temperature": params.temperature,
+    }
     return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 
-async def answer_from_cache(ctx: RunContext, model: ModelConfig, attempt: Attempt,
-                            key: str) -> bool:
+async def answer_from_cache(
+    ctx: RunContext, model: ModelConfig, attempt: Attempt, key: str
+) -> bool:
     hit = await ctx.store_quietly("the response cache", ctx.engine.cache.get, key)
     if hit is None:
         return False
@@ -163,14 +189,19 @@ class TryState:
         return "".join(self.pieces)
 
 
-async def one_try(ctx: RunContext, model: ModelConfig, provider: Provider,
-                  attempt: Attempt) -> None:
+async def one_try(
+    ctx: RunContext, model: ModelConfig, provider: Provider, attempt: Attempt
+) -> None:
     """One HTTP call; what it used is added to the attempt even when it fails. The budget is
     reserved once the rate limiter admits the call, so a reservation is never held (and
     never expires) while the call waits for capacity."""
     ticket = await ctx.limiter.acquire(
-        model.name, model.rpm, model.tpm, ctx.input_tokens + ctx.max_tokens,
-        on_wait=lambda wait: ctx.emit(RateLimitWait(attempt.attempt_id, model.name, wait)))
+        model.name,
+        model.rpm,
+        model.tpm,
+        ctx.input_tokens + ctx.max_tokens,
+        on_wait=lambda wait: ctx.emit(RateLimitWait(attempt.attempt_id, model.name, wait)),
+    )
     try:
         reservation = await reserve_budget(ctx, attempt, model)
     except BudgetSkip:
@@ -189,12 +220,14 @@ async def one_try(ctx: RunContext, model: ModelConfig, provider: Provider,
             ticket.settle(usage.input_tokens + usage.output_tokens)
         actual = charge_call(attempt, usage, model.prices)  # also sets attempt.cost, .prices
         ctx.budget.settle(reservation, actual)
-        await ctx.store_quietly("the budget reservation", ctx.engine.ledger.settle, ctx,
-                                attempt, actual)
+        await ctx.store_quietly(
+            "the budget reservation", ctx.engine.ledger.settle, ctx, attempt, actual
+        )
 
 
-async def reserve_budget(ctx: RunContext, attempt: Attempt,
-                         model: ModelConfig) -> Reservation | None:
+async def reserve_budget(
+    ctx: RunContext, attempt: Attempt, model: ModelConfig
+) -> Reservation | None:
     """Hold the call's worst case in the run's pool and the persistent budgets, or skip it.
     The pool's hold is given back if the persistent budgets refuse or cannot be asked."""
     estimate = worst_case_cost(model, ctx.input_tokens, ctx.max_tokens)
@@ -215,8 +248,7 @@ async def reserve_budget(ctx: RunContext, attempt: Attempt,
     raise BudgetSkip(f"skipped by budget: {refusal}")
 
 
-def usage_to_charge(ctx: RunContext, state: TryState,
-                    succeeded: bool) -> tuple[Usage | None, bool]:
+def usage_to_charge(ctx: RunContext, state: TryState, succeeded: bool) -> tuple[Usage | None, bool]:
     """(usage, estimated): what the API reported or, when a call the server had begun ended
     without reporting it all, an estimate: input from the prompt, output from the text."""
     reported = state.usage
@@ -228,15 +260,23 @@ def usage_to_charge(ctx: RunContext, state: TryState,
     if reported is not None and reported.input_tokens and reported.output_tokens >= output:
         return reported, False
     base = reported or Usage()
-    return Usage(input_tokens=base.input_tokens or ctx.input_tokens,
-                 output_tokens=max(base.output_tokens, output),
-                 cache_read_tokens=base.cache_read_tokens,
-                 cache_write_tokens=base.cache_write_tokens,
-                 reasoning_tokens=base.reasoning_tokens), True
+    return Usage(
+        input_tokens=base.input_tokens or ctx.input_tokens,
+        output_tokens=max(base.output_tokens, output),
+        cache_read_tokens=base.cache_read_tokens,
+        cache_write_tokens=base.cache_write_tokens,
+        reasoning_tokens=base.reasoning_tokens,
+    ), True
 
 
-async def stream_with_deadlines(ctx: RunContext, model: ModelConfig, provider: Provider,
-                                attempt: Attempt, state: TryState, ticket: Ticket) -> None:
+async def stream_with_deadlines(
+    ctx: RunContext,
+    model: ModelConfig,
+    provider: Provider,
+    attempt: Attempt,
+    state: TryState,
+    ticket: Ticket,
+) -> None:
     """Stream one call under the first-token and total deadlines (from when the request is
     sent); demand a proper stop. Anything raised becomes a classified ProviderError."""
     loop = asyncio.get_running_loop()
@@ -256,8 +296,9 @@ async def stream_with_deadlines(ctx: RunContext, model: ModelConfig, provider: P
     except TimeoutError as exc:
         if not deadline.expired():
             raise classify_exception(exc, model.name) from exc
-        raise ProviderError(timeout_message(ctx, model, bool(state.pieces)),
-                            kind="timeout") from exc
+        raise ProviderError(
+            timeout_message(ctx, model, bool(state.pieces)), kind="timeout"
+        ) from exc
     except ProviderError:
         raise
     except Exception as exc:  # a provider that let something else through
@@ -265,13 +306,15 @@ async def stream_with_deadlines(ctx: RunContext, model: ModelConfig, provider: P
     finally:
         attempt.text = state.text
     if state.stop is None:
-        raise ProviderError(f"{model.name}: the stream ended without a stop event (truncated)",
-                            kind="truncated")
+        raise ProviderError(
+            f"{model.name}: the stream ended without a stop event (truncated)", kind="truncated"
+        )
     attempt.stop_reason = state.stop
 
 
-def take_part(ctx: RunContext, model: ModelConfig, attempt: Attempt, state: TryState,
-              part: StreamPart) -> None:
+def take_part(
+    ctx: RunContext, model: ModelConfig, attempt: Attempt, state: TryState, part: StreamPart
+) -> None:
     if isinstance(part, TextPart):
         state.pieces.append(part.text)
         ctx.emit(TextDelta(attempt.attempt_id, model.name, part.text))

@@ -22,8 +22,13 @@ MAX_ERROR_CHARS = 300
 
 
 class RunContext:
-    def __init__(self, engine: Engine, request: Request, emit: Callable[[Event], object],
-                 budget: BudgetPool | None = None):
+    def __init__(
+        self,
+        engine: Engine,
+        request: Request,
+        emit: Callable[[Event], object],
+        budget: BudgetPool | None = None,
+    ):
         settings = engine.settings
         self.engine = engine
         self.request = request
@@ -36,8 +41,13 @@ class RunContext:
         self.detector = engine.detector
         self.analyzer = engine.analyzer
         self.max_tokens = request.max_tokens or settings.max_tokens
-        self.threshold = request.threshold if request.threshold is not None else \
-            settings.chain_thresholds.get(request.chain or settings.default_chain, settings.threshold)
+        self.threshold = (
+            request.threshold
+            if request.threshold is not None
+            else settings.chain_thresholds.get(
+                request.chain or settings.default_chain, settings.threshold
+            )
+        )
         temperature = settings.temperature if request.temperature is None else request.temperature
         messages = request.messages()
         self.params = CallParams(messages, request.system, self.max_tokens, temperature)
@@ -88,8 +98,9 @@ class RunContext:
             return
         self._temperature_noted.add(model.name)
         if not self.engine.accepts_temperature(model):
-            self.emit(Note(f"{model.name} takes no temperature; temperature {temperature:g} "
-                           "is not sent"))
+            self.emit(
+                Note(f"{model.name} takes no temperature; temperature {temperature:g} is not sent")
+            )
 
     async def finish_attempt(self, attempt: Attempt) -> None:
         self.attempts.append(attempt)
@@ -105,8 +116,7 @@ class RunContext:
         try:
             return await self.store(method, *args)
         except Exception as exc:  # noqa: BLE001 (any storage failure: the run goes on)
-            self.emit(Note(self.describe(f"{what} could not be used: {type(exc).__name__}: "
-                                         f"{exc}")))
+            self.emit(Note(self.describe(f"{what} could not be used: {type(exc).__name__}: {exc}")))
             return None
 
     def prepare(self, models: Iterable[ModelConfig]) -> None:
@@ -133,8 +143,10 @@ class RunContext:
             env = self.registry.providers[model.provider].api_key_env
             return f"no {env} set"
         if model.context_window is not None and self.input_tokens > model.context_window:
-            return (f"the prompt (~{self.input_tokens:,} tokens) exceeds its context window "
-                    f"({model.context_window:,})")
+            return (
+                f"the prompt (~{self.input_tokens:,} tokens) exceeds its context window "
+                f"({model.context_window:,})"
+            )
         return None
 
     def usable_models(self, models: list[ModelConfig], announce: bool = True) -> list[ModelConfig]:
@@ -153,11 +165,15 @@ class RunContext:
     def none_usable_message(self, models: list[ModelConfig]) -> str:
         windows = [m.context_window for m in models if m.context_window]
         if windows and self.input_tokens > max(windows):
-            return (f"the prompt (~{self.input_tokens:,} tokens) is larger than every context "
-                    f"window (largest: {max(windows):,})")
+            return (
+                f"the prompt (~{self.input_tokens:,} tokens) is larger than every context "
+                f"window (largest: {max(windows):,})"
+            )
         names = ", ".join(m.name for m in models)
-        return (f"no usable model among {names}: set a provider's API key (`orch keys set "
-                "PROVIDER`) or use --demo")
+        return (
+            f"no usable model among {names}: set a provider's API key (`orch keys set "
+            "PROVIDER`) or use --demo"
+        )
 
     def redact(self, text: str) -> str:
         return self.engine.redact(text)
@@ -166,4 +182,4 @@ class RunContext:
         """An error as the user sees it: secrets redacted first, then cut to a readable
         length (cutting first could leave part of a key that no longer matches)."""
         text = self.redact(text)
-        return text if len(text) <= MAX_ERROR_CHARS else text[:MAX_ERROR_CHARS - 1] + "…"
+        return text if len(text) <= MAX_ERROR_CHARS else text[: MAX_ERROR_CHARS - 1] + "…"

@@ -35,21 +35,30 @@ class Engine:
     """Shared by every front end. Analyzer and detector are pluggable: any object with
     `analyze(prompt)` / `score(prompt, answer)` of the same shape will do."""
 
-    def __init__(self, settings: Settings | None = None, registry: Registry | None = None, *,
-                 analyzer: Any = None, detector: Any = None,
-                 limiter: RateLimiter | None = None,
-                 demo: bool | None = None, ledger: Ledger | None = None,
-                 cache: Cache | None = None, clock: Callable[[], float] = time.perf_counter,
-                 providers: dict[str, Provider] | None = None,
-                 router: LearnedRouter | None = None):
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        registry: Registry | None = None,
+        *,
+        analyzer: Any = None,
+        detector: Any = None,
+        limiter: RateLimiter | None = None,
+        demo: bool | None = None,
+        ledger: Ledger | None = None,
+        cache: Cache | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+        providers: dict[str, Provider] | None = None,
+        router: LearnedRouter | None = None,
+    ):
         self.settings = settings or Settings()
         self.registry = registry or Registry.build(self.settings)
         self.analyzer = analyzer or ComplexityAnalyzer()
         self.detector = detector or ConfidenceDetector()
         self.limiter = limiter or DEFAULT_LIMITER
         retries = self.settings.retries
-        self.policy = RetryPolicy(retries.max_retries, retries.base_delay, retries.max_delay,
-                                  retries.rate_limit_retries)
+        self.policy = RetryPolicy(
+            retries.max_retries, retries.base_delay, retries.max_delay, retries.rate_limit_retries
+        )
         self.demo = self.decide_demo(demo)
         self.ledger = ledger or NoLedger()  # history and persistent budgets
         self.cache = cache or NoCache()
@@ -84,8 +93,10 @@ class Engine:
 
             path = router_path()
             if not path.is_file():
-                raise UsageError("no trained router: run `orch router train --data FILE` "
-                                 "or `orch router train --from-history` first")
+                raise UsageError(
+                    "no trained router: run `orch router train --data FILE` "
+                    "or `orch router train --from-history` first"
+                )
             try:
                 self.router = LearnedRouter.load(path)
             except (ValueError, KeyError) as exc:
@@ -120,13 +131,13 @@ class Engine:
         assert spec is not None  # check refuses any name that is not registered
         return spec.load_runner()
 
-    def context(self, request: Request,
-                emit: Callable[[Event], object] = lambda event: None) -> RunContext:
+    def context(
+        self, request: Request, emit: Callable[[Event], object] = lambda event: None
+    ) -> RunContext:
         self.check(request)
         return RunContext(self, request, emit)
 
-    async def run(self, request: Request,
-                  budget: BudgetPool | None = None) -> AsyncIterator[Event]:
+    async def run(self, request: Request, budget: BudgetPool | None = None) -> AsyncIterator[Event]:
         """Run a request, yielding its events; the last one is ResultReady. `budget`: a
         BudgetPool shared with other runs (a batch's `--max-cost`)."""
         runner = self.runner_for(request)
@@ -148,9 +159,12 @@ class Engine:
                 await asyncio.gather(task, return_exceptions=True)
             await self.offload(self.ledger.request_finished, ctx, result)
 
-    async def run_to_result(self, request: Request,
-                            on_event: Callable[[Event], object] | None = None,
-                            budget: BudgetPool | None = None) -> OrchestrationResult:
+    async def run_to_result(
+        self,
+        request: Request,
+        on_event: Callable[[Event], object] | None = None,
+        budget: BudgetPool | None = None,
+    ) -> OrchestrationResult:
         """Run a request to its OrchestrationResult, passing each event to `on_event`."""
         result = None
         async for event in self.run(request, budget):  # to the end, so the run's ledger closes
@@ -175,9 +189,15 @@ class Engine:
     def warm_up(self, models: list[ModelConfig] | None = None) -> None:
         """Start getting the providers of `models` (default: every model with credentials)
         ready in the background, e.g. when a TUI opens, so a first request does not wait."""
-        usable = models if models is not None else [
-            m for m in self.registry.models.values()
-            if self.demo or self.registry.has_credentials(m.provider)]
+        usable = (
+            models
+            if models is not None
+            else [
+                m
+                for m in self.registry.models.values()
+                if self.demo or self.registry.has_credentials(m.provider)
+            ]
+        )
         for model in usable:
             self.provider_for(model).prepare()
 
@@ -185,8 +205,11 @@ class Engine:
         """`text` with every secret from the environment replaced, so no key is ever shown."""
         key_names = {p.api_key_env for p in self.registry.providers.values() if p.api_key_env}
         for name, value in self.registry.environ.items():
-            if value and len(value) >= 8 and (name.endswith(SECRET_ENV_SUFFIXES)
-                                              or name in key_names):
+            if (
+                value
+                and len(value) >= 8
+                and (name.endswith(SECRET_ENV_SUFFIXES) or name in key_names)
+            ):
                 text = text.replace(value, "[redacted]")
         return text
 

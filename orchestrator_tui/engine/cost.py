@@ -17,9 +17,12 @@ def compute_cost(usage: Usage, prices: Prices) -> float | None:
         return usage.billed_cost
     prices = prices.at(usage.input_tokens)
     uncached = usage.input_tokens - usage.cache_read_tokens - usage.cache_write_tokens
-    parts = [(uncached, prices.input), (usage.output_tokens, prices.output),
-             (usage.cache_read_tokens, prices.cache_read),
-             (usage.cache_write_tokens, prices.cache_write)]
+    parts = [
+        (uncached, prices.input),
+        (usage.output_tokens, prices.output),
+        (usage.cache_read_tokens, prices.cache_read),
+        (usage.cache_write_tokens, prices.cache_write),
+    ]
     total = 0.0
     for tokens, price in parts:
         if tokens <= 0:
@@ -55,9 +58,13 @@ def prices_used(prices: Prices, input_tokens: int = 0) -> dict[str, float | int 
     the base prices)."""
     tier = prices.tier_for(input_tokens)
     flat = prices.at(input_tokens)
-    return {"input_per_mtok": flat.input, "output_per_mtok": flat.output,
-            "cache_read_per_mtok": flat.cache_read, "cache_write_per_mtok": flat.cache_write,
-            "tier_above_input_tokens": None if tier is None else tier.above_input_tokens}
+    return {
+        "input_per_mtok": flat.input,
+        "output_per_mtok": flat.output,
+        "cache_read_per_mtok": flat.cache_read,
+        "cache_write_per_mtok": flat.cache_write,
+        "tier_above_input_tokens": None if tier is None else tier.above_input_tokens,
+    }
 
 
 TYPICAL_OUTPUT_TOKENS = 500

@@ -103,8 +103,10 @@ class EnsembleVerdict:
         return next((s for s in self.scores if s.attempt_id == attempt_id), None)
 
     def to_metadata(self) -> dict[str, Any]:
-        return {"consensus": {"level": self.level, "agreement": self.agreement},
-                "scores": [asdict(s) for s in self.scores]}
+        return {
+            "consensus": {"level": self.level, "agreement": self.agreement},
+            "scores": [asdict(s) for s in self.scores],
+        }
 
 
 @dataclass(frozen=True)
@@ -115,5 +117,6 @@ class RouterChoice:
     predicted_success: float
 
     def to_metadata(self) -> dict[str, Any]:
-        return {"router": {"lambda": self.lam,
-                           "predicted_success": round(self.predicted_success, 4)}}
+        return {
+            "router": {"lambda": self.lam, "predicted_success": round(self.predicted_success, 4)}
+        }

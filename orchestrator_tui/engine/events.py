@@ -103,10 +103,25 @@ class OrchestrationResult:
         return data
 
     def to_dict(self) -> dict[str, Any]:
-        data = {k: getattr(self, k) for k in (
-            "response", "model_used", "provider", "strategy", "cost", "latency", "confidence",
-            "input_tokens", "output_tokens", "ensemble_models", "metadata", "timestamp", "success",
-            "cached")}
+        data = {
+            k: getattr(self, k)
+            for k in (
+                "response",
+                "model_used",
+                "provider",
+                "strategy",
+                "cost",
+                "latency",
+                "confidence",
+                "input_tokens",
+                "output_tokens",
+                "ensemble_models",
+                "metadata",
+                "timestamp",
+                "success",
+                "cached",
+            )
+        }
         data["attempts"] = [a.to_dict() for a in self.attempts]
         return data
 

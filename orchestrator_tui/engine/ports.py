@@ -30,8 +30,9 @@ class Ledger(Protocol):
     def request_id(self, ctx: RunContext) -> int | None:
         """The run's id in the history (for `orch rate`), if it is kept."""
 
-    def reserve(self, ctx: RunContext, attempt: Attempt, model: ModelConfig,
-                estimate: float | None) -> str | None:
+    def reserve(
+        self, ctx: RunContext, attempt: Attempt, model: ModelConfig, estimate: float | None
+    ) -> str | None:
         """Hold `estimate` USD for one call; return why it cannot be made, or None."""
 
     def settle(self, ctx: RunContext, attempt: Attempt, actual: float | None) -> None:
@@ -52,8 +53,7 @@ class Cache(Protocol):
     def get(self, key: str) -> tuple[str, dict[str, Any]] | None:
         """(text, usage dict) for a fresh entry, or None."""
 
-    def put(self, key: str, model: str, provider: str, text: str,
-            usage: dict[str, Any]) -> None:
+    def put(self, key: str, model: str, provider: str, text: str, usage: dict[str, Any]) -> None:
         """Keep a finished answer."""
 
 
@@ -68,8 +68,9 @@ class NoLedger:
     def request_id(self, ctx: RunContext) -> int | None:
         return None
 
-    def reserve(self, ctx: RunContext, attempt: Attempt, model: ModelConfig,
-                estimate: float | None) -> str | None:
+    def reserve(
+        self, ctx: RunContext, attempt: Attempt, model: ModelConfig, estimate: float | None
+    ) -> str | None:
         return None
 
     def settle(self, ctx: RunContext, attempt: Attempt, actual: float | None) -> None:
@@ -90,6 +91,5 @@ class NoCache:
     def get(self, key: str) -> tuple[str, dict[str, Any]] | None:
         return None
 
-    def put(self, key: str, model: str, provider: str, text: str,
-            usage: dict[str, Any]) -> None:
+    def put(self, key: str, model: str, provider: str, text: str, usage: dict[str, Any]) -> None:
         pass

@@ -65,8 +65,9 @@ class _Window:
         while self.entries and self.entries[0].timestamp <= now - span:
             self.token_sum -= self.entries.popleft().tokens
 
-    def wait_needed(self, now: float, span: float, rpm: int | None, tpm: int | None,
-                    tokens: int) -> float:
+    def wait_needed(
+        self, now: float, span: float, rpm: int | None, tpm: int | None, tokens: int
+    ) -> float:
         """Seconds until a call of `tokens` fits; 0 when it fits now."""
         if now < self.paused_until:
             return self.paused_until - now
@@ -126,8 +127,9 @@ class RateLimiter:
         if pause <= MAX_RETRY_AFTER:  # longer: the model is out for now; callers move on
             window.paused_until = max(window.paused_until, now + pause)
 
-    async def acquire(self, key: str, rpm: int | None, tpm: int | None, tokens: int,
-                      on_wait=None) -> Ticket:
+    async def acquire(
+        self, key: str, rpm: int | None, tpm: int | None, tokens: int, on_wait=None
+    ) -> Ticket:
         """Wait until the call fits, record it, and return its ticket."""
         window = self._windows.setdefault(key, _Window())
         if rpm is None and tpm is None and window.paused_until <= self.clock():

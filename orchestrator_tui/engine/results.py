@@ -20,9 +20,13 @@ def total_cost(attempts: list[Attempt]) -> float | None:
     return sum(cost for cost in costs if cost is not None)
 
 
-def build_result(ctx: RunContext, chosen: Attempt | None, *details: StrategyDetail,
-                 ensemble_models: list[str] | None = None,
-                 error: str | None = None) -> OrchestrationResult:
+def build_result(
+    ctx: RunContext,
+    chosen: Attempt | None,
+    *details: StrategyDetail,
+    ensemble_models: list[str] | None = None,
+    error: str | None = None,
+) -> OrchestrationResult:
     """The result of a run that accepted `chosen` (None: nothing answered, for `error`);
     `details`: what the strategy found, in the order its JSON keys come."""
     attempts = sorted(ctx.attempts, key=lambda a: a.attempt_id)
@@ -59,7 +63,8 @@ def failure_summary(attempts: list[Attempt]) -> str:
     """One line: why nothing succeeded."""
     if attempts and all(a.status == AttemptStatus.SKIPPED for a in attempts):
         return "the budget is too small for any call: " + (attempts[0].error or "").removeprefix(
-            "skipped by budget: ")
+            "skipped by budget: "
+        )
     reasons = [f"{a.model}: {attempt_failure(a)}" for a in attempts if a.error]
     return "every model failed (" + "; ".join(reasons) + ")" if reasons else "no model was called"
 

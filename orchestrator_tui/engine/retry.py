@@ -20,8 +20,9 @@ class RetryPolicy:
     max_delay: float = 8.0
     rate_limit_retries: int = 6
 
-    def delay(self, retry_number: int, retry_after: float | None,
-              rate_limited: bool = False) -> float | None:
+    def delay(
+        self, retry_number: int, retry_after: float | None, rate_limited: bool = False
+    ) -> float | None:
         """Seconds to wait before retry `retry_number` (1-based, counted apart for 429s and
         for other errors); None: do not retry."""
         if retry_number > (self.rate_limit_retries if rate_limited else self.max_retries):

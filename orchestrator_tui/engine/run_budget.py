@@ -33,8 +33,10 @@ class BudgetPool:
         if estimate is None:
             return "the model has no known price, so no budget can cover it"
         if estimate > self.remaining + 1e-12:
-            return (f"it could cost up to ${estimate:.6f} and ${self.remaining:.6f} "
-                    f"of the ${self.limit:.6f} budget is left")
+            return (
+                f"it could cost up to ${estimate:.6f} and ${self.remaining:.6f} "
+                f"of the ${self.limit:.6f} budget is left"
+            )
         return None
 
     def reserve(self, estimate: float | None) -> Reservation | None:

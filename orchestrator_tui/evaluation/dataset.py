@@ -1,7 +1,7 @@
 """Recorded benchmarks: one JSONL line per prompt with every model's answer, score and cost.
 
-    {"id": "…", "task": "…", "prompt": "…",
-     "responses": {"<model>": {"text": "…", "score": 0.0–1.0, "cost": USD}, …}}
+{"id": "…", "task": "…", "prompt": "…",
+ "responses": {"<model>": {"text": "…", "score": 0.0–1.0, "cost": USD}, …}}
 """
 
 from __future__ import annotations
@@ -57,8 +57,10 @@ def load_dataset(path: Path) -> Dataset:
     for number, line in jsonl_lines(decode_utf8(data, path.name)):
         item = parse_item(line, f"{path.name} line {number}")
         if item.prompt in seen:
-            raise UsageError(f"{path.name} line {number}: the same prompt appears twice "
-                             f"(id {item.id}); replay needs each prompt once")
+            raise UsageError(
+                f"{path.name} line {number}: the same prompt appears twice "
+                f"(id {item.id}); replay needs each prompt once"
+            )
         seen.add(item.prompt)
         items.append(item)
     if not items:
@@ -72,14 +74,18 @@ def load_dataset(path: Path) -> Dataset:
 def parse_item(line: str, where: str) -> Item:
     try:
         raw = json.loads(line)
-        responses = {model: Recorded(str(r.get("text", "")), float(r["score"]), float(r["cost"]))
-                     for model, r in raw["responses"].items()}
+        responses = {
+            model: Recorded(str(r.get("text", "")), float(r["score"]), float(r["cost"]))
+            for model, r in raw["responses"].items()
+        }
         item = Item(str(raw["id"]), str(raw.get("task", "")), str(raw["prompt"]), responses)
     except json.JSONDecodeError as exc:
         raise UsageError(f"{where}: not JSON ({exc.msg})") from None
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise UsageError(f"{where}: expected id, prompt and responses with score and cost "
-                         f"({type(exc).__name__}: {exc})") from None
+        raise UsageError(
+            f"{where}: expected id, prompt and responses with score and cost "
+            f"({type(exc).__name__}: {exc})"
+        ) from None
     if not responses:
         raise UsageError(f"{where}: no responses")
     if any(not 0 <= r.score <= 1 or r.cost < 0 for r in responses.values()):

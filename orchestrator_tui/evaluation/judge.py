@@ -15,7 +15,8 @@ from ..store.ratings import JUDGE_CATEGORY, rate_if_unrated, unrated_answers
 JUDGE_SYSTEM = (
     "You grade answers. Given a user's request and an assistant's answer, decide whether the "
     "answer is correct, complete and useful for that request. Reply with exactly one word: "
-    "GOOD or BAD.")
+    "GOOD or BAD."
+)
 VERDICT = re.compile(r"\b(good|bad)\b", re.IGNORECASE)
 CONCURRENCY = 4
 
@@ -31,12 +32,19 @@ class JudgeTally:
 
 def judge_request(model: str, prompt: str, answer: str) -> Request:
     text = f"<request>\n{prompt}\n</request>\n\n<answer>\n{answer}\n</answer>\n\nGOOD or BAD?"
-    return Request(text, system=JUDGE_SYSTEM, strategy="single", model=model, max_tokens=5,
-                   temperature=0.0, category=JUDGE_CATEGORY)
+    return Request(
+        text,
+        system=JUDGE_SYSTEM,
+        strategy="single",
+        model=model,
+        max_tokens=5,
+        temperature=0.0,
+        category=JUDGE_CATEGORY,
+    )
 
 
 def parse_verdict(text: str) -> str | None:
-    """"good" or "bad" when the judge said exactly one of them, else None."""
+    """ "good" or "bad" when the judge said exactly one of them, else None."""
     found = {m.lower() for m in VERDICT.findall(text)}
     return found.pop() if len(found) == 1 else None
 
@@ -48,8 +56,7 @@ async def judge_history(engine, db, model: str, limit: int, budget=None) -> Judg
 
     async def judge_one(request_id: int, prompt: str, answer: str) -> None:
         async with gate:
-            result = await engine.run_to_result(judge_request(model, prompt, answer),
-                                                budget=budget)
+            result = await engine.run_to_result(judge_request(model, prompt, answer), budget=budget)
         tally.cost += result.cost or 0.0
         verdict = parse_verdict(result.response) if result.success else None
         if not result.success:

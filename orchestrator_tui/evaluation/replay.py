@@ -43,11 +43,15 @@ class ReplayProvider(Provider):
         item = self.by_prompt.get(prompt)
         recorded = item.responses.get(model.name) if item else None
         if recorded is None:
-            raise ProviderError(f"{model.name}: no recorded answer for this prompt",
-                                kind="not_found", status=404)
+            raise ProviderError(
+                f"{model.name}: no recorded answer for this prompt", kind="not_found", status=404
+            )
         output = estimate_tokens([Message("assistant", recorded.text)])
-        usage = Usage(input_tokens=estimate_tokens(params.messages, params.system),
-                      output_tokens=output, billed_cost=recorded.cost)
+        usage = Usage(
+            input_tokens=estimate_tokens(params.messages, params.system),
+            output_tokens=output,
+            billed_cost=recorded.cost,
+        )
         yield TextPart(recorded.text)
         yield UsagePart(usage)
         yield StopPart("end_turn")
@@ -56,17 +60,25 @@ class ReplayProvider(Provider):
 def replay_registry(reference: Dataset, only: list[str] | None = None) -> Registry:
     """The reference rows' models (those of `only`, when given) as a registry."""
     models = [m for m in reference.models if only is None or m in only]
-    mean_cost = {m: sum(i.responses[m].cost for i in reference.items) / len(reference.items)
-                 for m in models}
+    mean_cost = {
+        m: sum(i.responses[m].cost for i in reference.items) / len(reference.items) for m in models
+    }
     by_cost = sorted(models, key=lambda m: (mean_cost[m], m))
     prices = {m: price_per_mtok(reference, m) for m in models}
-    configs = {m: ModelConfig(m, "replay", tier_by_quartile(by_cost.index(m), len(models)),
-                              Prices(prices[m], prices[m]))
-               for m in models}
+    configs = {
+        m: ModelConfig(
+            m,
+            "replay",
+            tier_by_quartile(by_cost.index(m), len(models)),
+            Prices(prices[m], prices[m]),
+        )
+        for m in models
+    }
     provider = ProviderConfig("replay", "replay")
     chains = {"by-cost": by_cost, "frontier": score_frontier(reference, by_cost)}
-    return Registry(configs, {"replay": provider}, chains, f"replay of {reference.name}", "",
-                    environ={})
+    return Registry(
+        configs, {"replay": provider}, chains, f"replay of {reference.name}", "", environ={}
+    )
 
 
 def tier_by_quartile(rank: int, count: int) -> str:
@@ -74,9 +86,10 @@ def tier_by_quartile(rank: int, count: int) -> str:
 
 
 def price_per_mtok(reference: Dataset, model: str) -> float:
-    tokens = sum(estimate_tokens([Message("user", i.prompt),
-                                  Message("assistant", i.responses[model].text)])
-                 for i in reference.items)
+    tokens = sum(
+        estimate_tokens([Message("user", i.prompt), Message("assistant", i.responses[model].text)])
+        for i in reference.items
+    )
     cost = sum(i.responses[model].cost for i in reference.items)
     return cost / max(tokens, 1) * 1_000_000
 

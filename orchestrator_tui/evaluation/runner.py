@@ -38,9 +38,12 @@ class Tally:
         self.count += other.count
 
     def row(self) -> dict:
-        return {"strategy": self.strategy, "params": self.params,
-                "score": round(self.score / self.count, 4) if self.count else None,
-                "cost": round(self.cost, 6)}
+        return {
+            "strategy": self.strategy,
+            "params": self.params,
+            "score": round(self.score / self.count, 4) if self.count else None,
+            "cost": round(self.cost, 6),
+        }
 
 
 @dataclass
@@ -63,8 +66,14 @@ class Evaluation:
 
 
 def examples(dataset: Dataset) -> list[Example]:
-    return [Example(i.prompt, {m: r.score for m, r in i.responses.items()},
-                    {m: r.cost for m, r in i.responses.items()}) for i in dataset.items]
+    return [
+        Example(
+            i.prompt,
+            {m: r.score for m, r in i.responses.items()},
+            {m: r.cost for m, r in i.responses.items()},
+        )
+        for i in dataset.items
+    ]
 
 
 def jobs_for(dataset: Dataset, train: Dataset | None, folds: int, workers: int):
@@ -74,16 +83,23 @@ def jobs_for(dataset: Dataset, train: Dataset | None, folds: int, workers: int):
         if len(dataset.items) < 2:
             raise UsageError("cross-validation needs at least 2 prompts (or pass --train)")
         folds = min(folds, len(dataset.items))  # no empty fold
-        return [(dataset.subset(a), dataset.subset(b))
-                for a, b in split_folds(len(dataset.items), folds)]
+        return [
+            (dataset.subset(a), dataset.subset(b))
+            for a, b in split_folds(len(dataset.items), folds)
+        ]
     n = len(dataset.items)
     chunks = [list(range(n))[k::workers] for k in range(min(workers, n))]
     return [(train, dataset.subset(chunk)) for chunk in chunks]
 
 
-def evaluate(dataset: Dataset, train: Dataset | None = None, folds: int = FOLDS,
-             learned: bool = True, workers: int = 1,
-             progress: Callable[[int], None] = lambda n: None) -> Evaluation:
+def evaluate(
+    dataset: Dataset,
+    train: Dataset | None = None,
+    folds: int = FOLDS,
+    learned: bool = True,
+    workers: int = 1,
+    progress: Callable[[int], None] = lambda n: None,
+) -> Evaluation:
     jobs = jobs_for(dataset, train, folds, workers)
     method = f"trained on {train.name}" if train else f"{len(jobs)}-fold cross-validation"
     evaluation = Evaluation(dataset.name, len(dataset.items), method)
@@ -95,9 +111,12 @@ def evaluate(dataset: Dataset, train: Dataset | None = None, folds: int = FOLDS,
     else:
         from .workers import run_in_processes
 
-        outcomes = run_in_processes(run_job, [(reference, held_out, learned)
-                                              for reference, held_out in jobs],
-                                    workers, progress)
+        outcomes = run_in_processes(
+            run_job,
+            [(reference, held_out, learned) for reference, held_out in jobs],
+            workers,
+            progress,
+        )
     for tallies, chains in outcomes:
         evaluation.merge(tallies)
         evaluation.chains.append(chains)
@@ -113,9 +132,16 @@ def run_job(reference: Dataset, held_out: Dataset, learned: bool, progress) -> t
 async def replay_job(reference: Dataset, held_out: Dataset, learned: bool, progress):
     registry = replay_registry(reference, held_out.models)
     router = train_router(reference) if learned else None
-    engine = Engine(Settings(), registry, demo=False, ledger=NoLedger(), cache=NoCache(),
-                    limiter=RateLimiter(), providers={"replay": ReplayProvider(held_out)},
-                    router=router)
+    engine = Engine(
+        Settings(),
+        registry,
+        demo=False,
+        ledger=NoLedger(),
+        cache=NoCache(),
+        limiter=RateLimiter(),
+        providers={"replay": ReplayProvider(held_out)},
+        router=router,
+    )
     specs = strategy_specs(registry, learned)
     job = Evaluation(held_out.name, len(held_out.items), "")
     for item in held_out.items:

@@ -19,8 +19,9 @@ def relative(row: dict, best: dict) -> tuple[float, float]:
 
 def frontier(rows: list[dict]) -> list[dict]:
     """The rows no cheaper row beats on score, cheapest first (oracle left out)."""
-    candidates = sorted((r for r in rows if r["strategy"] != "oracle"),
-                        key=lambda r: (r["cost"], -r["score"]))
+    candidates = sorted(
+        (r for r in rows if r["strategy"] != "oracle"), key=lambda r: (r["cost"], -r["score"])
+    )
     kept, best = [], -1.0
     for row in candidates:
         if row["score"] > best:
@@ -35,8 +36,12 @@ def goal_lines(rows: list[dict]) -> list[str]:
     best = best_single(rows)
     lines = []
     for score_share, cost_share in GOALS:
-        reaching = [r for r in rows if r["strategy"] not in ("oracle", "single")
-                    and relative(r, best)[0] >= score_share - 1e-9]
+        reaching = [
+            r
+            for r in rows
+            if r["strategy"] not in ("oracle", "single")
+            and relative(r, best)[0] >= score_share - 1e-9
+        ]
         target = f"{score_share:.0%} of the best single score at ≤ {cost_share:.0%} of its cost"
         if not reaching:
             lines.append(f"{target}: not reached by any strategy")
@@ -44,8 +49,10 @@ def goal_lines(rows: list[dict]) -> list[str]:
         row = min(reaching, key=lambda r: r["cost"])
         cost = relative(row, best)[1]
         verdict = "met" if cost <= cost_share else "not met"
-        lines.append(f"{target}: {verdict}; cheapest strategy reaching it is {label(row)} "
-                     f"at {cost:.1%} of the cost")
+        lines.append(
+            f"{target}: {verdict}; cheapest strategy reaching it is {label(row)} "
+            f"at {cost:.1%} of the cost"
+        )
     return lines
 
 

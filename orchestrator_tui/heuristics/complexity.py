@@ -12,19 +12,49 @@ from dataclasses import asdict, dataclass, field
 from ..types import TIERS
 
 LEVEL_PATTERNS: dict[str, list[str]] = {
-    "expert": ["research", "analyze deeply", "comprehensive", "compare multiple", "prove",
-               "derive", "formalize"],
-    "advanced": ["explain why", "implement", "design", "debug", "compare", "evaluate",
-                 "optimize"],
+    "expert": [
+        "research",
+        "analyze deeply",
+        "comprehensive",
+        "compare multiple",
+        "prove",
+        "derive",
+        "formalize",
+    ],
+    "advanced": ["explain why", "implement", "design", "debug", "compare", "evaluate", "optimize"],
     "intermediate": ["write code", "summarize", "calculate", "list", "identify", "solve"],
     "basic": ["what is", "define", "format", "simple", "basic", "quick"],
 }
 
 TASK_PATTERNS: dict[str, list[str]] = {
-    "math": ["calculate", "solve", "equation", "integral", "derivative", "prove", "theorem",
-             r"\d+\s*[-+*/^x×]\s*\d+", "probability", "math"],
-    "code": ["code", "function", "implement", "debug", "python", "javascript", "rust", "sql",
-             "algorithm", "class", "compile", "bug", "refactor", "api"],
+    "math": [
+        "calculate",
+        "solve",
+        "equation",
+        "integral",
+        "derivative",
+        "prove",
+        "theorem",
+        r"\d+\s*[-+*/^x×]\s*\d+",
+        "probability",
+        "math",
+    ],
+    "code": [
+        "code",
+        "function",
+        "implement",
+        "debug",
+        "python",
+        "javascript",
+        "rust",
+        "sql",
+        "algorithm",
+        "class",
+        "compile",
+        "bug",
+        "refactor",
+        "api",
+    ],
     "research": ["research", "literature", "study", "studies", "paper", "evidence", "sources"],
     "planning": ["plan", "schedule", "roadmap", "steps to", "strategy", "itinerary"],
     "creative": ["poem", "story", "haiku", "song", "creative", "fiction", "slogan"],
@@ -66,8 +96,11 @@ def as_regex(item: str) -> str:
 class ComplexityAnalyzer:
     """Scores a prompt's level by the most demanding pattern it contains."""
 
-    def __init__(self, patterns: dict[str, list[str]] | None = None,
-                 task_patterns: dict[str, list[str]] | None = None):
+    def __init__(
+        self,
+        patterns: dict[str, list[str]] | None = None,
+        task_patterns: dict[str, list[str]] | None = None,
+    ):
         self.levels = compile_patterns(patterns or LEVEL_PATTERNS)
         self.tasks = compile_patterns(task_patterns or TASK_PATTERNS)
 
@@ -75,8 +108,11 @@ class ComplexityAnalyzer:
         matched = {level: hits for level, hits in matches(self.levels, prompt).items() if hits}
         words = len(prompt.split())
         level = max(matched, key=TIERS.index, default="basic")
-        reasons = [f"{level}: matched {', '.join(repr(h) for h in matched[level])}"] \
-            if matched else ["no level pattern matched: basic"]
+        reasons = (
+            [f"{level}: matched {', '.join(repr(h) for h in matched[level])}"]
+            if matched
+            else ["no level pattern matched: basic"]
+        )
         if words >= LONG_PROMPT_WORDS and TIERS.index(level) < TIERS.index("intermediate"):
             level = "intermediate"
             reasons.append(f"long prompt ({words} words): at least intermediate")
@@ -85,5 +121,6 @@ class ComplexityAnalyzer:
 
 
 def matches(compiled, text: str) -> dict[str, list[str]]:
-    return {name: [label for label, rx in items if rx.search(text)]
-            for name, items in compiled.items()}
+    return {
+        name: [label for label, rx in items if rx.search(text)] for name, items in compiled.items()
+    }

@@ -9,9 +9,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-LOW_INDICATORS = ["not sure", "uncertain", "might be", "possibly", "i think", "seems like",
-                  "appears to", "need more context", "would need to", "i don't know",
-                  "i'm not certain", "hard to say"]
+LOW_INDICATORS = [
+    "not sure",
+    "uncertain",
+    "might be",
+    "possibly",
+    "i think",
+    "seems like",
+    "appears to",
+    "need more context",
+    "would need to",
+    "i don't know",
+    "i'm not certain",
+    "hard to say",
+]
 HIGH_INDICATORS = ["definitely", "certainly", "clearly", "proven", "established", "confirmed"]
 
 BASE = 0.7

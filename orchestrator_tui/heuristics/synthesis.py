@@ -15,8 +15,10 @@ from ..types import TIERS
 WEIGHTS = {"confidence": 0.5, "tier": 0.3, "completeness": 0.2}
 CONSENSUS_BONUS = 0.1
 COMPLETE_WORDS = 100
-STOPWORDS = set("""a an and are as at be by for from has have in is it its of on or that the
-this to was were will with which you your i we they he she not but can do does""".split())
+STOPWORDS = set(
+    """a an and are as at be by for from has have in is it its of on or that the
+this to was were will with which you your i we they he she not but can do does""".split()
+)
 
 
 @dataclass
@@ -66,10 +68,23 @@ def synthesize_responses(candidates: list[Candidate]) -> tuple[list[Scored], flo
         agree = sum(others) / len(others) if others else 0.0
         tier_score = (TIERS.index(cand.tier) + 1) / len(TIERS)
         complete = min(1.0, len(cand.text.split()) / COMPLETE_WORDS)
-        total = (WEIGHTS["confidence"] * cand.confidence + WEIGHTS["tier"] * tier_score
-                 + WEIGHTS["completeness"] * complete + CONSENSUS_BONUS * agree)
-        scored.append(Scored(i, cand.model, round(total, 4), cand.confidence, tier_score,
-                             round(complete, 3), round(agree, 3)))
+        total = (
+            WEIGHTS["confidence"] * cand.confidence
+            + WEIGHTS["tier"] * tier_score
+            + WEIGHTS["completeness"] * complete
+            + CONSENSUS_BONUS * agree
+        )
+        scored.append(
+            Scored(
+                i,
+                cand.model,
+                round(total, 4),
+                cand.confidence,
+                tier_score,
+                round(complete, 3),
+                round(agree, 3),
+            )
+        )
     scored.sort(key=lambda s: s.score, reverse=True)
     mean = sum(pair.values()) / len(pair) if pair else 1.0
     return scored, round(mean, 3)

@@ -58,23 +58,32 @@ class LearnedRouter:
         weights = self.weights
         for feature, value in self.vocabulary.vector(prompt).items():
             start = feature * stride
-            for j, weight in enumerate(weights[start:start + stride]):
+            for j, weight in enumerate(weights[start : start + stride]):
                 sums[j] += value * weight
-        return [Prediction(m, sigmoid(sums[j]), math.exp(sums[size + j]))
-                for j, m in enumerate(self.models)]
+        return [
+            Prediction(m, sigmoid(sums[j]), math.exp(sums[size + j]))
+            for j, m in enumerate(self.models)
+        ]
 
-    def rank(self, prompt: str, allowed: list[str] | None = None,
-             lam: float | None = None) -> list[Prediction]:
+    def rank(
+        self, prompt: str, allowed: list[str] | None = None, lam: float | None = None
+    ) -> list[Prediction]:
         """The known models (of `allowed`), best utility first."""
         lam = self.lam if lam is None else lam
         predictions = [p for p in self.predict(prompt) if allowed is None or p.model in allowed]
         return sorted(predictions, key=lambda p: -p.utility(lam, self.cost_scale))
 
     def save(self, path: Path) -> None:
-        data = {"format": FORMAT, "vocabulary": self.vocabulary.as_dict(), "models": self.models,
-                "weights_float32": base64.b64encode(self.weights.tobytes()).decode("ascii"),
-                "intercepts": self.intercepts, "cost_scale": self.cost_scale,
-                "lambda": self.lam, "info": self.info}
+        data = {
+            "format": FORMAT,
+            "vocabulary": self.vocabulary.as_dict(),
+            "models": self.models,
+            "weights_float32": base64.b64encode(self.weights.tobytes()).decode("ascii"),
+            "intercepts": self.intercepts,
+            "cost_scale": self.cost_scale,
+            "lambda": self.lam,
+            "info": self.info,
+        }
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(".tmp")
         temporary.write_text(json.dumps(data, separators=(",", ":")), "utf-8")
@@ -87,8 +96,15 @@ class LearnedRouter:
             raise ValueError(f"{path} was written by another version of orch: retrain it")
         weights = array("f")
         weights.frombytes(base64.b64decode(data["weights_float32"]))
-        return cls(Vocabulary.from_dict(data["vocabulary"]), data["models"], weights,
-                   data["intercepts"], data["cost_scale"], data["lambda"], data.get("info", {}))
+        return cls(
+            Vocabulary.from_dict(data["vocabulary"]),
+            data["models"],
+            weights,
+            data["intercepts"],
+            data["cost_scale"],
+            data["lambda"],
+            data.get("info", {}),
+        )
 
 
 def sigmoid(x: float) -> float:

@@ -50,8 +50,9 @@ def libraries():
     return numpy, sparse, LogisticRegression, Ridge
 
 
-def fit_router(examples: list[Example], lam: float | None = None,
-               info: dict | None = None) -> LearnedRouter:
+def fit_router(
+    examples: list[Example], lam: float | None = None, info: dict | None = None
+) -> LearnedRouter:
     np, _, LogisticRegression, Ridge = libraries()
     prompts = [e.prompt for e in examples]
     vocabulary = Vocabulary.fit(prompts)
@@ -71,8 +72,15 @@ def fit_router(examples: list[Example], lam: float | None = None,
     weights = array("f", np.vstack(success + log_cost).T.astype(np.float32).tobytes())
     scale = max(mean_cost(examples, m) for m in models)
     chosen = DEFAULT_LAMBDA if lam is None else lam
-    return LearnedRouter(vocabulary, models, weights, intercepts, scale, chosen,
-                         {"rows": len(examples), **(info or {})})
+    return LearnedRouter(
+        vocabulary,
+        models,
+        weights,
+        intercepts,
+        scale,
+        chosen,
+        {"rows": len(examples), **(info or {})},
+    )
 
 
 def feature_matrix(vocabulary: Vocabulary, prompts: list[str]):
@@ -85,8 +93,10 @@ def feature_matrix(vocabulary: Vocabulary, prompts: list[str]):
         columns.extend(vector)
         data.extend(vector.values())
         pointers.append(len(columns))
-    return sparse.csr_matrix((np.array(data), np.array(columns), np.array(pointers)),
-                             shape=(len(prompts), vocabulary.size))
+    return sparse.csr_matrix(
+        (np.array(data), np.array(columns), np.array(pointers)),
+        shape=(len(prompts), vocabulary.size),
+    )
 
 
 def trainable_models(examples: list[Example]) -> list[str]:
@@ -117,8 +127,9 @@ def mean_cost(examples: list[Example], model: str) -> float:
     return sum(costs) / len(costs)
 
 
-def choose_lambda(examples: list[Example], folds: int = 3,
-                  target: float = QUALITY_TARGET) -> tuple[float, list[dict]]:
+def choose_lambda(
+    examples: list[Example], folds: int = 3, target: float = QUALITY_TARGET
+) -> tuple[float, list[dict]]:
     """The largest λ whose cross-validated score reaches `target` × the best single model's,
     on complete examples (every model scored); also the CV frontier it was chosen from."""
     folds = min(folds, len(examples))
@@ -146,5 +157,7 @@ def split_folds(n: int, folds: int, seed: int = 0) -> list[tuple[list[int], list
     order = list(range(n))
     random.Random(seed).shuffle(order)
     parts = [order[k::folds] for k in range(folds)]
-    return [([i for j, p in enumerate(parts) if j != k for i in p], sorted(parts[k]))
-            for k in range(folds)]
+    return [
+        ([i for j, p in enumerate(parts) if j != k for i in p], sorted(parts[k]))
+        for k in range(folds)
+    ]

@@ -18,14 +18,20 @@ class AnthropicProvider(SDKProvider):
     rehearsal = ANTHROPIC_REHEARSAL
 
     def make_client(self, sdk: ModuleType, timeout: Any, http_client: Any) -> Client:
-        return sdk.AsyncAnthropic(api_key=self.api_key(), base_url=self.base_url(),
-                                  max_retries=0, timeout=timeout, http_client=http_client)
+        return sdk.AsyncAnthropic(
+            api_key=self.api_key(),
+            base_url=self.base_url(),
+            max_retries=0,
+            timeout=timeout,
+            http_client=http_client,
+        )
 
     def accepts_temperature(self, model: ModelConfig) -> bool:
         return False  # see request_body
 
-    async def _stream(self, client: Client, model: ModelConfig,
-                      params: CallParams) -> AsyncIterator[StreamPart]:
+    async def _stream(
+        self, client: Client, model: ModelConfig, params: CallParams
+    ) -> AsyncIterator[StreamPart]:
         usage, stop_reason = Usage(), None
         stream = await client.messages.create(**request_body(model, params), stream=True)
         yield StartPart()
@@ -47,8 +53,11 @@ class AnthropicProvider(SDKProvider):
 def request_body(model: ModelConfig, params: CallParams) -> dict[str, Any]:
     """The Messages API call. No temperature: the current SDK (2.x) no longer accepts one,
     so `--temperature` applies to OpenAI-style models only (the engine notes it is not sent)."""
-    body: dict[str, Any] = {"model": model.wire_name, "max_tokens": params.max_tokens,
-            "messages": [{"role": m.role, "content": m.content} for m in params.messages]}
+    body: dict[str, Any] = {
+        "model": model.wire_name,
+        "max_tokens": params.max_tokens,
+        "messages": [{"role": m.role, "content": m.content} for m in params.messages],
+    }
     if params.system:
         body["system"] = params.system
     return body
@@ -58,6 +67,9 @@ def usage_from_start(raw: Any) -> Usage:
     """Anthropic reports cache reads and writes apart from `input_tokens`; orch adds them in."""
     cache_read = getattr(raw, "cache_read_input_tokens", None) or 0
     cache_write = getattr(raw, "cache_creation_input_tokens", None) or 0
-    return Usage(input_tokens=(raw.input_tokens or 0) + cache_read + cache_write,
-                 output_tokens=raw.output_tokens or 0,
-                 cache_read_tokens=cache_read, cache_write_tokens=cache_write)
+    return Usage(
+        input_tokens=(raw.input_tokens or 0) + cache_read + cache_write,
+        output_tokens=raw.output_tokens or 0,
+        cache_read_tokens=cache_read,
+        cache_write_tokens=cache_write,
+    )

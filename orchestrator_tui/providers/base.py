@@ -51,15 +51,22 @@ class StopPart:
 
 StreamPart = StartPart | TextPart | UsagePart | StopPart
 
-RETRYABLE_KINDS = frozenset({"timeout", "connection", "truncated", "overloaded", "rate_limit",
-                             "server", "malformed"})
+RETRYABLE_KINDS = frozenset(
+    {"timeout", "connection", "truncated", "overloaded", "rate_limit", "server", "malformed"}
+)
 
 
 class ProviderError(Exception):
     """A failed call, classified so the engine can decide whether to retry."""
 
-    def __init__(self, message: str, *, kind: str, status: int | None = None,
-                 retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ):
         super().__init__(message)
         self.kind = kind  # auth | rate_limit | overloaded | server | timeout | connection |
         #   truncated | malformed (a chunk that cannot be read) | bad_request | not_found |
@@ -124,14 +131,25 @@ class Provider(ABC):
 
 def kind_for_status(status: int) -> str:
     default = "server" if status >= 500 else "bad_request"
-    return {400: "bad_request", 401: "auth", 403: "permission", 404: "not_found",
-            429: "rate_limit", 529: "overloaded"}.get(status, default)
+    return {
+        400: "bad_request",
+        401: "auth",
+        403: "permission",
+        404: "not_found",
+        429: "rate_limit",
+        529: "overloaded",
+    }.get(status, default)
 
 
-ERROR_TYPE_KINDS = (("overloaded", "overloaded"), ("rate_limit", "rate_limit"),
-                    ("authentication", "auth"), ("permission", "permission"),
-                    ("not_found", "not_found"), ("invalid_request", "bad_request"),
-                    ("insufficient_quota", "bad_request"))
+ERROR_TYPE_KINDS = (
+    ("overloaded", "overloaded"),
+    ("rate_limit", "rate_limit"),
+    ("authentication", "auth"),
+    ("permission", "permission"),
+    ("not_found", "not_found"),
+    ("invalid_request", "bad_request"),
+    ("insufficient_quota", "bad_request"),
+)
 
 
 def kind_for_error_type(error_type: str) -> str:
@@ -174,12 +192,15 @@ def classify_exception(exc: Exception, source: str) -> ProviderError:
     detail = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, MALFORMED_ERRORS):
         return ProviderError(f"{source}: unreadable stream chunk ({detail})", kind="malformed")
-    return ProviderError(f"{source}: unexpected error while streaming ({detail})",
-                         kind="unexpected")
+    return ProviderError(
+        f"{source}: unexpected error while streaming ({detail})", kind="unexpected"
+    )
 
 
 def describe_status(provider: str, status: int, detail: str) -> str:
     if status == 401:
-        return (f"{provider} rejected the API key (401): check the key (`orch keys list` says "
-                "where it comes from)")
+        return (
+            f"{provider} rejected the API key (401): check the key (`orch keys list` says "
+            "where it comes from)"
+        )
     return f"{provider} answered {status}: {detail}"

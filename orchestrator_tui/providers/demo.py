@@ -21,13 +21,29 @@ from ..heuristics.tokens import estimate_tokens
 from ..types import ModelConfig, Usage, tier_rank
 from .base import CallParams, Provider, StopPart, StreamPart, TextPart, UsagePart
 
-OPERATORS = {"+": operator.add, "-": operator.sub, "*": operator.mul, "x": operator.mul,
-             "×": operator.mul, "/": operator.truediv}
-FACTS = {r"capital of france": "Paris", r"capital of japan": "Tokyo",
-         r"capital of italy": "Rome", r"capital of germany": "Berlin",
-         r"largest planet": "Jupiter", r"boiling point of water": "100 °C at sea level"}
-OPENERS = ["Here is a clear answer.", "In short:", "The answer, step by step.",
-           "A concise overview follows.", "Let me lay this out."]
+OPERATORS = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "x": operator.mul,
+    "×": operator.mul,
+    "/": operator.truediv,
+}
+FACTS = {
+    r"capital of france": "Paris",
+    r"capital of japan": "Tokyo",
+    r"capital of italy": "Rome",
+    r"capital of germany": "Berlin",
+    r"largest planet": "Jupiter",
+    r"boiling point of water": "100 °C at sea level",
+}
+OPENERS = [
+    "Here is a clear answer.",
+    "In short:",
+    "The answer, step by step.",
+    "A concise overview follows.",
+    "Let me lay this out.",
+]
 WORDS_PER_CHUNK = 3
 
 
@@ -67,13 +83,14 @@ class DemoProvider(Provider):
         if not model.covers(level):
             return hedged_answer(core, prompt, rng)
         if core is not None:
-            return f"{core}. {rng.choice(['That is well established.', 'This is certain.', ''])}".strip()
+            closing = rng.choice(["That is well established.", "This is certain.", ""])
+            return f"{core}. {closing}".strip()
         return general_answer(prompt, rng, detailed=tier_rank(model.tier) >= 2)
 
 
 def split_chunks(text: str) -> list[str]:
     words = re.findall(r"\S+\s*", text)
-    return ["".join(words[i:i + WORDS_PER_CHUNK]) for i in range(0, len(words), WORDS_PER_CHUNK)]
+    return ["".join(words[i : i + WORDS_PER_CHUNK]) for i in range(0, len(words), WORDS_PER_CHUNK)]
 
 
 def known_answer(prompt: str) -> str | None:
@@ -93,16 +110,19 @@ def known_answer(prompt: str) -> str | None:
 
 
 def topic_words(prompt: str) -> list[str]:
-    words = sorted(content_words(prompt) - {"what", "how", "why", "explain", "write"},
-                   key=lambda w: (-len(w), w))
+    words = sorted(
+        content_words(prompt) - {"what", "how", "why", "explain", "write"},
+        key=lambda w: (-len(w), w),
+    )
     return words[:4] or ["this", "question"]
 
 
 def hedged_answer(core: str | None, prompt: str, rng: random.Random) -> str:
     topic = " and ".join(topic_words(prompt)[:2])
     guess = f"it might be this: {core}." if core else f"it possibly involves {topic}."
-    closer = rng.choice(["I would need more context to be certain.",
-                         "I'm not sure this covers it."])
+    closer = rng.choice(
+        ["I would need more context to be certain.", "I'm not sure this covers it."]
+    )
     return f"I think {guess} {closer}"
 
 
@@ -110,14 +130,18 @@ def general_answer(prompt: str, rng: random.Random, detailed: bool) -> str:
     topics = topic_words(prompt)
     lines = [rng.choice(OPENERS), "", f"## {topics[0].capitalize()}", ""]
     for topic in topics:
-        lines.append(f"- **{topic}**: the key point about {topic} is how it relates to "
-                     f"{' and '.join(t for t in topics if t != topic)[:60] or 'the question'}.")
+        lines.append(
+            f"- **{topic}**: the key point about {topic} is how it relates to "
+            f"{' and '.join(t for t in topics if t != topic)[:60] or 'the question'}."
+        )
     if detailed:
         lines += ["", "### Details", ""]
         for step, topic in enumerate(topics, 1):
-            lines.append(f"{step}. Consider {topic} on its own, then in context: this is "
-                         f"clearly the established approach, with the trade-offs stated and "
-                         f"the edge cases covered, so that the result holds for {topic} in "
-                         f"every case a careful reviewer would check.")
+            lines.append(
+                f"{step}. Consider {topic} on its own, then in context: this is "
+                f"clearly the established approach, with the trade-offs stated and "
+                f"the edge cases covered, so that the result holds for {topic} in "
+                f"every case a careful reviewer would check."
+            )
     lines += ["", f"In summary, {', '.join(topics)} together answer the question."]
     return "\n".join(lines)

@@ -81,7 +81,7 @@ def load_plugin(entry: EntryPoint) -> type[Provider]:
     where = f"provider kind {entry.name!r} ({entry.value})"
     try:
         cls = entry.load()
-    except Exception as exc:  # noqa: BLE001 (whatever a plugin's import raises)
+    except Exception as exc:
         raise ConfigError(f"{where} cannot be loaded: {type(exc).__name__}: {exc}") from exc
     if not (isinstance(cls, type) and issubclass(cls, Provider)):
         raise ConfigError(f"{where} is not a subclass of orchestrator_tui's Provider")
@@ -92,6 +92,7 @@ def builtin_providers() -> dict[str, ProviderConfig]:
     """The provider orch defines for each built-in kind, named after it."""
     from ..types import ProviderConfig
 
-    return {kind: ProviderConfig(kind, kind, api_key_env=key, other_key_envs=others,
-                                 base_url_env=url)
-            for kind, (key, others, url) in BUILTIN_VARIABLES.items()}
+    return {
+        kind: ProviderConfig(kind, kind, api_key_env=key, other_key_envs=others, base_url_env=url)
+        for kind, (key, others, url) in BUILTIN_VARIABLES.items()
+    }

@@ -44,8 +44,9 @@ class SDKProvider(Provider):
     sdk_name: str
     rehearsal: bytes  # a canned answer in the provider's wire format (see `warmup`)
 
-    def __init__(self, config: ProviderConfig, timeouts: TimeoutSettings,
-                 environ: dict[str, str]) -> None:
+    def __init__(
+        self, config: ProviderConfig, timeouts: TimeoutSettings, environ: dict[str, str]
+    ) -> None:
         super().__init__(config, timeouts, environ)
         self._clients: dict[asyncio.AbstractEventLoop, Client] = {}  # loop → its client
 
@@ -66,8 +67,9 @@ class SDKProvider(Provider):
         import httpx2
 
         shared_tls_context()
-        canned = httpx2.Response(200, headers={"content-type": "text/event-stream"},
-                                 content=self.rehearsal)
+        canned = httpx2.Response(
+            200, headers={"content-type": "text/event-stream"}, content=self.rehearsal
+        )
         transport = httpx2.MockTransport(lambda request: canned)
         sdk = self.sdk()
         client = self.make_client(sdk, sdk.Timeout(5.0), httpx2.AsyncClient(transport=transport))
@@ -89,8 +91,11 @@ class SDKProvider(Provider):
             sdk = self.sdk()
             # The engine keeps the first-token and total deadlines; the SDK's read timeout
             # catches a stream that stalls mid-way for as long as a first token may take.
-            timeout = sdk.Timeout(self.timeouts.total, connect=self.timeouts.connect,
-                                  read=self.timeouts.first_token + READ_GRACE)
+            timeout = sdk.Timeout(
+                self.timeouts.total,
+                connect=self.timeouts.connect,
+                read=self.timeouts.first_token + READ_GRACE,
+            )
             self._clients[loop] = self.make_client(sdk, timeout, self.http_client(sdk))
         return self._clients[loop]
 
@@ -109,8 +114,9 @@ class SDKProvider(Provider):
         """The SDK's async client, with `max_retries=0`, the timeout and the HTTP client."""
 
     @abstractmethod
-    def _stream(self, client: Client, model: ModelConfig,
-                params: CallParams) -> AsyncIterator[StreamPart]:
+    def _stream(
+        self, client: Client, model: ModelConfig, params: CallParams
+    ) -> AsyncIterator[StreamPart]:
         """The call itself, with `client`; may raise the SDK's exceptions."""
 
     async def stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
@@ -162,8 +168,9 @@ def translate(exc: Exception, sdk: ModuleType, provider: str) -> ProviderError:
     if isinstance(exc, (sdk.APITimeoutError, httpx2.TimeoutException)):
         return ProviderError(f"{provider}: timed out", kind="timeout")
     if isinstance(exc, (sdk.APIConnectionError, httpx2.TransportError)):
-        return ProviderError(f"{provider}: connection failed ({type(exc).__name__})",
-                             kind="connection")
+        return ProviderError(
+            f"{provider}: connection failed ({type(exc).__name__})", kind="connection"
+        )
     if isinstance(exc, sdk.APIStatusError) and exc.status_code != 200:
         return status_error(exc, provider)
     if isinstance(exc, sdk.APIError):  # an error event inside a stream that began fine
@@ -175,12 +182,17 @@ def stream_error(exc: Exception, provider: str) -> ProviderError:
     """Anthropic's `event: error` (status 200) or OpenAI's in-stream `{"error": …}`:
     retried or failed over like the same error before the stream."""
     error_type = str(getattr(exc, "type", None) or error_type_in_body(exc))
-    return ProviderError(f"{provider}: stream error: {error_detail(exc)}",
-                         kind=kind_for_error_type(error_type))
+    return ProviderError(
+        f"{provider}: stream error: {error_detail(exc)}", kind=kind_for_error_type(error_type)
+    )
 
 
 def status_error(exc: Any, provider: str) -> ProviderError:
     status = exc.status_code
     retry_after = parse_retry_after(getattr(exc.response, "headers", None))
-    return ProviderError(describe_status(provider, status, error_detail(exc)),
-                         kind=kind_for_status(status), status=status, retry_after=retry_after)
+    return ProviderError(
+        describe_status(provider, status, error_detail(exc)),
+        kind=kind_for_status(status),
+        status=status,
+        retry_after=retry_after,
+    )

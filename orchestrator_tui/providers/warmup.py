@@ -51,8 +51,12 @@ def get_ready(provider: Rehearsing) -> concurrent.futures.Future[None]:
         if future is None:
             future = _readiness[provider.sdk_name] = concurrent.futures.Future()
             future.set_running_or_notify_cancel()  # no waiter can cancel it for the others
-            threading.Thread(target=run_rehearsal, args=(provider, future), daemon=True,
-                             name=f"orch-ready-{provider.sdk_name}").start()
+            threading.Thread(
+                target=run_rehearsal,
+                args=(provider, future),
+                daemon=True,
+                name=f"orch-ready-{provider.sdk_name}",
+            ).start()
     return future
 
 
@@ -75,25 +79,76 @@ def sse(events: list[tuple[str | None, object]]) -> bytes:
     return "".join(frames).encode()
 
 
-ANTHROPIC_REHEARSAL = sse([
-    ("message_start", {"type": "message_start", "message": {
-        "id": "rehearsal", "type": "message", "role": "assistant", "content": [],
-        "model": "rehearsal", "stop_reason": None, "stop_sequence": None,
-        "usage": {"input_tokens": 1, "output_tokens": 1}}}),
-    ("content_block_start", {"type": "content_block_start", "index": 0,
-                             "content_block": {"type": "text", "text": ""}}),
-    ("content_block_delta", {"type": "content_block_delta", "index": 0,
-                             "delta": {"type": "text_delta", "text": "ok"}}),
-    ("content_block_stop", {"type": "content_block_stop", "index": 0}),
-    ("message_delta", {"type": "message_delta", "usage": {"output_tokens": 1},
-                       "delta": {"stop_reason": "end_turn", "stop_sequence": None}}),
-    ("message_stop", {"type": "message_stop"})])
+ANTHROPIC_REHEARSAL = sse(
+    [
+        (
+            "message_start",
+            {
+                "type": "message_start",
+                "message": {
+                    "id": "rehearsal",
+                    "type": "message",
+                    "role": "assistant",
+                    "content": [],
+                    "model": "rehearsal",
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 1, "output_tokens": 1},
+                },
+            },
+        ),
+        (
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        ),
+        (
+            "content_block_delta",
+            {
+                "type": "content_block_delta",
+                "index": 0,
+                "delta": {"type": "text_delta", "text": "ok"},
+            },
+        ),
+        ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+        (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "usage": {"output_tokens": 1},
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            },
+        ),
+        ("message_stop", {"type": "message_stop"}),
+    ]
+)
 
-OPENAI_REHEARSAL = sse([
-    (None, {"id": "rehearsal", "object": "chat.completion.chunk", "created": 0,
-            "model": "rehearsal", "choices": [{"index": 0, "delta": {"content": "ok"},
-                                               "finish_reason": "stop"}]}),
-    (None, {"id": "rehearsal", "object": "chat.completion.chunk", "created": 0,
-            "model": "rehearsal", "choices": [],
-            "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}}),
-    (None, "[DONE]")])
+OPENAI_REHEARSAL = sse(
+    [
+        (
+            None,
+            {
+                "id": "rehearsal",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "rehearsal",
+                "choices": [{"index": 0, "delta": {"content": "ok"}, "finish_reason": "stop"}],
+            },
+        ),
+        (
+            None,
+            {
+                "id": "rehearsal",
+                "object": "chat.completion.chunk",
+                "created": 0,
+                "model": "rehearsal",
+                "choices": [],
+                "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+            },
+        ),
+        (None, "[DONE]"),
+    ]
+)

@@ -21,8 +21,10 @@ STALE_AFTER = 86_400.0  # seconds: past this, a live pid is taken for a reused o
 def close_abandoned_requests(db: sqlite3.Connection, now: float | None = None) -> list[int]:
     """Close the abandoned requests; return their ids."""
     now = time.time() if now is None else now
-    rows = db.execute("SELECT id, timestamp, pid, run_id, demo, strategy, category FROM "
-                      "requests WHERE status = 'running'").fetchall()
+    rows = db.execute(
+        "SELECT id, timestamp, pid, run_id, demo, strategy, category FROM "
+        "requests WHERE status = 'running'"
+    ).fetchall()
     abandoned = [row for row in rows if is_abandoned(db, row, now)]
     if abandoned:
         with transaction(db, immediate=True):
@@ -32,9 +34,13 @@ def close_abandoned_requests(db: sqlite3.Connection, now: float | None = None) -
 
 
 def is_abandoned(db: sqlite3.Connection, row: sqlite3.Row, now: float) -> bool:
-    if row["run_id"] is not None and db.execute(
+    if (
+        row["run_id"] is not None
+        and db.execute(
             "SELECT 1 FROM reservations WHERE owner LIKE ? AND expires > ?",
-            (row["run_id"] + ":%", now)).fetchone():
+            (row["run_id"] + ":%", now),
+        ).fetchone()
+    ):
         return False
     if row["pid"] is None or now - row["timestamp"] > STALE_AFTER:
         return bool(now - row["timestamp"] > STALE_AFTER)
@@ -52,13 +58,29 @@ def process_alive(pid: int) -> bool:
 
 
 def close(db: sqlite3.Connection, row: sqlite3.Row) -> None:
-    still_running = db.execute("SELECT status FROM requests WHERE id = ?",
-                               (row["id"],)).fetchone()[0] == "running"
+    still_running = (
+        db.execute("SELECT status FROM requests WHERE id = ?", (row["id"],)).fetchone()[0]
+        == "running"
+    )
     if not still_running:  # another process closed it first
         return
-    cost = db.execute("SELECT COALESCE(SUM(cost), 0) FROM attempts WHERE request_id = ?",
-                      (row["id"],)).fetchone()[0]
-    db.execute("UPDATE requests SET status = 'interrupted', cost = ?, error = ? WHERE id = ?",
-               (cost, "the process running it ended before it did", row["id"]))
-    rollups.add_request(db, row["timestamp"], bool(row["demo"]), row["strategy"],
-                        row["category"], cost, None, 0, 0, False, 0.0)
+    cost = db.execute(
+        "SELECT COALESCE(SUM(cost), 0) FROM attempts WHERE request_id = ?", (row["id"],)
+    ).fetchone()[0]
+    db.execute(
+        "UPDATE requests SET status = 'interrupted', cost = ?, error = ? WHERE id = ?",
+        (cost, "the process running it ended before it did", row["id"]),
+    )
+    rollups.add_request(
+        db,
+        row["timestamp"],
+        bool(row["demo"]),
+        row["strategy"],
+        row["category"],
+        cost,
+        None,
+        0,
+        0,
+        False,
+        0.0,
+    )

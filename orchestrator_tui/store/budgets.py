@@ -44,16 +44,19 @@ class BudgetState:
         return self.held / self.limit if self.limit > 0 else 0.0
 
 
-def budget_notice(state: BudgetState, warn_at: float,
-                  money: Callable[[float], str] = lambda v: f"${v:.2f}") -> tuple[str, str] | None:
+def budget_notice(
+    state: BudgetState, warn_at: float, money: Callable[[float], str] = lambda v: f"${v:.2f}"
+) -> tuple[str, str] | None:
     """("warning" | "note", text) once the budget is `warn_at` used, else None: a warning
     when that much is spent, a note when only calls in flight take it there, e.g.
     "14% of the daily budget ($5.00) is spent, 85% is held by calls in flight; $0.05 left"."""
     if state.share + state.held_share < warn_at:
         return None
     held = f", {state.held_share:.0%} is held by calls in flight" if state.held > 0 else ""
-    text = (f"{state.share:.0%} of the {state.period} budget ({money(state.limit)}) is spent"
-            f"{held}; {money(state.left)} left")
+    text = (
+        f"{state.share:.0%} of the {state.period} budget ({money(state.limit)}) is spent"
+        f"{held}; {money(state.left)} left"
+    )
     return ("warning" if state.share >= warn_at else "note", text)
 
 
@@ -66,33 +69,52 @@ def stored_limits(db: sqlite3.Connection) -> dict[str, float]:
 
 
 def effective_limits(db: sqlite3.Connection, settings: Settings) -> dict[str, tuple[float, str]]:
-    limits = {p: (v, "config") for p, v in (("daily", settings.budget.daily),
-                                            ("monthly", settings.budget.monthly)) if v is not None}
+    limits = {
+        p: (v, "config")
+        for p, v in (("daily", settings.budget.daily), ("monthly", settings.budget.monthly))
+        if v is not None
+    }
     limits.update({p: (v, "set") for p, v in stored_limits(db).items()})
     return limits
 
 
 def spent_since(db: sqlite3.Connection, since: float, demo: bool) -> float:
-    return float(db.execute("SELECT COALESCE(SUM(cost), 0) FROM attempts WHERE timestamp >= ? "
-                            "AND demo = ?", (since, int(demo))).fetchone()[0])
+    return float(
+        db.execute(
+            "SELECT COALESCE(SUM(cost), 0) FROM attempts WHERE timestamp >= ? AND demo = ?",
+            (since, int(demo)),
+        ).fetchone()[0]
+    )
 
 
 def held_now(db: sqlite3.Connection, demo: bool, now: float) -> float:
     """The unexpired reservations: every call in flight holds its worst case until it ends."""
-    return float(db.execute("SELECT COALESCE(SUM(amount), 0) FROM reservations "
-                            "WHERE expires > ? AND demo = ?", (now, int(demo))).fetchone()[0])
+    return float(
+        db.execute(
+            "SELECT COALESCE(SUM(amount), 0) FROM reservations WHERE expires > ? AND demo = ?",
+            (now, int(demo)),
+        ).fetchone()[0]
+    )
 
 
 def budget_states(db: sqlite3.Connection, settings: Settings, demo: bool) -> list[BudgetState]:
     now, starts = time.time(), period_starts()
     limits = effective_limits(db, settings)
     held = held_now(db, demo, now) if limits else 0.0
-    return [BudgetState(period, limit, spent_since(db, starts[period], demo), source, held)
-            for period, (limit, source) in limits.items()]
+    return [
+        BudgetState(period, limit, spent_since(db, starts[period], demo), source, held)
+        for period, (limit, source) in limits.items()
+    ]
 
 
-def reserve(db: sqlite3.Connection, settings: Settings, owner: str, estimate: float | None,
-            demo: bool, hold_seconds: float) -> str | None:
+def reserve(
+    db: sqlite3.Connection,
+    settings: Settings,
+    owner: str,
+    estimate: float | None,
+    demo: bool,
+    hold_seconds: float,
+) -> str | None:
     """Hold `estimate` under every budget, or return why it does not fit."""
     with transaction(db, immediate=True):
         states = budget_states(db, settings, demo)
@@ -103,11 +125,15 @@ def reserve(db: sqlite3.Connection, settings: Settings, owner: str, estimate: fl
                 return f"the {state.period} budget cannot cover a model with no known price"
             if state.spent + state.held + estimate > state.limit + 1e-12:
                 held = f" (${state.held:.6f} held by calls in flight)" if state.held else ""
-                return (f"{state.period} budget ${state.limit:g}: ${state.left:.6f} left{held}, "
-                        f"and the call could cost up to ${estimate:.6f}")
+                return (
+                    f"{state.period} budget ${state.limit:g}: ${state.left:.6f} left{held}, "
+                    f"and the call could cost up to ${estimate:.6f}"
+                )
         now = time.time()
-        db.execute("INSERT OR REPLACE INTO reservations VALUES (?, ?, ?, ?, ?)",
-                   (owner, estimate, int(demo), now, now + hold_seconds + RESERVATION_GRACE))
+        db.execute(
+            "INSERT OR REPLACE INTO reservations VALUES (?, ?, ?, ?, ?)",
+            (owner, estimate, int(demo), now, now + hold_seconds + RESERVATION_GRACE),
+        )
     return None
 
 

@@ -22,8 +22,9 @@ class SQLiteCache:
         self.ttl = ttl
 
     def get(self, key: str) -> tuple[str, dict[str, Any]] | None:
-        row = self.db.execute("SELECT text, usage, created FROM cache WHERE key = ?",
-                              (key,)).fetchone()
+        row = self.db.execute(
+            "SELECT text, usage, created FROM cache WHERE key = ?", (key,)
+        ).fetchone()
         if row is None:
             return None
         if row["created"] < time.time() - self.ttl:
@@ -32,20 +33,30 @@ class SQLiteCache:
         self.db.execute("UPDATE cache SET hits = hits + 1 WHERE key = ?", (key,))
         return row["text"], json.loads(row["usage"] or "{}")
 
-    def put(self, key: str, model: str, provider: str, text: str,
-            usage: dict[str, Any]) -> None:
-        self.db.execute("INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?, ?, ?, 0)",
-                        (key, model, provider, text, json.dumps(usage), time.time()))
+    def put(self, key: str, model: str, provider: str, text: str, usage: dict[str, Any]) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO cache VALUES (?, ?, ?, ?, ?, ?, 0)",
+            (key, model, provider, text, json.dumps(usage), time.time()),
+        )
 
 
 def cache_stats(db: sqlite3.Connection, ttl: float) -> dict[str, Any]:
-    row = db.execute("SELECT COUNT(*) AS entries, COALESCE(SUM(hits), 0) AS hits, "
-                     "COALESCE(SUM(LENGTH(text)), 0) AS bytes, MIN(created) AS oldest, "
-                     "SUM(created >= ?) AS fresh FROM cache", (time.time() - ttl,)).fetchone()
+    row = db.execute(
+        "SELECT COUNT(*) AS entries, COALESCE(SUM(hits), 0) AS hits, "
+        "COALESCE(SUM(LENGTH(text)), 0) AS bytes, MIN(created) AS oldest, "
+        "SUM(created >= ?) AS fresh FROM cache",
+        (time.time() - ttl,),
+    ).fetchone()
     hits = db.execute("SELECT COUNT(*) FROM attempts WHERE cached = 1").fetchone()[0]
-    return {"entries": row["entries"], "fresh_entries": row["fresh"] or 0,
-            "hits": row["hits"], "answers_from_cache_in_history": hits,
-            "text_bytes": row["bytes"], "oldest": row["oldest"], "ttl_seconds": ttl}
+    return {
+        "entries": row["entries"],
+        "fresh_entries": row["fresh"] or 0,
+        "hits": row["hits"],
+        "answers_from_cache_in_history": hits,
+        "text_bytes": row["bytes"],
+        "oldest": row["oldest"],
+        "ttl_seconds": ttl,
+    }
 
 
 def clear_cache(db: sqlite3.Connection) -> int:

@@ -60,8 +60,14 @@ def open_db(path: Path | None = None, migrate_schema: bool = True) -> StoreConne
 
 
 def connect(target: str, uri: bool) -> StoreConnection:
-    db = sqlite3.connect(target, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                         check_same_thread=False, uri=uri, factory=StoreConnection)
+    db = sqlite3.connect(
+        target,
+        timeout=BUSY_TIMEOUT_MS / 1000,
+        isolation_level=None,
+        check_same_thread=False,
+        uri=uri,
+        factory=StoreConnection,
+    )
     db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not uri:
         db.execute("PRAGMA journal_mode = WAL")
@@ -93,8 +99,9 @@ def bring_up_to_date(db: StoreConnection, path: Path, read_only: str | None) -> 
         migrate(db)
         close_abandoned(db)
     elif pending_migrations(db):
-        raise read_only_error(path, f"{read_only}, and it needs an update to this version's "
-                              "format first")
+        raise read_only_error(
+            path, f"{read_only}, and it needs an update to this version's format first"
+        )
 
 
 def require_writable(db: sqlite3.Connection) -> None:

@@ -42,16 +42,20 @@ def read_only_reason(path: Path) -> str | None:
 
 
 def read_only_error(path: Path, reason: str) -> StoreError:
-    return StoreError(f"cannot record to {path}: the database is read-only ({reason}); make "
-                      f"it writable or set ORCH_HOME to a writable directory ({READERS})")
+    return StoreError(
+        f"cannot record to {path}: the database is read-only ({reason}); make "
+        f"it writable or set ORCH_HOME to a writable directory ({READERS})"
+    )
 
 
 def damaged_error(path: Path, detail: str) -> StoreError:
     quoted, recovered = shlex.quote(str(path)), shlex.quote(f"{path}.recovered")
-    return StoreError(f"{path} is damaged ({one_line(detail)}); orch changed nothing in it. "
-                      f"Recover its rows with `sqlite3 {quoted} .recover | sqlite3 {recovered}`"
-                      f", then move the damaged file aside and rename the recovered one "
-                      f"{path.name}")
+    return StoreError(
+        f"{path} is damaged ({one_line(detail)}); orch changed nothing in it. "
+        f"Recover its rows with `sqlite3 {quoted} .recover | sqlite3 {recovered}`"
+        f", then move the damaged file aside and rename the recovered one "
+        f"{path.name}"
+    )
 
 
 def one_line(detail: str) -> str:
@@ -61,10 +65,12 @@ def one_line(detail: str) -> str:
 
 def not_a_database_error(path: Path, detail: str) -> StoreError:
     quoted = shlex.quote(str(path))
-    return StoreError(f"{path} is not an SQLite database ({detail}); orch changed nothing in "
-                      f"it. If it held your history, try `sqlite3 {quoted} .recover`; "
-                      f"otherwise move it aside (mv {quoted} {quoted}.bad) and orch starts a "
-                      "new history")
+    return StoreError(
+        f"{path} is not an SQLite database ({detail}); orch changed nothing in "
+        f"it. If it held your history, try `sqlite3 {quoted} .recover`; "
+        f"otherwise move it aside (mv {quoted} {quoted}.bad) and orch starts a "
+        "new history"
+    )
 
 
 def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
@@ -77,11 +83,14 @@ def store_error(path: Path, exc: sqlite3.Error) -> StoreError:
     if name.startswith("SQLITE_READONLY"):
         return read_only_error(path, str(exc))
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
-        return StoreError(f"{path} is busy: another process held it for more than "
-                          f"{BUSY_TIMEOUT_MS / 1000:g} s ({exc}); try again")
+        return StoreError(
+            f"{path} is busy: another process held it for more than "
+            f"{BUSY_TIMEOUT_MS / 1000:g} s ({exc}); try again"
+        )
     if name == "SQLITE_FULL":
         return StoreError(f"{path}: the disk is full ({exc}); free some space and try again")
     if name.startswith("SQLITE_CANTOPEN"):
-        return StoreError(f"{path}: cannot be opened ({exc}); check that its directory "
-                          "exists and can be written")
+        return StoreError(
+            f"{path}: cannot be opened ({exc}); check that its directory exists and can be written"
+        )
     return StoreError(f"{path}: {exc}")

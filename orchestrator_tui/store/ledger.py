@@ -23,13 +23,44 @@ if TYPE_CHECKING:
     from ..engine.events import Attempt, OrchestrationResult
     from ..types import ModelConfig
 
-REQUEST_COLUMNS = ("timestamp", "strategy", "prompt", "system", "category", "tags",
-                   "conversation_id", "demo", "status", "pid", "run_id")
-ATTEMPT_COLUMNS = ("request_id", "attempt_no", "timestamp", "model", "provider", "status",
-                   "error", "text", "input_tokens", "output_tokens", "cache_read_tokens",
-                   "cache_write_tokens", "reasoning_tokens", "cost", "prices", "latency",
-                   "time_to_first_token", "confidence", "retries", "accepted", "demo", "cached",
-                   "estimated")
+REQUEST_COLUMNS = (
+    "timestamp",
+    "strategy",
+    "prompt",
+    "system",
+    "category",
+    "tags",
+    "conversation_id",
+    "demo",
+    "status",
+    "pid",
+    "run_id",
+)
+ATTEMPT_COLUMNS = (
+    "request_id",
+    "attempt_no",
+    "timestamp",
+    "model",
+    "provider",
+    "status",
+    "error",
+    "text",
+    "input_tokens",
+    "output_tokens",
+    "cache_read_tokens",
+    "cache_write_tokens",
+    "reasoning_tokens",
+    "cost",
+    "prices",
+    "latency",
+    "time_to_first_token",
+    "confidence",
+    "retries",
+    "accepted",
+    "demo",
+    "cached",
+    "estimated",
+)
 
 
 # A request another process closed as interrupted (see `abandoned`) is not closed again, so
@@ -58,10 +89,19 @@ class SQLiteLedger:
         request = ctx.request
         keep = ctx.keeps_text
         started = time.time()
-        values = (started, request.strategy, request.prompt if keep else None,
-                  request.system if keep else None, request.category,
-                  json.dumps(request.tags), request.conversation_id, int(ctx.engine.demo),
-                  RequestStatus.RUNNING, os.getpid(), ctx.run_id)
+        values = (
+            started,
+            request.strategy,
+            request.prompt if keep else None,
+            request.system if keep else None,
+            request.category,
+            json.dumps(request.tags),
+            request.conversation_id,
+            int(ctx.engine.demo),
+            RequestStatus.RUNNING,
+            os.getpid(),
+            ctx.run_id,
+        )
         cursor = self.db.execute(insert_sql("requests", REQUEST_COLUMNS), values)
         assert cursor.lastrowid is not None  # an INSERT's row
         self.request_ids[ctx.run_id] = (cursor.lastrowid, started)
@@ -70,38 +110,72 @@ class SQLiteLedger:
         kept = self.request_ids.get(ctx.run_id)
         return kept[0] if kept else None
 
-    def reserve(self, ctx: RunContext, attempt: Attempt, model: ModelConfig,
-                estimate: float | None) -> str | None:
+    def reserve(
+        self, ctx: RunContext, attempt: Attempt, model: ModelConfig, estimate: float | None
+    ) -> str | None:
         if not self.has_budgets:
             return None
-        return budgets.reserve(self.db, self.settings, owner(ctx, attempt), estimate,
-                               ctx.engine.demo, self.settings.timeouts.total)
+        return budgets.reserve(
+            self.db,
+            self.settings,
+            owner(ctx, attempt),
+            estimate,
+            ctx.engine.demo,
+            self.settings.timeouts.total,
+        )
 
     def settle(self, ctx: RunContext, attempt: Attempt, actual: float | None) -> None:
         if self.has_budgets and actual is not None:
-            self.db.execute("UPDATE reservations SET amount = ? WHERE owner = ?",
-                            (actual, owner(ctx, attempt)))
+            self.db.execute(
+                "UPDATE reservations SET amount = ? WHERE owner = ?", (actual, owner(ctx, attempt))
+            )
 
     def attempt_finished(self, ctx: RunContext, attempt: Attempt) -> None:
         usage = attempt.usage
         request_id = self.request_id(ctx)
         now = time.time()
-        values = (request_id, attempt.attempt_id, now,
-                  attempt.model, attempt.provider, attempt.status, attempt.error,
-                  attempt.text if ctx.keeps_text else None, usage.input_tokens,
-                  usage.output_tokens, usage.cache_read_tokens, usage.cache_write_tokens,
-                  usage.reasoning_tokens, attempt.cost, json.dumps(attempt.prices),
-                  attempt.latency, attempt.time_to_first_token, attempt.confidence,
-                  attempt.retries, int(attempt.accepted), int(ctx.engine.demo),
-                  int(attempt.cached), int(attempt.estimated))
+        values = (
+            request_id,
+            attempt.attempt_id,
+            now,
+            attempt.model,
+            attempt.provider,
+            attempt.status,
+            attempt.error,
+            attempt.text if ctx.keeps_text else None,
+            usage.input_tokens,
+            usage.output_tokens,
+            usage.cache_read_tokens,
+            usage.cache_write_tokens,
+            usage.reasoning_tokens,
+            attempt.cost,
+            json.dumps(attempt.prices),
+            attempt.latency,
+            attempt.time_to_first_token,
+            attempt.confidence,
+            attempt.retries,
+            int(attempt.accepted),
+            int(ctx.engine.demo),
+            int(attempt.cached),
+            int(attempt.estimated),
+        )
         with transaction(self.db):
             self.db.execute(insert_sql("attempts", ATTEMPT_COLUMNS), values)
-            rollups.add_attempt(self.db, now, ctx.engine.demo, attempt.model, attempt.status,
-                                attempt.cost, usage.input_tokens, usage.output_tokens,
-                                attempt.latency)
+            rollups.add_attempt(
+                self.db,
+                now,
+                ctx.engine.demo,
+                attempt.model,
+                attempt.status,
+                attempt.cost,
+                usage.input_tokens,
+                usage.output_tokens,
+                attempt.latency,
+            )
             if self.has_budgets:
-                self.db.execute("DELETE FROM reservations WHERE owner LIKE ?",
-                                (attempt_owners(ctx, attempt),))
+                self.db.execute(
+                    "DELETE FROM reservations WHERE owner LIKE ?", (attempt_owners(ctx, attempt),)
+                )
 
     def request_finished(self, ctx: RunContext, result: OrchestrationResult | None) -> None:
         if ctx.run_id not in self.request_ids:
@@ -113,10 +187,13 @@ class SQLiteLedger:
             with transaction(self.db):
                 closed = self.db.execute(
                     "UPDATE requests SET status = 'cancelled', cost = ?, models = ? "
-                    f"WHERE id = ? AND {STILL_RUNNING}", (cost, model_names(ctx), request_id))
+                    f"WHERE id = ? AND {STILL_RUNNING}",
+                    (cost, model_names(ctx), request_id),
+                )
                 if closed.rowcount:
-                    rollups.add_request(self.db, started, demo, strategy, category, cost, None,
-                                        0, 0, False, 0.0)
+                    rollups.add_request(
+                        self.db, started, demo, strategy, category, cost, None, 0, 0, False, 0.0
+                    )
             return
         values = result_values(ctx, result, ctx.keeps_text)
         with transaction(self.db):
@@ -125,15 +202,29 @@ class SQLiteLedger:
                 "input_tokens = ?, output_tokens = ?, cache_read_tokens = ?, "
                 "cache_write_tokens = ?, reasoning_tokens = ?, cost = ?, baseline_cost = ?, "
                 "latency = ?, confidence = ?, status = ?, error = ?, cached = ?, metadata = ? "
-                f"WHERE id = ? AND {STILL_RUNNING}", (*values, request_id))
+                f"WHERE id = ? AND {STILL_RUNNING}",
+                (*values, request_id),
+            )
             if self.db.execute("SELECT changes()").fetchone()[0]:
-                rollups.add_request(self.db, started, demo, strategy, category, result.cost,
-                                    values[10], result.input_tokens, result.output_tokens,
-                                    result.cached, result.latency)
+                rollups.add_request(
+                    self.db,
+                    started,
+                    demo,
+                    strategy,
+                    category,
+                    result.cost,
+                    values[10],
+                    result.input_tokens,
+                    result.output_tokens,
+                    result.cached,
+                    result.latency,
+                )
             for attempt in result.attempts:
                 if attempt.accepted:
-                    self.db.execute("UPDATE attempts SET accepted = 1 WHERE request_id = ? "
-                                    "AND attempt_no = ?", (request_id, attempt.attempt_id))
+                    self.db.execute(
+                        "UPDATE attempts SET accepted = 1 WHERE request_id = ? AND attempt_no = ?",
+                        (request_id, attempt.attempt_id),
+                    )
 
 
 def owner(ctx: RunContext, attempt: Attempt) -> str:
@@ -151,15 +242,32 @@ def model_names(ctx: RunContext) -> str:
     return json.dumps([m.name for m in ctx.candidates])
 
 
-def result_values(ctx: RunContext, result: OrchestrationResult, keep_text: bool
-                  ) -> tuple[Any, ...]:
-    totals = [sum(getattr(a.usage, f) for a in result.attempts) for f in (
-        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens",
-        "reasoning_tokens")]
-    return (result.response if keep_text else None, result.model_used, result.provider,
-            model_names(ctx), *totals, result.cost, baseline_cost(ctx, result), result.latency,
-            result.confidence, RequestStatus.OK if result.success else RequestStatus.FAILED,
-            result.error, int(result.cached), json.dumps(result.metadata))
+def result_values(ctx: RunContext, result: OrchestrationResult, keep_text: bool) -> tuple[Any, ...]:
+    totals = [
+        sum(getattr(a.usage, f) for a in result.attempts)
+        for f in (
+            "input_tokens",
+            "output_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "reasoning_tokens",
+        )
+    ]
+    return (
+        result.response if keep_text else None,
+        result.model_used,
+        result.provider,
+        model_names(ctx),
+        *totals,
+        result.cost,
+        baseline_cost(ctx, result),
+        result.latency,
+        result.confidence,
+        RequestStatus.OK if result.success else RequestStatus.FAILED,
+        result.error,
+        int(result.cached),
+        json.dumps(result.metadata),
+    )
 
 
 def baseline_cost(ctx: RunContext, result: OrchestrationResult) -> float | None:
@@ -168,6 +276,7 @@ def baseline_cost(ctx: RunContext, result: OrchestrationResult) -> float | None:
     priced = [m for m in ctx.candidates if m.prices.known]
     if chosen is None or chosen.cached or not priced:
         return None
-    dearest = max(priced, key=lambda m: ((m.prices.input or 0.0) + (m.prices.output or 0.0),
-                                         m.name))  # known: neither is None
+    dearest = max(
+        priced, key=lambda m: ((m.prices.input or 0.0) + (m.prices.output or 0.0), m.name)
+    )  # known: neither is None
     return compute_cost(chosen.usage, dearest.prices)

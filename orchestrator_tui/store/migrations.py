@@ -81,11 +81,13 @@ def migrate(db: sqlite3.Connection, migrations: list[Migration] | None = None) -
     return [function.__name__ for function in pending]
 
 
-def pending_migrations(db: sqlite3.Connection, migrations: list[Migration] | None = None
-                       ) -> list[Migration]:
+def pending_migrations(
+    db: sqlite3.Connection, migrations: list[Migration] | None = None
+) -> list[Migration]:
     """The migrations this database has not had yet (all of them for a new one)."""
-    has_table = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
-                           "name = '_migrations'").fetchone()
+    has_table = db.execute(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_migrations'"
+    ).fetchone()
     done = {row[0] for row in db.execute("SELECT name FROM _migrations")} if has_table else set()
     return [f for f in migrations or MIGRATIONS if f.__name__ not in done]
 

@@ -26,8 +26,10 @@ def rate(db: sqlite3.Connection, request_id: int, verdict: str, by: str = "user"
             raise UsageError(f"no request {request_id} in the history (see `orch history`)")
         if row["model_used"] is None:
             raise UsageError(f"request {request_id} has no answer to rate")
-        db.execute("UPDATE requests SET rating = ?, rated_by = ? WHERE id = ?",
-                   (VERDICTS[verdict], by, request_id))
+        db.execute(
+            "UPDATE requests SET rating = ?, rated_by = ? WHERE id = ?",
+            (VERDICTS[verdict], by, request_id),
+        )
 
 
 def rated_examples(db: sqlite3.Connection) -> list[tuple[str, str, float, float | None]]:
@@ -37,9 +39,17 @@ def rated_examples(db: sqlite3.Connection) -> list[tuple[str, str, float, float 
         f"""SELECT r.prompt, r.model_used, r.rating, a.cost
            FROM requests r LEFT JOIN attempts a ON a.request_id = r.id AND a.accepted = 1
            WHERE r.rating IS NOT NULL AND {LEARNABLE}
-           ORDER BY r.id""").fetchall()
-    return [(row["prompt"], row["model_used"], float(row["rating"]),
-             row["cost"] if row["cost"] else None) for row in rows]
+           ORDER BY r.id"""
+    ).fetchall()
+    return [
+        (
+            row["prompt"],
+            row["model_used"],
+            float(row["rating"]),
+            row["cost"] if row["cost"] else None,
+        )
+        for row in rows
+    ]
 
 
 def unrated_answers(db: sqlite3.Connection, limit: int) -> list[tuple[int, str, str]]:
@@ -48,19 +58,23 @@ def unrated_answers(db: sqlite3.Connection, limit: int) -> list[tuple[int, str, 
     rows = db.execute(
         f"""SELECT r.id, r.prompt, r.response FROM requests r
             WHERE r.rating IS NULL AND r.model_used IS NOT NULL AND r.response IS NOT NULL
-            AND {LEARNABLE} ORDER BY r.id DESC LIMIT ?""", (limit,)).fetchall()
+            AND {LEARNABLE} ORDER BY r.id DESC LIMIT ?""",
+        (limit,),
+    ).fetchall()
     return [(row["id"], row["prompt"], row["response"]) for row in rows]
 
 
 def rate_if_unrated(db: sqlite3.Connection, request_id: int, verdict: str, by: str) -> None:
     """A judge's verdict, kept only if nobody rated the answer meanwhile."""
     with transaction(db):
-        db.execute("UPDATE requests SET rating = ?, rated_by = ? WHERE id = ? AND rating IS NULL",
-                   (VERDICTS[verdict], by, request_id))
+        db.execute(
+            "UPDATE requests SET rating = ?, rated_by = ? WHERE id = ? AND rating IS NULL",
+            (VERDICTS[verdict], by, request_id),
+        )
 
 
 def rating_label(rating: int | None, rated_by: str | None = None) -> str:
-    """"good", "bad (judge:model)", or "" when unrated."""
+    """ "good", "bad (judge:model)", or "" when unrated."""
     if rating is None:
         return ""
     verdict = "good" if rating else "bad"

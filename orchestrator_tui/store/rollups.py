@@ -9,8 +9,16 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-REQUEST_SUMS = ("requests", "cost", "baseline", "compared", "input_tokens", "output_tokens",
-                "cache_hits", "latency_sum")
+REQUEST_SUMS = (
+    "requests",
+    "cost",
+    "baseline",
+    "compared",
+    "input_tokens",
+    "output_tokens",
+    "cache_hits",
+    "latency_sum",
+)
 MODEL_SUMS = ("calls", "cost", "input_tokens", "output_tokens", "latency_sum", "failures")
 
 
@@ -32,35 +40,79 @@ def day_of(timestamp: float) -> str:
 def upsert_sql(table: str, keys: tuple[str, ...], sums: tuple[str, ...]) -> str:
     columns = keys + sums
     updates = ", ".join(f"{s} = {s} + excluded.{s}" for s in sums)
-    return (f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-            f"({', '.join('?' * len(columns))}) ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
-            f"{updates}")
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
+        f"({', '.join('?' * len(columns))}) ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        f"{updates}"
+    )
 
 
-REQUEST_UPSERT = upsert_sql("rollup_requests", ("day", "demo", "strategy", "category"),
-                            REQUEST_SUMS)
+REQUEST_UPSERT = upsert_sql(
+    "rollup_requests", ("day", "demo", "strategy", "category"), REQUEST_SUMS
+)
 MODEL_UPSERT = upsert_sql("rollup_models", ("day", "demo", "model"), MODEL_SUMS)
 
 
-def add_request(db: sqlite3.Connection, timestamp: float, demo: bool, strategy: str | None,
-                category: str | None, cost: float | None, baseline: float | None,
-                input_tokens: int | None, output_tokens: int | None, cached: bool,
-                latency: float | None) -> None:
+def add_request(
+    db: sqlite3.Connection,
+    timestamp: float,
+    demo: bool,
+    strategy: str | None,
+    category: str | None,
+    cost: float | None,
+    baseline: float | None,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    cached: bool,
+    latency: float | None,
+) -> None:
     compared = cost if baseline is not None else 0.0
-    db.execute(REQUEST_UPSERT, (day_of(timestamp), int(demo), strategy or "", category or "",
-                                1, cost or 0.0, baseline or 0.0, compared or 0.0,
-                                input_tokens or 0, output_tokens or 0, int(bool(cached)),
-                                latency or 0.0))
+    db.execute(
+        REQUEST_UPSERT,
+        (
+            day_of(timestamp),
+            int(demo),
+            strategy or "",
+            category or "",
+            1,
+            cost or 0.0,
+            baseline or 0.0,
+            compared or 0.0,
+            input_tokens or 0,
+            output_tokens or 0,
+            int(bool(cached)),
+            latency or 0.0,
+        ),
+    )
 
 
-def add_attempt(db: sqlite3.Connection, timestamp: float, demo: bool, model: str, status: str,
-                cost: float | None, input_tokens: int | None, output_tokens: int | None,
-                latency: float | None) -> None:
+def add_attempt(
+    db: sqlite3.Connection,
+    timestamp: float,
+    demo: bool,
+    model: str,
+    status: str,
+    cost: float | None,
+    input_tokens: int | None,
+    output_tokens: int | None,
+    latency: float | None,
+) -> None:
     if status == "skipped":
         return
-    db.execute(MODEL_UPSERT, (day_of(timestamp), int(demo), model, 1, cost or 0.0,
-                              input_tokens or 0, output_tokens or 0, latency or 0.0,
-                              int(status != "ok")))
+    db.execute(
+        MODEL_UPSERT,
+        (
+            day_of(timestamp),
+            int(demo),
+            model,
+            1,
+            cost or 0.0,
+            input_tokens or 0,
+            output_tokens or 0,
+            latency or 0.0,
+            int(status != "ok"),
+        ),
+    )
 
 
 def rebuild_rollups(db: sqlite3.Connection) -> None:

@@ -26,8 +26,14 @@ class OrchApp(App):
     TITLE = "orch"
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", id="quit")]
 
-    def __init__(self, settings=None, db=None, config_path: Path | None = None,
-                 demo: bool | None = None, clock=time.perf_counter):
+    def __init__(
+        self,
+        settings=None,
+        db=None,
+        config_path: Path | None = None,
+        demo: bool | None = None,
+        clock=time.perf_counter,
+    ):
         super().__init__()
         from ..config import load_settings
 
@@ -54,8 +60,10 @@ class OrchApp(App):
 
     def banner_text(self) -> str:
         if self.engine.demo:
-            return ("[b black on yellow] DEMO [/] no API key found: the demo provider gives "
-                    "simulated answers, priced as the real models would charge")
+            return (
+                "[b black on yellow] DEMO [/] no API key found: the demo provider gives "
+                "simulated answers, priced as the real models would charge"
+            )
         return f"[b]orch[/b]  providers with keys: {', '.join(self.providers_with_keys())}"
 
     def providers_with_keys(self) -> list[str]:
@@ -68,8 +76,10 @@ class OrchApp(App):
         if self.strategy == "single":
             options = [(f"model {name}", f"model:{name}") for name in registry.models]
         else:
-            options = [(f"chain {name} ({len(models)})", f"chain:{name}")
-                       for name, models in registry.chains.items()]
+            options = [
+                (f"chain {name} ({len(models)})", f"chain:{name}")
+                for name, models in registry.chains.items()
+            ]
         kind = "model:" if self.strategy == "single" else "chain:"
         if not self.target.startswith(kind):
             self.target, self.other_target = self.other_target or options[0][1], self.target
@@ -83,9 +93,13 @@ class OrchApp(App):
         session = self.session
         session.conversation_id = session.conversation_id or uuid.uuid4().hex
         target = {"model": name} if kind == "model" else {"chain": name}
-        return request_from_options(prompt, strategy=self.strategy, **target,
-                                    history=list(session.conversation),
-                                    conversation_id=session.conversation_id)
+        return request_from_options(
+            prompt,
+            strategy=self.strategy,
+            **target,
+            history=list(session.conversation),
+            conversation_id=session.conversation_id,
+        )
 
     def daily_budget(self):
         from ..store.budgets import budget_states
@@ -126,21 +140,25 @@ class OrchApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("Chain editor", "Edit, reorder and save fallback chains (F2)",
-                            self.action_chains)
-        yield SystemCommand("History", "Browse and search past requests (F3)",
-                            self.action_history)
+        yield SystemCommand(
+            "Chain editor", "Edit, reorder and save fallback chains (F2)", self.action_chains
+        )
+        yield SystemCommand("History", "Browse and search past requests (F3)", self.action_history)
         yield SystemCommand("Help", "Every key binding (F1)", self.action_help)
         main = self.get_screen_of(MainScreen)
         if main is not None:
-            yield SystemCommand("New conversation", "Forget the conversation so far (Ctrl+N)",
-                                main.action_new_conversation)
-            yield SystemCommand("Cancel", "Stop the request in flight (Escape)",
-                                main.action_cancel)
+            yield SystemCommand(
+                "New conversation",
+                "Forget the conversation so far (Ctrl+N)",
+                main.action_new_conversation,
+            )
+            yield SystemCommand("Cancel", "Stop the request in flight (Escape)", main.action_cancel)
             for spec in strategy_specs():
-                yield SystemCommand(f"Strategy: {spec.name}", f"Route the next prompt with "
-                                    f"{spec.name}: {spec.description}",
-                                    lambda s=spec.name: main.set_strategy(s))
+                yield SystemCommand(
+                    f"Strategy: {spec.name}",
+                    f"Route the next prompt with {spec.name}: {spec.description}",
+                    lambda s=spec.name: main.set_strategy(s),
+                )
 
     async def on_unmount(self) -> None:
         await self.engine.aclose()

@@ -8,8 +8,9 @@ import tomlkit
 
 
 def save_chain(path: Path, name: str, models: list[str], threshold: float) -> None:
-    document = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() \
-        else tomlkit.document()
+    document = (
+        tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else tomlkit.document()
+    )
     chains = document.setdefault("chains", tomlkit.table())
     chains[name] = models
     thresholds = document.setdefault("chain_thresholds", tomlkit.table())

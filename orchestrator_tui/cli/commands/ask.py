@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -13,17 +13,36 @@ from ..state import STATE
 
 
 def ask(
-    prompt_arg: Annotated[Optional[str], typer.Argument(
-        metavar="PROMPT", help="The prompt; '-' (or nothing, with a pipe) reads stdin.")] = None,
-    prompt: Annotated[Optional[str], typer.Option("-p", "--prompt", help="The prompt, as an option.")] = None,
-    strategy: o.Strategy = None, max_cost: o.MaxCost = None, chain: o.Chain = None,
-    ensemble_size: o.EnsembleSize = None, models: o.Models = None, model: o.Model = None,
+    prompt_arg: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="PROMPT", help="The prompt; '-' (or nothing, with a pipe) reads stdin."
+        ),
+    ] = None,
+    prompt: Annotated[
+        str | None, typer.Option("-p", "--prompt", help="The prompt, as an option.")
+    ] = None,
+    strategy: o.Strategy = None,
+    max_cost: o.MaxCost = None,
+    chain: o.Chain = None,
+    ensemble_size: o.EnsembleSize = None,
+    models: o.Models = None,
+    model: o.Model = None,
     cost_weight: o.CostWeight = None,
-    threshold: o.Threshold = None, system: o.System = None, max_tokens: o.MaxTokens = None,
-    temperature: o.Temperature = None, demo: o.Demo = None, verbose: o.Verbose = False,
-    output: Annotated[Optional[Path], typer.Option("-o", "--output", help="Write the answer (or JSON) to FILE.")] = None,
-    as_json: o.AsJson = False, category: o.Category = None, tag: o.Tags = None,
-    no_log: o.NoLog = False, no_cache: o.NoCache = False,
+    threshold: o.Threshold = None,
+    system: o.System = None,
+    max_tokens: o.MaxTokens = None,
+    temperature: o.Temperature = None,
+    demo: o.Demo = None,
+    verbose: o.Verbose = False,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the answer (or JSON) to FILE.")
+    ] = None,
+    as_json: o.AsJson = False,
+    category: o.Category = None,
+    tag: o.Tags = None,
+    no_log: o.NoLog = False,
+    no_cache: o.NoCache = False,
 ):
     """Send one prompt and stream the answer, with what it cost."""
     from ...frontend import request_from_options
@@ -38,13 +57,27 @@ def ask(
 
         check_writable(output)  # before the answer is paid for
     request = request_from_options(
-        text, system=system, strategy=strategy, model=model, chain=chain, models=models,
-        ensemble_size=ensemble_size, cost_weight=cost_weight, threshold=threshold,
-        max_cost=max_cost, max_tokens=max_tokens, temperature=temperature, category=category,
-        tags=tag, log_text=not no_log, use_cache=not no_cache)
+        text,
+        system=system,
+        strategy=strategy,
+        model=model,
+        chain=chain,
+        models=models,
+        ensemble_size=ensemble_size,
+        cost_weight=cost_weight,
+        threshold=threshold,
+        max_cost=max_cost,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        category=category,
+        tags=tag,
+        log_text=not no_log,
+        use_cache=not no_cache,
+    )
     engine = STATE.engine(demo=demo)
-    renderer = Renderer(engine, live=not as_json and output is None and sys.stdout.isatty(),
-                        verbose=STATE.verbose)
+    renderer = Renderer(
+        engine, live=not as_json and output is None and sys.stdout.isatty(), verbose=STATE.verbose
+    )
     try:
         result = run_interruptibly(run_request(engine, request, renderer))
     except Interrupted as stop:

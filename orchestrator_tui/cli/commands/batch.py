@@ -15,23 +15,53 @@ from ..state import STATE
 
 
 def batch(
-    input_path: Annotated[Path, typer.Argument(metavar="INPUT", help="JSONL or CSV with id and prompt (optional system, model, category).")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="JSONL file the answers are appended to.")],
-    concurrency: Annotated[int, typer.Option(min=1, max=1000, help="Requests in flight at once.")] = 8,
-    strategy: o.Strategy = None, max_cost: o.MaxCost = None, chain: o.Chain = None,
-    ensemble_size: o.EnsembleSize = None, models: o.Models = None, model: o.Model = None,
+    input_path: Annotated[
+        Path,
+        typer.Argument(
+            metavar="INPUT",
+            help="JSONL or CSV with id and prompt (optional system, model, category).",
+        ),
+    ],
+    output: Annotated[
+        Path, typer.Option("-o", "--output", help="JSONL file the answers are appended to.")
+    ],
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=1000, help="Requests in flight at once.")
+    ] = 8,
+    strategy: o.Strategy = None,
+    max_cost: o.MaxCost = None,
+    chain: o.Chain = None,
+    ensemble_size: o.EnsembleSize = None,
+    models: o.Models = None,
+    model: o.Model = None,
     cost_weight: o.CostWeight = None,
-    threshold: o.Threshold = None, system: o.System = None, max_tokens: o.MaxTokens = None,
-    temperature: o.Temperature = None, demo: o.Demo = None, category: o.Category = None,
-    no_log: o.NoLog = False, no_cache: o.NoCache = False,
+    threshold: o.Threshold = None,
+    system: o.System = None,
+    max_tokens: o.MaxTokens = None,
+    temperature: o.Temperature = None,
+    demo: o.Demo = None,
+    category: o.Category = None,
+    no_log: o.NoLog = False,
+    no_cache: o.NoCache = False,
     quiet: Annotated[bool, typer.Option("--quiet", help="No progress bar.")] = False,
-    rerun_changed: Annotated[bool, typer.Option(
-        "--rerun-changed", help="Ask again ids answered before for a different request.")] = False,
-    skip_changed: Annotated[bool, typer.Option(
-        "--skip-changed", help="Keep the old answers of ids whose request changed.")] = False,
-    compact: Annotated[bool, typer.Option(
-        "--compact", help="After the run, keep only the last record of each id in OUTPUT "
-        "(lines orch did not write stay where they are).")] = False,
+    rerun_changed: Annotated[
+        bool,
+        typer.Option(
+            "--rerun-changed", help="Ask again ids answered before for a different request."
+        ),
+    ] = False,
+    skip_changed: Annotated[
+        bool,
+        typer.Option("--skip-changed", help="Keep the old answers of ids whose request changed."),
+    ] = False,
+    compact: Annotated[
+        bool,
+        typer.Option(
+            "--compact",
+            help="After the run, keep only the last record of each id in OUTPUT "
+            "(lines orch did not write stay where they are).",
+        ),
+    ] = False,
     as_json: o.AsJson = False,
 ):
     """Run every prompt of INPUT and append the answers to OUTPUT (ids already answered there
@@ -43,10 +73,21 @@ def batch(
     on_changed = changed_policy(rerun_changed, skip_changed)
     items = checked_items(input_path, output, system, category)
     template = request_from_options(
-        "", strategy=strategy, model=model, chain=chain, models=models,
-        ensemble_size=ensemble_size, cost_weight=cost_weight, threshold=threshold,
-        system=system, max_tokens=max_tokens, temperature=temperature, category=category,
-        log_text=not no_log, use_cache=not no_cache)
+        "",
+        strategy=strategy,
+        model=model,
+        chain=chain,
+        models=models,
+        ensemble_size=ensemble_size,
+        cost_weight=cost_weight,
+        threshold=threshold,
+        system=system,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        category=category,
+        log_text=not no_log,
+        use_cache=not no_cache,
+    )
     engine = STATE.engine(demo=demo)
     engine.check(Request("check", strategy=template.strategy))
     from ..batch_view import BatchView
@@ -119,10 +160,15 @@ def report(summary: dict, as_json: bool, interrupted: bool, output: Path) -> Non
     if not summary:
         return
     changed = f" ({summary['changed']} asked differently before)" if summary["changed"] else ""
-    line = (f"{summary['done']} answered, {summary['failed']} failed, {summary['skipped']} "
-            f"skipped by budget, {summary['already_done']} already done{changed}; "
-            f"{summary['elapsed_seconds']:.1f} s, ${summary['cost']:.6f} → {output}")
+    line = (
+        f"{summary['done']} answered, {summary['failed']} failed, {summary['skipped']} "
+        f"skipped by budget, {summary['already_done']} already done{changed}; "
+        f"{summary['elapsed_seconds']:.1f} s, ${summary['cost']:.6f} → {output}"
+    )
     print(("interrupted: " if interrupted else "") + line, file=sys.stderr)
     if summary["failed"] or summary["skipped"]:
-        print(f"the failed and skipped prompts are in {output} with their error; rerun the same "
-              "command to retry them", file=sys.stderr)
+        print(
+            f"the failed and skipped prompts are in {output} with their error; rerun the same "
+            "command to retry them",
+            file=sys.stderr,
+        )

@@ -21,9 +21,11 @@ def cache_stats(as_json: Annotated[bool, typer.Option("--json", help="Print JSON
     if as_json:
         typer.echo(json.dumps(data, indent=2))
         return
-    typer.echo(f"{data['entries']} entries ({data['fresh_entries']} fresh, ttl "
-               f"{data['ttl_seconds']:g} s), {data['hits']} hits, "
-               f"{data['text_bytes']:,} bytes of text")
+    typer.echo(
+        f"{data['entries']} entries ({data['fresh_entries']} fresh, ttl "
+        f"{data['ttl_seconds']:g} s), {data['hits']} hits, "
+        f"{data['text_bytes']:,} bytes of text"
+    )
 
 
 @cache_app.command("clear")

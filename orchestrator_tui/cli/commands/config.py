@@ -14,7 +14,9 @@ from ..state import STATE
 
 config_app = typer.Typer(
     help="The config file: where it is, what is in force, a starter file, an editor on it.",
-    rich_markup_mode=None, no_args_is_help=True)
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 TABLES = ("providers", "models", "chains", "chain_thresholds")
@@ -35,17 +37,20 @@ def files() -> dict[str, dict]:
     from ...store.db import default_db_path
 
     path, why = config_file()
-    return {"config": {"path": str(path), "from": why, "exists": path.is_file()},
-            "keys": {"path": str(keys_path()), "exists": keys_path().is_file()},
-            "database": {"path": str(default_db_path()), "exists": default_db_path().is_file()},
-            "data_dir": {"path": str(data_dir()), "exists": data_dir().is_dir()},
-            "settings_cache": {"path": str(cache_path()), "exists": cache_path().is_file()}}
+    return {
+        "config": {"path": str(path), "from": why, "exists": path.is_file()},
+        "keys": {"path": str(keys_path()), "exists": keys_path().is_file()},
+        "database": {"path": str(default_db_path()), "exists": default_db_path().is_file()},
+        "data_dir": {"path": str(data_dir()), "exists": data_dir().is_dir()},
+        "settings_cache": {"path": str(cache_path()), "exists": cache_path().is_file()},
+    }
 
 
 @config_app.command("path")
 def config_path(
-    show_all: Annotated[bool, typer.Option("--all", help="Also the keys file, the database "
-                                           "and the data dir.")] = False,
+    show_all: Annotated[
+        bool, typer.Option("--all", help="Also the keys file, the database and the data dir.")
+    ] = False,
     as_json: AsJson = False,
 ):
     """Print the config file's path (it may not exist yet: `orch config init`)."""
@@ -72,10 +77,18 @@ def config_show(as_json: AsJson = False):
     source = f"{path}" if path.is_file() else None
     rows = setting_rows(settings, raw)
     if as_json:
-        typer.echo(json.dumps({
-            "config_file": files()["config"],
-            "settings": {key: {"value": json_value(value), "source": source if set_ else "default"}
-                         for key, value, set_ in rows}}, indent=2))
+        typer.echo(
+            json.dumps(
+                {
+                    "config_file": files()["config"],
+                    "settings": {
+                        key: {"value": json_value(value), "source": source if set_ else "default"}
+                        for key, value, set_ in rows
+                    },
+                },
+                indent=2,
+            )
+        )
         return
     state = "" if path.is_file() else "  [no such file: defaults in force; `orch config init`]"
     typer.echo(f"# config file: {path} (from {why}){state}")
@@ -95,15 +108,20 @@ def setting_rows(settings, raw: dict) -> list[tuple[str, object, bool]]:
         value, raw_value = getattr(settings, f.name), raw.get(f.name)
         if is_dataclass(value):
             raw_value = raw_value if isinstance(raw_value, dict) else {}
-            rows += [(f"{f.name}.{g.name}", getattr(value, g.name), g.name in raw_value)
-                     for g in fields(value)]
+            rows += [
+                (f"{f.name}.{g.name}", getattr(value, g.name), g.name in raw_value)
+                for g in fields(value)
+            ]
         elif f.name in TABLES and value:
             for name, entry in value.items():
                 key = f"{f.name}.{toml_key(name)}"
                 if is_dataclass(entry):
                     raw_entry = (raw_value or {}).get(name) or {}
-                    rows += [(f"{key}.{g.name}", getattr(entry, g.name), True)
-                             for g in fields(entry) if g.name in raw_entry]
+                    rows += [
+                        (f"{key}.{g.name}", getattr(entry, g.name), True)
+                        for g in fields(entry)
+                        if g.name in raw_entry
+                    ]
                 else:
                     rows.append((key, entry, True))
         else:
@@ -138,14 +156,22 @@ def text_value(value) -> str:
     if isinstance(value, dict):
         return "{" + ", ".join(f"{toml_key(k)} = {text_value(v)}" for k, v in value.items()) + "}"
     if is_dataclass(value):
-        return text_value({f.name: getattr(value, f.name) for f in fields(value)
-                           if getattr(value, f.name) is not None})
+        return text_value(
+            {
+                f.name: getattr(value, f.name)
+                for f in fields(value)
+                if getattr(value, f.name) is not None
+            }
+        )
     return toml_value(value)
 
 
 @config_app.command("init")
-def config_init(force: Annotated[bool, typer.Option(
-        "--force", help="Replace an existing file (kept as FILE.bak).")] = False):
+def config_init(
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing file (kept as FILE.bak).")
+    ] = False,
+):
     """Write a commented starter config file: every setting, with its default."""
     from ...config import parse_settings
 
@@ -160,8 +186,10 @@ def write_starter(path: Path, force: bool) -> Path:
 
     text = starter_text()
     if path.exists() and not force:
-        raise UsageError(f"{path} exists; `orch config edit` changes it, `orch config init "
-                         "--force` replaces it (the old one is kept as .bak)")
+        raise UsageError(
+            f"{path} exists; `orch config edit` changes it, `orch config init "
+            "--force` replaces it (the old one is kept as .bak)"
+        )
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
@@ -190,8 +218,11 @@ def config_edit():
     if not path.exists():
         write_starter(path, force=False)
         typer.echo(f"wrote the starter file {path}", err=True)
-    editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or \
-        next((name for name in ("vi", "nano") if shutil.which(name)), None)
+    editor = (
+        os.environ.get("VISUAL")
+        or os.environ.get("EDITOR")
+        or next((name for name in ("vi", "nano") if shutil.which(name)), None)
+    )
     if not editor:
         raise UsageError(f"no editor: set EDITOR, or edit {path} yourself")
     try:

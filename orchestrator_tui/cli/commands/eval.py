@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,14 +15,23 @@ from .. import options as o
 
 def eval_command(
     dataset: Annotated[Path, typer.Argument(metavar="DATASET", help="Recorded benchmark (JSONL).")],
-    train: Annotated[Optional[Path], typer.Option(
-        help="Train the learned router (and derive prices and chains) on this file instead "
-        "of cross-validating on DATASET.")] = None,
+    train: Annotated[
+        Path | None,
+        typer.Option(
+            help="Train the learned router (and derive prices and chains) on this file instead "
+            "of cross-validating on DATASET."
+        ),
+    ] = None,
     folds: Annotated[int, typer.Option(min=2, help="Cross-validation folds.")] = 5,
-    workers: Annotated[Optional[int], typer.Option(
-        min=1, help="Worker processes [default: one per core].")] = None,
-    learned: Annotated[bool, typer.Option(
-        "--learned/--no-learned", help="Evaluate the learned router (needs scikit-learn).")] = True,
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes [default: one per core].")
+    ] = None,
+    learned: Annotated[
+        bool,
+        typer.Option(
+            "--learned/--no-learned", help="Evaluate the learned router (needs scikit-learn)."
+        ),
+    ] = True,
     plot: Annotated[bool, typer.Option("--plot", help="Draw the cost–quality plot.")] = False,
     as_json: o.AsJson = False,
 ):
@@ -30,8 +39,13 @@ def eval_command(
     data, reference = load_inputs(dataset, train)
     check_learned(learned)
     evaluation = run_with_progress(data, reference, folds, learned, workers)
-    result = {"dataset": evaluation.dataset, "n": evaluation.n, "method": evaluation.method,
-              "rows": evaluation.rows(), "chains": evaluation.chains}
+    result = {
+        "dataset": evaluation.dataset,
+        "n": evaluation.n,
+        "method": evaluation.method,
+        "rows": evaluation.rows(),
+        "chains": evaluation.chains,
+    }
     if as_json:
         print(json.dumps(result, indent=2))
         return
@@ -63,8 +77,9 @@ def run_with_progress(data, reference, folds: int, learned: bool, workers: int |
 
     try:
         with progress_bar("eval", len(data.items), enabled=sys.stderr.isatty()) as advance:
-            return evaluate(data, reference, folds, learned, workers or os.cpu_count() or 1,
-                            advance)
+            return evaluate(
+                data, reference, folds, learned, workers or os.cpu_count() or 1, advance
+            )
     except KeyboardInterrupt:
         print("orch: eval cancelled (it spends nothing, so nothing is lost)", file=sys.stderr)
         raise typer.Exit(130) from None
@@ -75,8 +90,11 @@ def warn_about_overlap(data, reference) -> None:
         return
     shared = {i.prompt for i in data.items} & {i.prompt for i in reference.items}
     if shared:
-        print(f"orch: warning: {len(shared):,} prompt(s) of {data.name} are also in "
-              f"{reference.name}; their figures are not on held-out rows", file=sys.stderr)
+        print(
+            f"orch: warning: {len(shared):,} prompt(s) of {data.name} are also in "
+            f"{reference.name}; their figures are not on held-out rows",
+            file=sys.stderr,
+        )
 
 
 def check_learned(learned: bool) -> None:

@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..state import STATE
 
-history_app = typer.Typer(help="Past requests: what was asked, which model answered, and the cost.",
-                          invoke_without_command=True, rich_markup_mode=None)
+history_app = typer.Typer(
+    help="Past requests: what was asked, which model answered, and the cost.",
+    invoke_without_command=True,
+    rich_markup_mode=None,
+)
 
 
 @history_app.callback()
 def history(
     ctx: typer.Context,
-    number: Annotated[int, typer.Option("-n", "--number", min=1, help="How many (newest first).")] = 20,
-    model: Annotated[Optional[str], typer.Option(help="Only requests answered by this model.")] = None,
-    strategy: Annotated[Optional[str], typer.Option(help="Only this strategy.")] = None,
-    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
-    since: Annotated[Optional[str], typer.Option(help="2026-11-01, today, 7d, 12h…")] = None,
+    number: Annotated[
+        int, typer.Option("-n", "--number", min=1, help="How many (newest first).")
+    ] = 20,
+    model: Annotated[str | None, typer.Option(help="Only requests answered by this model.")] = None,
+    strategy: Annotated[str | None, typer.Option(help="Only this strategy.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    since: Annotated[str | None, typer.Option(help="2026-11-01, today, 7d, 12h…")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
     """List recent requests."""
@@ -29,8 +34,14 @@ def history(
     from ...store.history import list_requests
     from ...store.periods import parse_since
 
-    rows = list_requests(STATE.db(), number, model=model, strategy=strategy, category=category,
-                         since=parse_since(since))
+    rows = list_requests(
+        STATE.db(),
+        number,
+        model=model,
+        strategy=strategy,
+        category=category,
+        since=parse_since(since),
+    )
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
@@ -45,8 +56,10 @@ def history(
 
 
 @history_app.command("show")
-def show(request_id: Annotated[int, typer.Argument(help="The request's id.")],
-         as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
+def show(
+    request_id: Annotated[int, typer.Argument(help="The request's id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+):
     """One request in full, with every attempt."""
     from ...errors import UsageError
     from ...store.history import get_request
@@ -62,4 +75,3 @@ def show(request_id: Annotated[int, typer.Argument(help="The request's id.")],
     from ..tables import request_detail
 
     Console(highlight=False).print(*request_detail(record))
-

@@ -15,7 +15,10 @@ from ..state import STATE
 
 keys_app = typer.Typer(
     help="API keys stored in a file only you can read (a provider's variable, e.g. "
-         "OPENAI_API_KEY, takes precedence).", rich_markup_mode=None, no_args_is_help=True)
+    "OPENAI_API_KEY, takes precedence).",
+    rich_markup_mode=None,
+    no_args_is_help=True,
+)
 
 
 def known_providers() -> dict:
@@ -24,14 +27,24 @@ def known_providers() -> dict:
     from ...registry import provider_from_entry
 
     providers = builtin_providers()
-    providers.update({name: provider_from_entry(name, entry)
-                      for name, entry in STATE.settings().providers.items()})
+    providers.update(
+        {
+            name: provider_from_entry(name, entry)
+            for name, entry in STATE.settings().providers.items()
+        }
+    )
     return providers
 
 
 @keys_app.command("set")
-def keys_set(provider: Annotated[str, typer.Argument(
-        metavar="PROVIDER", help="anthropic, openai, or a provider of your config file.")]):
+def keys_set(
+    provider: Annotated[
+        str,
+        typer.Argument(
+            metavar="PROVIDER", help="anthropic, openai, or a provider of your config file."
+        ),
+    ],
+):
     """Store PROVIDER's key, typed at a hidden prompt or piped on stdin, e.g.
     `printf %s "$KEY" | orch keys set openai` (never an argument, which would land in your
     shell history). The provider's variable, when set, still takes precedence."""
@@ -42,8 +55,10 @@ def keys_set(provider: Annotated[str, typer.Argument(
     providers = known_providers()
     config = providers.get(provider)
     if config is None:
-        raise UsageError(f"unknown provider {provider!r}{hint(provider, providers)} "
-                         f"(known: {', '.join(providers)})")
+        raise UsageError(
+            f"unknown provider {provider!r}{hint(provider, providers)} "
+            f"(known: {', '.join(providers)})"
+        )
     if not config.api_key_env:
         raise UsageError(f"provider {provider!r} needs no key (its config sets no api_key_env)")
     key = read_key(provider, config.api_key_env)
@@ -51,8 +66,9 @@ def keys_set(provider: Annotated[str, typer.Argument(
     typer.echo(f"stored the {provider} key in {path}")
     variable = credential_variable(config, os.environ)
     if variable:
-        typer.echo(f"note: {variable} is set here and takes precedence over the stored key",
-                   err=True)
+        typer.echo(
+            f"note: {variable} is set here and takes precedence over the stored key", err=True
+        )
 
 
 def read_key(provider: str, variable: str) -> str:
@@ -69,11 +85,14 @@ def read_key(provider: str, variable: str) -> str:
         key = sys.stdin.read()
     key = key.strip()
     if not key:
-        raise UsageError(f"no key given: type it at the prompt, or pipe it: "
-                         f"printf %s \"${variable}\" | orch keys set {provider}")
+        raise UsageError(
+            f"no key given: type it at the prompt, or pipe it: "
+            f'printf %s "${variable}" | orch keys set {provider}'
+        )
     if any(ch.isspace() or not ch.isprintable() for ch in key):
-        raise UsageError("the key contains spaces, line breaks or control characters: "
-                         "give one key alone")
+        raise UsageError(
+            "the key contains spaces, line breaks or control characters: give one key alone"
+        )
     return key
 
 
@@ -95,16 +114,33 @@ def keys_list(as_json: Annotated[bool, typer.Option("--json", help="Print JSON."
             source = f"env {variable}"
         else:
             source = "keys file" if name in stored else "none"
-        rows.append({"provider": name, "variable": config.api_key_env, "source": source,
-                     "stored": name in stored})
-    rows += [{"provider": name, "variable": None, "source": "keys file (unknown provider)",
-              "stored": True} for name in stored if name not in {r["provider"] for r in rows}]
+        rows.append(
+            {
+                "provider": name,
+                "variable": config.api_key_env,
+                "source": source,
+                "stored": name in stored,
+            }
+        )
+    rows += [
+        {
+            "provider": name,
+            "variable": None,
+            "source": "keys file (unknown provider)",
+            "stored": True,
+        }
+        for name in stored
+        if name not in {r["provider"] for r in rows}
+    ]
     if as_json:
         typer.echo(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            unused = " (a stored key too, unused)" if row["stored"] and \
-                row["source"].startswith("env") else ""
+            unused = (
+                " (a stored key too, unused)"
+                if row["stored"] and row["source"].startswith("env")
+                else ""
+            )
             typer.echo(f"{row['provider']:12} {row['variable'] or '-':20} {row['source']}{unused}")
     if loose_permissions():
         typer.echo(f"warning: {keys_path()} can be read by others: chmod 600 it", err=True)

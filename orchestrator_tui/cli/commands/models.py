@@ -23,8 +23,9 @@ def models(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     header, *rows = models_table(records)
     typer.secho(header, bold=True)
     typer.echo("\n".join(rows))
-    typer.secho(f"prices: USD per million tokens, {registry.source}, {registry.source_date}",
-                dim=True)
+    typer.secho(
+        f"prices: USD per million tokens, {registry.source}, {registry.source_date}", dim=True
+    )
 
 
 def chains(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):

@@ -10,7 +10,9 @@ from ..state import STATE
 
 
 def rate(
-    request_id: Annotated[int, typer.Argument(metavar="ID", help="The request's id (orch history).")],
+    request_id: Annotated[
+        int, typer.Argument(metavar="ID", help="The request's id (orch history).")
+    ],
     verdict: Annotated[str, typer.Argument(metavar="good|bad")],
 ):
     """Rate an answer in the history: the signal `orch router train --from-history` learns."""

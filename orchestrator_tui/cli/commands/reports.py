@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,7 +14,12 @@ BUCKETS = {"daily": 3600.0, "weekly": 86400.0, "monthly": 86400.0}
 
 
 def stats(
-    period: Annotated[Optional[str], typer.Option(help="daily (today), weekly (7 days) or monthly (this month); all time by default.")] = None,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            help="daily (today), weekly (7 days) or monthly (this month); all time by default."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
     """Totals and breakdowns by model, strategy and category, and the savings."""
@@ -33,7 +38,7 @@ def stats(
 
 def report(
     period: Annotated[str, typer.Option(help="daily, weekly or monthly.")] = "weekly",
-    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
 ):
     """Cost over a period as a chart, with the period's totals."""
     from ...store.history import cost_series
@@ -51,8 +56,8 @@ def report(
 def export(
     output: Annotated[Path, typer.Option("-o", "--output", help="The file to write.")],
     fmt: Annotated[str, typer.Option("--format", help="csv, json or jsonl.")] = "jsonl",
-    category: Annotated[Optional[str], typer.Option(help="Only this category.")] = None,
-    since: Annotated[Optional[str], typer.Option(help="2026-11-01, today, 7d…")] = None,
+    category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
+    since: Annotated[str | None, typer.Option(help="2026-11-01, today, 7d…")] = None,
 ):
     """Write the history to a file (json and jsonl include every attempt)."""
     from ...errors import UsageError
@@ -64,7 +69,8 @@ def export(
     if fmt not in WRITERS:
         raise UsageError(f"unknown format {fmt!r} (choose from csv, json, jsonl)")
     check_writable(output, "--output")
-    rows = export_rows(STATE.db(), with_attempts=fmt != "csv", category=category,
-                       since=parse_since(since))
+    rows = export_rows(
+        STATE.db(), with_attempts=fmt != "csv", category=category, since=parse_since(since)
+    )
     WRITERS[fmt](rows, output)
     typer.echo(f"wrote {len(rows)} requests to {output}", err=True)

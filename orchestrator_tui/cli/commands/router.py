@@ -6,27 +6,40 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from .. import options as o
 from ..state import STATE
 
-router_app = typer.Typer(help="Train and inspect the learned router (-s learned).",
-                         no_args_is_help=True)
+router_app = typer.Typer(
+    help="Train and inspect the learned router (-s learned).", no_args_is_help=True
+)
 MIN_RATED = 10
 
 
 @router_app.command("train")
 def train(
-    data: Annotated[Optional[Path], typer.Option(help="A recorded benchmark (JSONL, as for eval).")] = None,
-    from_history: Annotated[bool, typer.Option(
-        "--from-history", help="Learn from the rated answers in the history (`orch rate`, "
-        "F8/F9 in the TUI, `orch router judge`).")] = False,
-    lam: Annotated[Optional[float], typer.Option(
-        "--lambda", min=0.0, help="Cost weight λ [default: chosen by cross-validation on "
-        "--data; 0.1 from history].")] = None,
+    data: Annotated[
+        Path | None, typer.Option(help="A recorded benchmark (JSONL, as for eval).")
+    ] = None,
+    from_history: Annotated[
+        bool,
+        typer.Option(
+            "--from-history",
+            help="Learn from the rated answers in the history (`orch rate`, "
+            "F8/F9 in the TUI, `orch router judge`).",
+        ),
+    ] = False,
+    lam: Annotated[
+        float | None,
+        typer.Option(
+            "--lambda",
+            min=0.0,
+            help="Cost weight λ [default: chosen by cross-validation on --data; 0.1 from history].",
+        ),
+    ] = None,
     as_json: o.AsJson = False,
 ):
     """Train the router and save it in the orch home."""
@@ -43,16 +56,26 @@ def train(
     router, frontier = fit_with_lambda(examples, lam, complete, source)
     path = router_path()
     router.save(path)
-    summary = {"path": str(path), "rows": len(examples), "source": source,
-               "models": router.models, "lambda": router.lam, "cv_frontier": frontier}
+    summary = {
+        "path": str(path),
+        "rows": len(examples),
+        "source": source,
+        "models": router.models,
+        "lambda": router.lam,
+        "cv_frontier": frontier,
+    }
     if as_json:
         print(json.dumps(summary, indent=2))
         return
-    print(f"trained on {len(examples):,} rows of {source}; {len(router.models)} models; "
-          f"λ = {router.lam:g}; saved to {path}")
+    print(
+        f"trained on {len(examples):,} rows of {source}; {len(router.models)} models; "
+        f"λ = {router.lam:g}; saved to {path}"
+    )
     for row in frontier:
-        print(f"  λ {row['lambda']:<5g} cross-validated score {row['score']:.4f}, "
-              f"cost ${row['cost']:.4f}")
+        print(
+            f"  λ {row['lambda']:<5g} cross-validated score {row['score']:.4f}, "
+            f"cost ${row['cost']:.4f}"
+        )
 
 
 def training_examples(data: Path | None):
@@ -73,10 +96,14 @@ def history_examples():
 
     rated = rated_examples(STATE.db())
     if len(rated) < MIN_RATED:
-        raise UsageError(f"only {len(rated)} rated answers with their prompt in the history; "
-                         f"rate at least {MIN_RATED} with `orch rate ID good|bad`")
-    return [Example(prompt, {model: score}, {model: cost} if cost else {})
-            for prompt, model, score, cost in rated]
+        raise UsageError(
+            f"only {len(rated)} rated answers with their prompt in the history; "
+            f"rate at least {MIN_RATED} with `orch rate ID good|bad`"
+        )
+    return [
+        Example(prompt, {model: score}, {model: cost} if cost else {})
+        for prompt, model, score, cost in rated
+    ]
 
 
 def fit_with_lambda(examples, lam, complete: bool, source: str):
@@ -95,9 +122,13 @@ def fit_with_lambda(examples, lam, complete: bool, source: str):
 
 @router_app.command("judge")
 def judge(
-    model: Annotated[Optional[str], typer.Option(
-        "-m", "--model", help="The judge model [default: judge_model in the config].")] = None,
-    limit: Annotated[int, typer.Option(min=1, help="Grade at most this many answers, newest first.")] = 100,
+    model: Annotated[
+        str | None,
+        typer.Option("-m", "--model", help="The judge model [default: judge_model in the config]."),
+    ] = None,
+    limit: Annotated[
+        int, typer.Option(min=1, help="Grade at most this many answers, newest first.")
+    ] = 100,
     max_cost: o.MaxCost = None,
     demo: o.Demo = None,
 ):
@@ -118,9 +149,11 @@ def judge(
     except Interrupted as stop:
         print(f"orch: {stop.verb}; the verdicts and calls so far are recorded", file=sys.stderr)
         raise typer.Exit(stop.exit_code) from None
-    print(f"{judge_model} judged {tally.good + tally.bad} answers: {tally.good} good, "
-          f"{tally.bad} bad; {tally.unclear} unclear, {tally.failed} failed; "
-          f"cost ${tally.cost:.6f}")
+    print(
+        f"{judge_model} judged {tally.good + tally.bad} answers: {tally.good} good, "
+        f"{tally.bad} bad; {tally.unclear} unclear, {tally.failed} failed; "
+        f"cost ${tally.cost:.6f}"
+    )
 
 
 async def run_judge(engine, model, limit, budget):
@@ -138,6 +171,8 @@ def show():
     from ...engine.core import Engine
 
     router = Engine(STATE.settings(), demo=True).learned_router()
-    print(f"trained on {router.info.get('rows', '?')} rows of {router.info.get('data', '?')}; "
-          f"λ = {router.lam:g}")
+    print(
+        f"trained on {router.info.get('rows', '?')} rows of {router.info.get('data', '?')}; "
+        f"λ = {router.lam:g}"
+    )
     print("models: " + ", ".join(router.models))

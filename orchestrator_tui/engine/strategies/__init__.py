@@ -15,5 +15,13 @@ from .registry import (
     unregister_strategy,
 )
 
-__all__ = ["Runner", "StrategySpec", "find_strategy", "register_strategy", "strategy_names",
-           "strategy_specs", "unknown_strategy", "unregister_strategy"]
+__all__ = [
+    "Runner",
+    "StrategySpec",
+    "find_strategy",
+    "register_strategy",
+    "strategy_names",
+    "strategy_specs",
+    "unknown_strategy",
+    "unregister_strategy",
+]

@@ -26,24 +26,33 @@ async def run_consensus(ctx: RunContext) -> OrchestrationResult:
     chain = ctx.candidates = ctx.usable_models(models)
     size = min(ctx.request.consensus_size or ctx.settings.consensus_size, len(chain))
     first, rest = chain[:size], chain[size:]
-    ctx.emit(RoutingDecided("consensus", [m.name for m in first], [
-        f"{source}: {', '.join(m.name for m in first)} at once; accepted if all agree",
-        f"otherwise escalate along {' → '.join(m.name for m in rest) or 'nothing'}"]))
+    ctx.emit(
+        RoutingDecided(
+            "consensus",
+            [m.name for m in first],
+            [
+                f"{source}: {', '.join(m.name for m in first)} at once; accepted if all agree",
+                f"otherwise escalate along {' → '.join(m.name for m in rest) or 'nothing'}",
+            ],
+        )
+    )
     await ctx.warm(first)
-    answered = [a for a in await run_all(call_model(ctx, m) for m in first)
-                if a.status == AttemptStatus.OK]
+    answered = [
+        a for a in await run_all(call_model(ctx, m) for m in first) if a.status == AttemptStatus.OK
+    ]
     if len(answered) == size and all(same_answer(answered[0].text, a.text) for a in answered):
         return build_result(ctx, answered[0], Agreement(size, 0))
     return await escalate_to_agreement(ctx, answered, first[-1], rest)
 
 
-async def escalate_to_agreement(ctx: RunContext, answered: list[Attempt], previous: ModelConfig,
-                                rest: list[ModelConfig]) -> OrchestrationResult:
+async def escalate_to_agreement(
+    ctx: RunContext, answered: list[Attempt], previous: ModelConfig, rest: list[ModelConfig]
+) -> OrchestrationResult:
     """Ask the rest of the chain in turn until an answer agrees with an earlier one."""
     last = previous.name
     for index, model in enumerate(rest):
         ctx.escalate(last, model.name, disagreement(answered))
-        attempt = await call_model(ctx, model, prepare_next=rest[index + 1:index + 2])
+        attempt = await call_model(ctx, model, prepare_next=rest[index + 1 : index + 2])
         last = model.name
         if attempt.status != AttemptStatus.OK:
             continue

@@ -36,7 +36,9 @@ async def run_ensemble(ctx: RunContext) -> OrchestrationResult:
     ctx.emit(RoutingDecided("ensemble", names, [f"{source}: {', '.join(names)}"]))
     await ctx.warm(members)
     attempts = await run_all(call_model(ctx, m) for m in members)
-    answered = [(m, a) for m, a in zip(members, attempts) if a.status == AttemptStatus.OK]
+    answered = [
+        (m, a) for m, a in zip(members, attempts, strict=True) if a.status == AttemptStatus.OK
+    ]
     if not answered:
         return build_result(ctx, None, ensemble_models=names, error=failure_summary(attempts))
     winner, verdict = judge(answered)
@@ -46,8 +48,10 @@ async def run_ensemble(ctx: RunContext) -> OrchestrationResult:
 def judge(answered: list[tuple[ModelConfig, Attempt]]) -> tuple[Attempt, EnsembleVerdict]:
     """The best-scored answer, and the verdict on them all."""
     scored, agreement = synthesize_responses(
-        [Candidate(m.name, m.tier, a.text, a.confidence or 0.0) for m, a in answered])
-    scores = tuple(MemberScore(**asdict(s), attempt_id=answered[s.index][1].attempt_id)
-                   for s in scored)
+        [Candidate(m.name, m.tier, a.text, a.confidence or 0.0) for m, a in answered]
+    )
+    scores = tuple(
+        MemberScore(**asdict(s), attempt_id=answered[s.index][1].attempt_id) for s in scored
+    )
     verdict = EnsembleVerdict(consensus_level(agreement), agreement, scores)
     return answered[scored[0].index][1], verdict

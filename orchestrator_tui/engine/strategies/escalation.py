@@ -21,15 +21,17 @@ def answered(attempt: Attempt) -> bool:
     return attempt.status == AttemptStatus.OK
 
 
-async def escalate_along(ctx: RunContext, models: Sequence[ModelConfig],
-                         accept: Callable[[Attempt], bool] = answered,
-                         reason: Callable[[Attempt], str] = attempt_failure,
-                         ) -> tuple[Attempt | None, list[Attempt]]:
+async def escalate_along(
+    ctx: RunContext,
+    models: Sequence[ModelConfig],
+    accept: Callable[[Attempt], bool] = answered,
+    reason: Callable[[Attempt], str] = attempt_failure,
+) -> tuple[Attempt | None, list[Attempt]]:
     """(the accepted attempt or None, every attempt made, in order). `accept` decides whether
     an attempt ends the loop (default: it answered); `reason` says why one did not."""
     tried: list[Attempt] = []
     for index, model in enumerate(models):
-        following = models[index + 1:index + 2]
+        following = models[index + 1 : index + 2]
         attempt = await call_model(ctx, model, prepare_next=following)
         tried.append(attempt)
         if accept(attempt):

@@ -41,7 +41,8 @@ def best_answer(attempts: list[Attempt]) -> Attempt | None:
     best = None
     for attempt in attempts:
         if attempt.status == AttemptStatus.OK and (
-                best is None or (attempt.confidence or 0.0) >= (best.confidence or 0.0)):
+            best is None or (attempt.confidence or 0.0) >= (best.confidence or 0.0)
+        ):
             best = attempt
     return best
 
@@ -49,11 +50,19 @@ def best_answer(attempts: list[Attempt]) -> Attempt | None:
 async def run_fallback(ctx: RunContext) -> OrchestrationResult:
     models, source = chain_models(ctx)
     chain = ctx.candidates = ctx.usable_models(models)
-    ctx.emit(RoutingDecided("fallback", [m.name for m in chain],
-                            [f"{source}: {' → '.join(m.name for m in chain)}",
-                             f"escalate below confidence {ctx.threshold:.2f}"]))
-    chosen, tried = await escalate_along(ctx, chain, lambda a: confident(ctx, a),
-                                         lambda a: escalation_reason(ctx, a))
+    ctx.emit(
+        RoutingDecided(
+            "fallback",
+            [m.name for m in chain],
+            [
+                f"{source}: {' → '.join(m.name for m in chain)}",
+                f"escalate below confidence {ctx.threshold:.2f}",
+            ],
+        )
+    )
+    chosen, tried = await escalate_along(
+        ctx, chain, lambda a: confident(ctx, a), lambda a: escalation_reason(ctx, a)
+    )
     if chosen is not None:
         return build_result(ctx, chosen, ThresholdOutcome(True))
     best = best_answer(tried)

@@ -28,8 +28,10 @@ def rank_learned(ctx: RunContext) -> tuple[float, list[Prediction], dict[str, Mo
     ranked = router.rank(ctx.request.prompt, list(usable), lam)
     if not ranked:
         known = ", ".join(router.models[:4]) + (", …" if len(router.models) > 4 else "")
-        raise UsageError(f"the trained router knows none of the usable models (it was trained "
-                         f"on {known}): retrain it with `orch router train`")
+        raise UsageError(
+            f"the trained router knows none of the usable models (it was trained "
+            f"on {known}): retrain it with `orch router train`"
+        )
     return lam, ranked, usable
 
 
@@ -37,9 +39,18 @@ async def run_learned(ctx: RunContext) -> OrchestrationResult:
     lam, ranked, usable = rank_learned(ctx)
     ctx.candidates = [usable[p.model] for p in ranked]
     top = ranked[0]
-    ctx.emit(RoutingDecided("learned", [top.model], [
-        f"predicted success {top.success:.2f} at ~${top.cost:.6f} "
-        f"(λ = {lam:g}, {len(ranked)} models ranked)"]))
+    ctx.emit(
+        RoutingDecided(
+            "learned",
+            [top.model],
+            [
+                (
+                    f"predicted success {top.success:.2f} at ~${top.cost:.6f} "
+                    f"(λ = {lam:g}, {len(ranked)} models ranked)"
+                )
+            ],
+        )
+    )
     choice = RouterChoice(lam, top.success)
     chosen, _ = await escalate_along(ctx, ctx.candidates)
     if chosen is not None:

@@ -58,8 +58,9 @@ def register_strategy(spec: StrategySpec, *, replace: bool = False) -> StrategyS
         raise ValueError(f"strategy {spec.name!r} is already registered")
     unknown = set(spec.options) - request_fields()
     if unknown:
-        raise ValueError(f"strategy {spec.name!r}: {', '.join(sorted(unknown))}: no such "
-                         "Request field")
+        raise ValueError(
+            f"strategy {spec.name!r}: {', '.join(sorted(unknown))}: no such Request field"
+        )
     _SPECS[spec.name] = spec
     return spec
 
@@ -96,22 +97,38 @@ def request_fields() -> set[str]:
 POOL = ("chain", "models")  # where the models come from (default: every model, or the chain)
 
 BUILTIN = (
-    StrategySpec("single", f"{__package__}.single:run_single",
-                 "the one model named with -m", ("model",)),
-    StrategySpec("cheapest", f"{__package__}.cheapest:run_cheapest",
-                 "the cheapest model whose tier covers the prompt, the next if one fails",
-                 POOL),
-    StrategySpec("fallback", f"{__package__}.fallback:run_fallback",
-                 "a chain, cheapest first, escalating below the confidence threshold",
-                 (*POOL, "threshold")),
-    StrategySpec("ensemble", f"{__package__}.ensemble:run_ensemble",
-                 "several models at once, the best-scored answer wins",
-                 (*POOL, "ensemble_size")),
-    StrategySpec("consensus", f"{__package__}.consensus:run_consensus",
-                 "the chain's cheapest models at once, escalating until answers agree",
-                 (*POOL, "consensus_size")),
-    StrategySpec("learned", f"{__package__}.learned:run_learned",
-                 "the trained router's best predicted quality for the cost",
-                 (*POOL, "cost_weight")),
+    StrategySpec(
+        "single", f"{__package__}.single:run_single", "the one model named with -m", ("model",)
+    ),
+    StrategySpec(
+        "cheapest",
+        f"{__package__}.cheapest:run_cheapest",
+        "the cheapest model whose tier covers the prompt, the next if one fails",
+        POOL,
+    ),
+    StrategySpec(
+        "fallback",
+        f"{__package__}.fallback:run_fallback",
+        "a chain, cheapest first, escalating below the confidence threshold",
+        (*POOL, "threshold"),
+    ),
+    StrategySpec(
+        "ensemble",
+        f"{__package__}.ensemble:run_ensemble",
+        "several models at once, the best-scored answer wins",
+        (*POOL, "ensemble_size"),
+    ),
+    StrategySpec(
+        "consensus",
+        f"{__package__}.consensus:run_consensus",
+        "the chain's cheapest models at once, escalating until answers agree",
+        (*POOL, "consensus_size"),
+    ),
+    StrategySpec(
+        "learned",
+        f"{__package__}.learned:run_learned",
+        "the trained router's best predicted quality for the cost",
+        (*POOL, "cost_weight"),
+    ),
 )
 _SPECS.update((spec.name, spec) for spec in BUILTIN)  # their options are checked by a test

@@ -42,8 +42,11 @@ class ChainEditorScreen(Screen):
     def compose(self):
         yield Static("", id="chain-title")
         yield DataTable(cursor_type="row", id="chain-table")
-        yield Static("[dim]shift+↑/↓ move · a add · x remove · t threshold · s save · "
-                     "u use now · esc back[/]", id="chain-hints")
+        yield Static(
+            "[dim]shift+↑/↓ move · a add · x remove · t threshold · s save · "
+            "u use now · esc back[/]",
+            id="chain-hints",
+        )
         yield Footer()
 
     def on_mount(self) -> None:
@@ -59,13 +62,20 @@ class ChainEditorScreen(Screen):
         registry = self.app.engine.registry
         self.query_one("#chain-title", Static).update(
             f"[b]chain {self.chain_name}[/b]  ·  escalate below confidence "
-            f"[b]{self.threshold:.2f}[/b]  ·  {len(self.models)} models, tried in this order")
+            f"[b]{self.threshold:.2f}[/b]  ·  {len(self.models)} models, tried in this order"
+        )
         table = self.query_one(DataTable)
         table.clear()
         for index, name in enumerate(self.models, 1):
             model = registry.models[name]
-            table.add_row(str(index), name, model.provider, model.tier,
-                          price_text(model.prices.input), price_text(model.prices.output))
+            table.add_row(
+                str(index),
+                name,
+                model.provider,
+                model.tier,
+                price_text(model.prices.input),
+                price_text(model.prices.output),
+            )
         if cursor is not None and self.models:
             table.move_cursor(row=max(0, min(cursor, len(self.models) - 1)))
 
@@ -90,8 +100,10 @@ class ChainEditorScreen(Screen):
 
         def describe(name: str) -> str:
             model = registry.models[name]
-            return f"{model.provider} · {model.tier} · ${price_text(model.prices.input)}/" \
-                   f"${price_text(model.prices.output)} per M"
+            return (
+                f"{model.provider} · {model.tier} · ${price_text(model.prices.input)}/"
+                f"${price_text(model.prices.output)} per M"
+            )
 
         def added(name: str | None) -> None:
             if name:
@@ -113,8 +125,9 @@ class ChainEditorScreen(Screen):
             self.threshold = number
             self.redraw(cursor=self.cursor())
 
-        self.app.push_screen(AskValue("confidence threshold (0–1)", f"{self.threshold:.2f}"),
-                             entered)
+        self.app.push_screen(
+            AskValue("confidence threshold (0–1)", f"{self.threshold:.2f}"), entered
+        )
 
     def action_save(self) -> None:
         def named(name: str | None) -> None:

@@ -39,8 +39,11 @@ class AskValue(ModalScreen[str | None]):
 class PickModel(ModalScreen[str | None]):
     """Type to filter the registry's models (fuzzy); Enter picks the highlighted one."""
 
-    BINDINGS = [Binding("escape", "dismiss(None)", "Cancel"),
-                Binding("down", "move(1)", show=False), Binding("up", "move(-1)", show=False)]
+    BINDINGS = [
+        Binding("escape", "dismiss(None)", "Cancel"),
+        Binding("down", "move(1)", show=False),
+        Binding("up", "move(-1)", show=False),
+    ]
 
     def __init__(self, models: list[str], describe):
         super().__init__(classes="dialog-screen")

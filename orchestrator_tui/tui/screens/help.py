@@ -10,8 +10,10 @@ from textual.widgets import DataTable, Label
 
 from ...engine.strategies import strategy_specs
 
-EXTRA_KEYS = [("main", "ctrl+p", "command palette: every action by name"),
-              ("prompt", "up / down", "at the first / last line: earlier prompts")]
+EXTRA_KEYS = [
+    ("main", "ctrl+p", "command palette: every action by name"),
+    ("prompt", "up / down", "at the first / last line: earlier prompts"),
+]
 
 
 def binding_rows() -> list[tuple[str, str, str]]:
@@ -21,9 +23,14 @@ def binding_rows() -> list[tuple[str, str, str]]:
     from .history import HistoryScreen, RequestScreen
     from .main import MainScreen
 
-    places = [("app", OrchApp), ("main", MainScreen), ("prompt", PromptEditor),
-              ("chain editor", ChainEditorScreen), ("history", HistoryScreen),
-              ("past request", RequestScreen)]
+    places = [
+        ("app", OrchApp),
+        ("main", MainScreen),
+        ("prompt", PromptEditor),
+        ("chain editor", ChainEditorScreen),
+        ("history", HistoryScreen),
+        ("past request", RequestScreen),
+    ]
     rows = []
     for place, owner in places:
         for binding in owner.BINDINGS:

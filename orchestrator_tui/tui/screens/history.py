@@ -29,8 +29,10 @@ class HistoryScreen(Screen):
     if TYPE_CHECKING:
         app: OrchApp  # the app this screen runs in, with its engine, settings and database
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="history_back"),
-                Binding("slash", "search", "Search", id="history_search")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="history_back"),
+        Binding("slash", "search", "Search", id="history_search"),
+    ]
 
     def compose(self):
         yield Input(placeholder="search prompts, answers, models, categories", id="search")
@@ -52,10 +54,17 @@ class HistoryScreen(Screen):
                 note = (note + " cached").strip()
             status = row["status"] + (f" ({note})" if note else "")
             prompt = shown(row["prompt"] or "(not logged)").replace("\n", " ")[:60]
-            table.add_row(str(row["id"]), when(row["timestamp"]), row["strategy"] or "",
-                          row["model_used"] or "—", cost_text(row["cost"], unknown='$?'), status,
-                          rating_label(row["rating"], row["rated_by"]), prompt,
-                          key=str(row["id"]))
+            table.add_row(
+                str(row["id"]),
+                when(row["timestamp"]),
+                row["strategy"] or "",
+                row["model_used"] or "—",
+                cost_text(row["cost"], unknown="$?"),
+                status,
+                rating_label(row["rating"], row["rated_by"]),
+                prompt,
+                key=str(row["id"]),
+            )
 
     @on(Input.Changed, "#search")
     def search_changed(self, event: Input.Changed) -> None:
@@ -101,7 +110,8 @@ class RequestScreen(Screen):
         title.update(
             f"[b]#{record['id']}[/b] {when(record['timestamp'])} · {record['strategy']} · "
             f"{cost_text(record['cost'], unknown='$?')}\n[b]prompt:[/b] "
-            f"{escape(shown(record['prompt'] or '(not logged)'))}")
+            f"{escape(shown(record['prompt'] or '(not logged)'))}"
+        )
         grid = self.query_one(Grid)
         grid.styles.grid_size_columns = max(1, min(len(record["attempts"]), 3))
         for row in record["attempts"]:
@@ -115,11 +125,28 @@ class RequestScreen(Screen):
 
 
 def attempt_from_row(row: dict) -> Attempt:
-    usage = Usage(row["input_tokens"], row["output_tokens"], row["cache_read_tokens"],
-                  row["cache_write_tokens"], row["reasoning_tokens"])
-    return Attempt(row["attempt_no"], row["model"], row["provider"],
-                   AttemptStatus(row["status"]), row["text"] or "", usage, row["cost"],
-                   row["prices"] or {}, row["latency"] or 0.0, row["time_to_first_token"],
-                   row["confidence"], row["error"], row["retries"], bool(row["accepted"]),
-                   cached=bool(row["cached"]), estimated=bool(row.get("estimated")))
-
+    usage = Usage(
+        row["input_tokens"],
+        row["output_tokens"],
+        row["cache_read_tokens"],
+        row["cache_write_tokens"],
+        row["reasoning_tokens"],
+    )
+    return Attempt(
+        row["attempt_no"],
+        row["model"],
+        row["provider"],
+        AttemptStatus(row["status"]),
+        row["text"] or "",
+        usage,
+        row["cost"],
+        row["prices"] or {},
+        row["latency"] or 0.0,
+        row["time_to_first_token"],
+        row["confidence"],
+        row["error"],
+        row["retries"],
+        bool(row["accepted"]),
+        cached=bool(row["cached"]),
+        estimated=bool(row.get("estimated")),
+    )

@@ -35,8 +35,12 @@ class MainScreen(Screen):
         app = self.app
         yield Static(app.banner_text(), id="banner")
         with Horizontal(id="controls"):
-            yield Select([(s, s) for s in strategy_names()], value=app.strategy,
-                         allow_blank=False, id="strategy")
+            yield Select(
+                [(s, s) for s in strategy_names()],
+                value=app.strategy,
+                allow_blank=False,
+                id="strategy",
+            )
             yield Select(app.target_options(), value=app.target, allow_blank=False, id="target")
             yield Static("", id="conversation")
         yield PromptEditor(id="prompt", cursor_blink=app.settings.cursor_blink)
@@ -144,8 +148,11 @@ class MainScreen(Screen):
 
     def show_conversation(self) -> None:
         turns = len(self.app.session.conversation) // 2
-        text = f"conversation: {turns} turn{'s' if turns != 1 else ''}" if turns else \
-            "new conversation"
+        text = (
+            f"conversation: {turns} turn{'s' if turns != 1 else ''}"
+            if turns
+            else "new conversation"
+        )
         self.query_one("#conversation", Static).update(f"[dim]{text}  (ctrl+n: new)[/]")
 
     def warn_about_budgets(self) -> None:
@@ -153,8 +160,9 @@ class MainScreen(Screen):
         from ...frontend import budget_warnings
 
         for level, text in budget_warnings(self.app.db, self.app.engine):
-            self.notify(text, severity="warning" if level == "warning" else "information",
-                        timeout=8)
+            self.notify(
+                text, severity="warning" if level == "warning" else "information", timeout=8
+            )
 
     def refresh_dashboard(self) -> None:
         dashboard = self.query_one(Dashboard)

@@ -49,8 +49,11 @@ class PaneBoard(Grid):
                 await self.add_pane(model)
 
     async def on_engine_AttemptStarted(self, event: ev.AttemptStarted) -> None:
-        waiting = [p for p in self.children if isinstance(p, ModelPane)
-                   and p.model == event.model and p not in self.panes.values()]
+        waiting = [
+            p
+            for p in self.children
+            if isinstance(p, ModelPane) and p.model == event.model and p not in self.panes.values()
+        ]
         pane = waiting[0] if waiting else await self.add_pane(event.model, event.provider)
         self.panes[event.attempt_id] = pane
         pane.set_status("waiting", event.provider)
@@ -60,7 +63,8 @@ class PaneBoard(Grid):
 
     async def on_engine_RetryScheduled(self, event: ev.RetryScheduled) -> None:
         await self.panes[event.attempt_id].restart(
-            f"retrying in {event.wait:.1f} s ({event.reason})")
+            f"retrying in {event.wait:.1f} s ({event.reason})"
+        )
 
     async def on_engine_RateLimitWait(self, event: ev.RateLimitWait) -> None:
         self.panes[event.attempt_id].set_status(f"waiting {event.wait:.1f} s (rate limit)")
@@ -81,7 +85,7 @@ class PaneBoard(Grid):
         for attempt_id, pane in self.panes.items():
             attempt = pane.attempt
             score = verdict.score_of(attempt_id) if verdict else None
-            if attempt is None or not attempt.accepted and score is None:
+            if attempt is None or (not attempt.accepted and score is None):
                 continue
             parts = ["★ winner" if attempt.accepted else ""]
             if score is not None:
@@ -89,8 +93,9 @@ class PaneBoard(Grid):
             if verdict and attempt.accepted:
                 parts.append(f"consensus {verdict.level} ({verdict.agreement:.2f})")
             if agreement and attempt.accepted:
-                parts.append(f"{agreement.agreed} models agree" if agreement.agreed > 1
-                             else "no agreement")
+                parts.append(
+                    f"{agreement.agreed} models agree" if agreement.agreed > 1 else "no agreement"
+                )
             pane.set_note("  ".join(p for p in parts if p), winner=attempt.accepted)
 
     def mark_unfinished(self, status: str) -> None:

@@ -28,13 +28,18 @@ class Dashboard(Vertical):
     def update_session(self, session) -> None:
         self.query_one("#totals", Static).update(
             f"{session.requests} requests  {cost_text(session.cost, unknown='$?')}\n"
-            f"{session.input_tokens:,} in / {session.output_tokens:,} out tokens")
+            f"{session.input_tokens:,} in / {session.output_tokens:,} out tokens"
+        )
         self.query_one("#costs", Sparkline).data = session.costs_per_request or [0.0]
         table = self.query_one("#models", DataTable)
         table.clear()
         for name, totals in sorted(session.models.items(), key=lambda kv: -kv[1].cost):
-            table.add_row(name, str(totals.calls), f"{totals.average_latency:.2f}",
-                          cost_text(totals.cost, unknown='$?'))
+            table.add_row(
+                name,
+                str(totals.calls),
+                f"{totals.average_latency:.2f}",
+                cost_text(totals.cost, unknown="$?"),
+            )
 
     def update_budget(self, state) -> None:
         """`state`: the daily BudgetState, or None when no daily budget is set."""

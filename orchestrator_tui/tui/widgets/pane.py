@@ -46,8 +46,10 @@ class ModelPane(Vertical):
             return line1 + (f"\n[dim]{self.chars:,} chars[/dim]" if self.chars else "\n")
         ttft = "—" if a.time_to_first_token is None else f"{a.time_to_first_token:.2f} s"
         cost = cost_text(a.cost, a.estimated, "$?")
-        line2 = (f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {cost}  "
-                 f"{a.latency:.2f} s  ttft {ttft}  {confidence_bar(a.confidence)}")
+        line2 = (
+            f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {cost}  "
+            f"{a.latency:.2f} s  ttft {ttft}  {confidence_bar(a.confidence)}"
+        )
         return f"{line1}\n{line2}"
 
     def set_status(self, status: str, provider: str | None = None) -> None:
@@ -103,8 +105,12 @@ class ModelPane(Vertical):
     async def finish(self, attempt) -> None:
         await self.close_stream()
         self.attempt = attempt
-        labels = {"ok": "done", "error": f"failed: {attempt.error}", "cancelled": "cancelled",
-                  "skipped": attempt.error or "skipped by budget"}
+        labels = {
+            "ok": "done",
+            "error": f"failed: {attempt.error}",
+            "cancelled": "cancelled",
+            "skipped": attempt.error or "skipped by budget",
+        }
         status = labels.get(attempt.status, attempt.status)
         if attempt.cached:
             status += " (cache)"

@@ -35,8 +35,11 @@ class PromptEditor(TextArea):
         if event.key == "up" and row == 0 and self.recalled:
             self.recall(-1)
             event.prevent_default()
-        elif event.key == "down" and row == self.document.line_count - 1 and \
-                self.recall_index is not None:
+        elif (
+            event.key == "down"
+            and row == self.document.line_count - 1
+            and self.recall_index is not None
+        ):
             self.recall(+1)
             event.prevent_default()
 
