@@ -16,11 +16,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from .config import load_settings
 from .engine.core import Engine
 from .engine.events import OrchestrationResult
 from .errors import BudgetError, UsageError
-from .frontend import Names, build_engine, history_db, request_from_options
+from .frontend import Names, build_engine, history_db, load_settings, request_from_options
 from .heuristics.synthesis import synthesize_responses  # noqa: F401  (part of the API)
 from .types import ModelConfig
 

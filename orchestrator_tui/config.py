@@ -15,7 +15,7 @@ import os
 import tomllib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Literal
 
 from .errors import ConfigError
 from .locations import default_config_path
@@ -23,29 +23,6 @@ from .locations import default_config_path
 STRICT = {"extra": "forbid"}  # pydantic ConfigDict: unknown keys are errors
 
 Tier = Literal["basic", "intermediate", "advanced", "expert"]
-
-
-def check_strategy(name: str) -> str:
-    """`name`, if it is a registered strategy (see engine.strategies); else ValueError."""
-    from .engine.strategies import find_strategy, unknown_strategy
-
-    if find_strategy(name) is None:
-        raise ValueError(unknown_strategy(name))
-    return name
-
-
-class RegisteredStrategy:
-    """pydantic metadata: a str that must name a registered strategy. The registry is read
-    when a file is validated (a strategy registered from outside counts), and pydantic is
-    imported only then."""
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
-        from pydantic_core import core_schema
-
-        return core_schema.no_info_after_validator_function(check_strategy, handler(source))
-
-
-Strategy = Annotated[str, RegisteredStrategy()]
 
 
 @dataclass
@@ -148,7 +125,7 @@ class ModelEntry:
 @dataclass
 class Settings:
     __pydantic_config__ = STRICT
-    default_strategy: Strategy = "fallback"
+    default_strategy: str = "fallback"
     """How `orch ask` picks models when no -s is given."""
     default_chain: str = "mixed"
     """The chain a run uses when it names none (`orch chains` lists them)."""
@@ -291,9 +268,8 @@ def read_cached(path: Path, key: str) -> Settings | None:
         return None
     try:
         settings = settings_from_dict(entry["settings"])
-        check_strategy(settings.default_strategy)  # registered then, maybe not now
     except (KeyError, TypeError, ValueError):
-        return None  # a damaged entry, or a strategy gone: validate the file again
+        return None  # a damaged entry: validate the file again
     return settings
 
 

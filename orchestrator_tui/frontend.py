@@ -4,10 +4,12 @@
   (SQLiteLedger: history and persistent budgets) and the response cache (SQLiteCache) are
   attached to an Engine;
 - turn a front end's options into a Request (`request_from_options`);
-- say which budgets are nearly spent (`budget_warnings`); front ends only show the lines.
+- say which budgets are nearly spent (`budget_warnings`); front ends only show the lines;
+- load the settings and check what the engine alone knows, the strategy names
+  (`load_settings`).
 
-No textual, typer or rich here, and the store modules are imported only when recording, so
-`import orchestrator_tui` stays light.
+No textual, typer or rich here, and the engine and the store modules are imported only when
+needed, so a command that does not run the engine does not pay for it.
 """
 
 from __future__ import annotations
@@ -15,10 +17,15 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Settings
-from .engine.core import Engine
-from .engine.request import Request
+from .errors import ConfigError
+
+if TYPE_CHECKING:
+    from .engine.core import Engine
+    from .engine.request import Request
 
 Names = str | Iterable[str]
 
@@ -40,6 +47,8 @@ def build_engine(
     engine_options: passed to Engine (demo, clock, registry, limiter, …).
     Raises StoreError when the database cannot be opened, or is read-only.
     """
+    from .engine.core import Engine
+
     if not record:
         return Engine(settings, **engine_options)
     from .store.cache import SQLiteCache
@@ -86,6 +95,8 @@ def request_from_options(
     """
     if chain is not None and not isinstance(chain, str):
         chain = ",".join(name_list(chain) or []) or None
+    from .engine.request import Request
+
     return Request(
         prompt,
         strategy=strategy or ("single" if model else None),
@@ -118,3 +129,17 @@ def budget_warnings(db: sqlite3.Connection, engine: Engine) -> list[tuple[str, s
         for state in budget_states(db, engine.settings, engine.demo)
     )
     return [notice for notice in notices if notice is not None]
+
+
+def load_settings(path: Path | None = None) -> tuple[Settings, Path | None]:
+    """`config.load_settings`, then the check the config module cannot make without the
+    engine: `default_strategy` names a registered strategy (one registered from outside
+    counts). ConfigError in one line otherwise."""
+    from . import config
+    from .engine.strategies import find_strategy, unknown_strategy
+
+    settings, source = config.load_settings(path)
+    if find_strategy(settings.default_strategy) is None:
+        where = f"{source}: " if source else ""
+        raise ConfigError(f"{where}default_strategy: {unknown_strategy(settings.default_strategy)}")
+    return settings, source

@@ -12,7 +12,6 @@ from textual.command import CommandPalette
 from textual.widgets import DataTable, Select
 from typer.testing import CliRunner
 
-from orchestrator_tui.config import load_settings
 from orchestrator_tui.engine import Engine, OrchestrationResult, Request, RoutingDecided
 from orchestrator_tui.engine.call import call_model
 from orchestrator_tui.engine.context import RunContext
@@ -27,6 +26,7 @@ from orchestrator_tui.engine.strategies import (
     unregister_strategy,
 )
 from orchestrator_tui.errors import ConfigError, UsageError
+from orchestrator_tui.frontend import load_settings
 from orchestrator_tui.tui.screens.help import HelpScreen
 
 from .conftest import fast_settings

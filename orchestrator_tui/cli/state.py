@@ -16,7 +16,7 @@ class CliState:
 
     def settings(self):
         if self._settings is None:
-            from ..config import load_settings
+            from ..frontend import load_settings
 
             self._settings = load_settings(self.config_path)[0]
         return self._settings

@@ -35,7 +35,7 @@ class OrchApp(App):
         clock=time.perf_counter,
     ):
         super().__init__()
-        from ..config import load_settings
+        from ..frontend import load_settings
 
         self.settings = settings or load_settings(config_path)[0]
         self.config_path = config_path

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
+from textual.app import App
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
@@ -16,22 +19,22 @@ EXTRA_KEYS = [
 ]
 
 
-def binding_rows() -> list[tuple[str, str, str]]:
-    from ..app import OrchApp
+def binding_rows(app_class: type[App[object]]) -> list[tuple[str, str, str]]:
+    """(where, key, what it does) for every shown binding of the app and its screens."""
     from ..widgets.prompt import PromptEditor
     from .chains import ChainEditorScreen
     from .history import HistoryScreen, RequestScreen
     from .main import MainScreen
 
-    places = [
-        ("app", OrchApp),
+    places: list[tuple[str, type[Any]]] = [
+        ("app", app_class),
         ("main", MainScreen),
         ("prompt", PromptEditor),
         ("chain editor", ChainEditorScreen),
         ("history", HistoryScreen),
         ("past request", RequestScreen),
     ]
-    rows = []
+    rows: list[tuple[str, str, str]] = []
     for place, owner in places:
         for binding in owner.BINDINGS:
             if isinstance(binding, Binding) and binding.show is not False:
@@ -63,7 +66,7 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         keys = self.query_one("#keys", DataTable)
         keys.add_columns("where", "key", "does")
-        for row in binding_rows():
+        for row in binding_rows(type(self.app)):
             keys.add_row(*row)
         strategies = self.query_one("#strategies", DataTable)
         strategies.add_columns("strategy", "does")
