@@ -174,7 +174,7 @@ class Settings:
 def load_settings(path: Path | None = None) -> tuple[Settings, Path | None]:
     """Settings from `path` (which must exist) or from the default file if there is one."""
     explicit = path is not None
-    path = Path(path) if explicit else default_config_path()
+    path = Path(path) if path is not None else default_config_path()
     if not path.is_file():
         if explicit:
             raise ConfigError(f"{path}: no such config file")

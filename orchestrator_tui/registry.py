@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -111,7 +112,7 @@ class Registry:
         return any(self.has_credentials(name) for name in used)
 
 
-def credential_variable(provider: ProviderConfig, environ: dict[str, str]) -> str | None:
+def credential_variable(provider: ProviderConfig, environ: Mapping[str, str]) -> str | None:
     """The variable of `environ` that gives `provider` its credentials, if any."""
     names = (provider.api_key_env, *provider.other_key_envs) if provider.api_key_env else ()
     return next((name for name in names if environ.get(name)), None)

@@ -99,7 +99,7 @@ def standard_tiers(data: dict) -> dict[int, dict[str, float]]:
 def price_tiers(name: str, data: dict) -> str:
     tables = []
     for threshold, prices in standard_tiers(data).items():
-        fields = {"above_input_tokens": threshold}
+        fields: dict[str, float | int | None] = {"above_input_tokens": threshold}
         fields.update({key: prices.get(key) for _, key in PRICE_KINDS})
         tables.append(toml_lines(f'\n[[models."{name}".price_tiers]]', fields))
     return "".join(tables)

@@ -111,6 +111,7 @@ def run() -> None:
     try:
         run_app()
     finally:
+        STATE.close()  # closed here, not by the collection that the freeze below spares
         # Everything the process made survives until exit anyway: freezing it spares the
         # interpreter's last garbage collection over the SDKs' object graphs, 0.4 s of CPU
         # between an answer (or a Ctrl+C) and the shell prompt.

@@ -29,7 +29,7 @@ class Renderer:
         self.err = err or Console(stderr=True, highlight=False, soft_wrap=True)
         self.live = live
         self.verbose = verbose
-        self.strategy = None
+        self.strategy: str | None = None
         self.streamed: dict[int, int] = {}  # attempt id → characters shown
         self.status: dict[int, str] = {}
         self.names: dict[int, str] = {}

@@ -3,16 +3,23 @@ database and the engine."""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
+
+    from ..config import Settings
 
 
 @dataclass
 class CliState:
     config_path: Path | None = None
     verbose: bool = False
-    _settings: object = None
-    _db: object = None
+    _settings: Settings | None = None
+    _db: sqlite3.Connection | None = None
 
     def settings(self):
         if self._settings is None:
@@ -38,6 +45,17 @@ class CliState:
 
         db = self.db(write=True) if record else None
         return build_engine(self.settings(), db=db, record=record, use_cache=use_cache, demo=demo)
+
+    def close(self) -> None:
+        """Close the databases this command opened: its own connection and, after the
+        writes already queued, the store's writer thread."""
+        if "orchestrator_tui.store.worker" in sys.modules:
+            from ..store.worker import close_all
+
+            close_all()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
 
 
 STATE = CliState()

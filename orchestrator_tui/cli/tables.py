@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..formatting import cost_text, price_text
 from ..textfiles import shown
 
@@ -42,7 +44,7 @@ def models_table(records: list[dict]) -> list[str]:
     return aligned(rows, right_aligned={3, 4, 5})
 
 
-def aligned(rows: list[tuple[str, ...]], right_aligned: set[int]) -> list[str]:
+def aligned(rows: Sequence[tuple[str, ...]], right_aligned: set[int]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return [
         "  ".join(

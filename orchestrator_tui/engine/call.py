@@ -225,22 +225,20 @@ async def one_try(
         )
 
 
-async def reserve_budget(
-    ctx: RunContext, attempt: Attempt, model: ModelConfig
-) -> Reservation | None:
+async def reserve_budget(ctx: RunContext, attempt: Attempt, model: ModelConfig) -> Reservation:
     """Hold the call's worst case in the run's pool and the persistent budgets, or skip it.
     The pool's hold is given back if the persistent budgets refuse or cannot be asked."""
     estimate = worst_case_cost(model, ctx.input_tokens, ctx.max_tokens)
     reservation = ctx.budget.reserve(estimate)
     if reservation is None:
-        refusal = ctx.budget.refusal(estimate)
+        refusal = ctx.budget.refusal(estimate) or "the run's budget cannot hold it"
     else:
         try:
             refusal = await ctx.store(ctx.engine.ledger.reserve, ctx, attempt, model, estimate)
         except BaseException:
             ctx.budget.settle(reservation, 0.0)
             raise
-    if refusal is None:
+    if refusal is None and reservation is not None:
         return reservation
     if reservation is not None:
         ctx.budget.settle(reservation, 0.0)

@@ -7,7 +7,12 @@ that is not known makes the cost unknown (None) only when the call used tokens o
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..types import ModelConfig, Prices, Usage
+
+if TYPE_CHECKING:
+    from .events import Attempt
 
 
 def compute_cost(usage: Usage, prices: Prices) -> float | None:
@@ -33,7 +38,7 @@ def compute_cost(usage: Usage, prices: Prices) -> float | None:
     return total
 
 
-def charge_call(attempt, usage: Usage | None, prices: Prices) -> float | None:
+def charge_call(attempt: Attempt, usage: Usage | None, prices: Prices) -> float | None:
     """One call's cost (0 without usage), added to its attempt's; the attempt records the
     prices, and the tier, this call was charged at."""
     if usage is None:
@@ -48,7 +53,7 @@ def worst_case_cost(model: ModelConfig, input_tokens: int, max_tokens: int) -> f
     """Estimated input plus every allowed output token, at the prices of the tier the
     estimated input selects; None if unpriced."""
     prices = model.prices.at(input_tokens)
-    if not prices.known:
+    if prices.input is None or prices.output is None:
         return None
     return (input_tokens * prices.input + max_tokens * prices.output) / 1_000_000
 
@@ -74,7 +79,7 @@ def expected_cost(model: ModelConfig, input_tokens: int, max_tokens: int) -> flo
     """A typical call's cost at the tier the input selects, for ranking models by price (not
     for budgets)."""
     prices = model.prices.at(input_tokens)
-    if not prices.known:
+    if prices.input is None or prices.output is None:
         return None
     output = min(max_tokens, TYPICAL_OUTPUT_TOKENS)
     return (input_tokens * prices.input + output * prices.output) / 1_000_000

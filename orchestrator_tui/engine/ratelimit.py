@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from .retry import MAX_RETRY_AFTER
@@ -51,7 +52,7 @@ DEFAULT_PAUSE = 1.0  # seconds, after a 429 without retry-after
 
 @dataclass
 class _Window:
-    entries: deque = field(default_factory=deque)
+    entries: deque[Ticket] = field(default_factory=deque)
     token_sum: int = 0
     factor: float = 1.0  # share of the configured limits in force (adaptive pacing)
     paused_until: float = 0.0
@@ -78,9 +79,9 @@ class _Window:
         if not (over_rpm or over_tpm):
             return 0.0
         ordered = sorted(self.entries, key=lambda entry: entry.timestamp)
-        if over_rpm:
+        if rpm is not None and over_rpm:
             waits.append(ordered[len(ordered) - rpm].timestamp + span - now)
-        if over_tpm:
+        if tpm is not None and over_tpm:
             excess, freed = self.token_sum + tokens - tpm, 0
             for entry in ordered:
                 freed += entry.tokens
@@ -96,7 +97,12 @@ class RateLimiter:
     `clock` and `sleep` go together: a test passes a fake clock whose `sleep` advances it, so
     its waits are exact and take no time."""
 
-    def __init__(self, window_seconds: float = 60.0, clock=time.monotonic, sleep=asyncio.sleep):
+    def __init__(
+        self,
+        window_seconds: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.span = window_seconds
         self.clock = clock
         self.sleep = sleep
@@ -128,7 +134,12 @@ class RateLimiter:
             window.paused_until = max(window.paused_until, now + pause)
 
     async def acquire(
-        self, key: str, rpm: int | None, tpm: int | None, tokens: int, on_wait=None
+        self,
+        key: str,
+        rpm: int | None,
+        tpm: int | None,
+        tokens: int,
+        on_wait: Callable[[float], object] | None = None,
     ) -> Ticket:
         """Wait until the call fits, record it, and return its ticket."""
         window = self._windows.setdefault(key, _Window())

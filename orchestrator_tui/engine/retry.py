@@ -31,7 +31,7 @@ class RetryPolicy:
             if retry_after > MAX_RETRY_AFTER:
                 return None
             return max(0.0, retry_after) + retry_after_jitter(retry_after)
-        backoff = min(self.base_delay * 2 ** (retry_number - 1), self.max_delay)
+        backoff = min(self.base_delay * 2.0 ** (retry_number - 1), self.max_delay)
         return backoff * random.uniform(0.75, 1.0)
 
 

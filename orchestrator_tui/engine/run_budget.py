@@ -43,7 +43,7 @@ class BudgetPool:
         """Reserve the worst case; None when it does not fit (see `refusal`)."""
         if self.limit is None:
             return Reservation(0.0)
-        if self.refusal(estimate) is not None:
+        if estimate is None or self.refusal(estimate) is not None:
             return None
         self.reserved += estimate
         return Reservation(estimate)

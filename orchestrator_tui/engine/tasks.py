@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Iterable
+from collections.abc import Coroutine, Iterable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 
-async def run_all(awaitables: Iterable[Awaitable]) -> list:
+async def run_all(awaitables: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
     """Run `awaitables` at once and return their results in order. When one raises, the
     others are cancelled and awaited before its exception (itself, not a group) propagates,
     so nothing goes on recording after the caller has finished."""
@@ -18,6 +21,6 @@ async def run_all(awaitables: Iterable[Awaitable]) -> list:
     return [task.result() for task in tasks]
 
 
-def first_leaf(grouped: BaseExceptionGroup) -> BaseException:
+def first_leaf(grouped: BaseExceptionGroup[BaseException]) -> BaseException:
     first = grouped.exceptions[0]
     return first_leaf(first) if isinstance(first, BaseExceptionGroup) else first

@@ -15,7 +15,7 @@ tiers, chains) is derived from reference rows only (the training part), by state
 from __future__ import annotations
 
 import math
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from ..heuristics.tokens import estimate_tokens
 from ..providers.base import (
@@ -38,7 +38,9 @@ class ReplayProvider(Provider):
     def __init__(self, dataset: Dataset):
         self.by_prompt: dict[str, Item] = {item.prompt: item for item in dataset.items}
 
-    async def stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
+    async def stream(
+        self, model: ModelConfig, params: CallParams
+    ) -> AsyncGenerator[StreamPart, None]:
         prompt = params.messages[-1].content
         item = self.by_prompt.get(prompt)
         recorded = item.responses.get(model.name) if item else None

@@ -147,7 +147,8 @@ async def replay_job(reference: Dataset, held_out: Dataset, learned: bool, progr
     for item in held_out.items:
         for spec in specs:
             result = await engine.run_to_result(spec.request(item.prompt))
-            score = item.responses[result.model_used].score if result.success else 0.0
+            model = result.model_used if result.success else None
+            score = item.responses[model].score if model is not None else 0.0
             job.add(spec, score, result.cost or 0.0)
         progress(1)
     return job.tallies, {k: list(v) for k, v in registry.chains.items()}

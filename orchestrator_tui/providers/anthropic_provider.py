@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from types import ModuleType
 from typing import Any
 
@@ -31,7 +31,7 @@ class AnthropicProvider(SDKProvider):
 
     async def _stream(
         self, client: Client, model: ModelConfig, params: CallParams
-    ) -> AsyncIterator[StreamPart]:
+    ) -> AsyncGenerator[StreamPart, None]:
         usage, stop_reason = Usage(), None
         stream = await client.messages.create(**request_body(model, params), stream=True)
         yield StartPart()

@@ -9,10 +9,14 @@ from __future__ import annotations
 import email.utils
 import time
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..types import Message, ModelConfig, ProviderConfig, Usage
+
+if TYPE_CHECKING:
+    from ..config import TimeoutSettings
 
 RETRYABLE_STATUS = {408, 409, 429}
 
@@ -91,7 +95,9 @@ class Provider(ABC):
     name: str
     is_demo: bool = False
 
-    def __init__(self, config: ProviderConfig, timeouts, environ: dict[str, str]):
+    def __init__(
+        self, config: ProviderConfig, timeouts: TimeoutSettings, environ: dict[str, str]
+    ) -> None:
         self.name = config.name
         self.config = config
         self.timeouts = timeouts  # TimeoutSettings: connect, first_token, total (seconds)
@@ -108,7 +114,7 @@ class Provider(ABC):
         return self.config.base_url or (self.environ.get(env) if env else None) or None
 
     @abstractmethod
-    def stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
+    def stream(self, model: ModelConfig, params: CallParams) -> AsyncGenerator[StreamPart, None]:
         """Make one call and yield its text parts, usage updates and, if it finished, a stop.
         Anything it raises that is not a ProviderError is classified by the engine."""
 

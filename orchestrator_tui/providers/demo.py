@@ -13,7 +13,7 @@ import hashlib
 import operator
 import random
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 
 from ..heuristics.complexity import ComplexityAnalyzer
 from ..heuristics.synthesis import content_words
@@ -55,7 +55,9 @@ class DemoProvider(Provider):
         self.speed = speed
         self.analyzer = analyzer or ComplexityAnalyzer()
 
-    async def stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
+    async def stream(
+        self, model: ModelConfig, params: CallParams
+    ) -> AsyncGenerator[StreamPart, None]:
         prompt = params.messages[-1].content if params.messages else ""
         text = self.answer(model, prompt)
         chunks = split_chunks(text)

@@ -67,7 +67,8 @@ def provider_class(kind: str) -> type[Provider]:
     """The Provider subclass of `kind`, imported now; ConfigError for an unknown kind."""
     if kind in BUILTIN_KINDS:
         module, _, name = BUILTIN_KINDS[kind].partition(":")
-        return getattr(importlib.import_module(module), name)
+        cls: type[Provider] = getattr(importlib.import_module(module), name)
+        return cls
     entry = plugin_kinds().get(kind)
     if entry is None:
         raise ConfigError(unknown_kind_message(kind))

@@ -3,7 +3,7 @@ call). Serves OpenAI itself and any OpenAI-compatible endpoint (Ollama, vLLM, LM
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from types import ModuleType
 from typing import Any
 
@@ -43,7 +43,7 @@ class OpenAIProvider(SDKProvider):
 
     async def _stream(
         self, client: Client, model: ModelConfig, params: CallParams
-    ) -> AsyncIterator[StreamPart]:
+    ) -> AsyncGenerator[StreamPart, None]:
         finish_reason, usage_seen = None, not self.config.stream_usage
         stream = await client.chat.completions.create(**request_body(model, params))
         yield StartPart()

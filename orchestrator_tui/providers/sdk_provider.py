@@ -11,7 +11,7 @@ import functools
 import importlib
 import ssl
 from abc import abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -116,10 +116,12 @@ class SDKProvider(Provider):
     @abstractmethod
     def _stream(
         self, client: Client, model: ModelConfig, params: CallParams
-    ) -> AsyncIterator[StreamPart]:
+    ) -> AsyncGenerator[StreamPart, None]:
         """The call itself, with `client`; may raise the SDK's exceptions."""
 
-    async def stream(self, model: ModelConfig, params: CallParams) -> AsyncIterator[StreamPart]:
+    async def stream(
+        self, model: ModelConfig, params: CallParams
+    ) -> AsyncGenerator[StreamPart, None]:
         sdk = self.sdk()
         try:
             async for part in self._stream(self.client(), model, params):

@@ -36,7 +36,24 @@ class StoreWorker:
         path = database_file(db)
         # A file gets a connection of its own (the caller's may be used on its own thread
         # meanwhile); an in-memory database can only be shared.
+        self.owns_db = bool(path)
         self.db = self.executor.submit(reopen, path).result() if path else db
+
+    def close(self) -> None:
+        """After the work already submitted: close the thread's own connection (on it), so
+        SQLite folds and removes its write-ahead log, and end the thread."""
+        if self.owns_db:
+            self.executor.submit(self.db.close).result()
+        self.executor.shutdown(wait=True)
+
+
+def close_all() -> None:
+    """Close every worker of this process (a command ends); a later write starts anew."""
+    with _lock:
+        workers = list(_workers.values())
+        _workers.clear()
+    for worker in workers:
+        worker.close()
 
 
 def database_file(db: sqlite3.Connection) -> str:

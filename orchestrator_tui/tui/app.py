@@ -165,4 +165,9 @@ class OrchApp(App):
 
 
 def run_tui(config_path: Path | None = None, demo: bool | None = None) -> None:
-    OrchApp(config_path=config_path, demo=demo).run()
+    app = OrchApp(config_path=config_path, demo=demo)
+    try:
+        app.run()
+    finally:
+        if app.db is not None:  # the store's writer thread is closed by the CLI's exit
+            app.db.close()

@@ -93,10 +93,10 @@ def learned_route(request, demo, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps({"lambda": lam, "model": ranked[0].model, "ranking": rows}, indent=2))
         return
-    table = [("model", "success", "cost", "utility")]
+    table: list[tuple[str, ...]] = [("model", "success", "cost", "utility")]
     table += [
         (
-            r["model"],
+            str(r["model"]),
             f"{r['predicted_success']:.2f}",
             f"${r['predicted_cost']:.6f}",
             f"{r['utility']:.3f}",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -110,7 +110,7 @@ def fit_with_lambda(examples, lam, complete: bool, source: str):
     from ...errors import UsageError
     from ...learned.train import choose_lambda, fit_router
 
-    frontier = []
+    frontier: list[dict[str, Any]] = []
     try:
         if lam is None and complete:
             lam, frontier = choose_lambda(examples)

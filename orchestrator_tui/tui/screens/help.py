@@ -66,8 +66,8 @@ class HelpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         keys = self.query_one("#keys", DataTable)
         keys.add_columns("where", "key", "does")
-        for row in binding_rows(type(self.app)):
-            keys.add_row(*row)
+        for binding_row in binding_rows(type(self.app)):
+            keys.add_row(*binding_row)
         strategies = self.query_one("#strategies", DataTable)
         strategies.add_columns("strategy", "does")
         for row in strategy_rows():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.binding import Binding
@@ -18,8 +19,14 @@ from ..widgets.board import PaneBoard
 from ..widgets.dashboard import Dashboard
 from ..widgets.prompt import PromptEditor
 
+if TYPE_CHECKING:
+    from ..app import OrchApp
+
 
 class MainScreen(Screen):
+    if TYPE_CHECKING:
+        app: OrchApp  # the app this screen runs in, with its engine, settings and database
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel"),
         Binding("ctrl+n", "new_conversation", "New chat", id="new_conversation"),
@@ -56,14 +63,14 @@ class MainScreen(Screen):
 
     @on(Select.Changed, "#strategy")
     def strategy_changed(self, event: Select.Changed) -> None:
-        self.app.strategy = event.value
+        self.app.strategy = str(event.value)
         target = self.query_one("#target", Select)
         target.set_options(self.app.target_options())
         target.value = self.app.target
 
     @on(Select.Changed, "#target")
     def target_changed(self, event: Select.Changed) -> None:
-        self.app.target = event.value
+        self.app.target = str(event.value)
 
     def action_next_strategy(self) -> None:
         """F4: the next registered strategy, after the last the first."""
