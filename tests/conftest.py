@@ -1,8 +1,16 @@
-"""Shared fixtures: an isolated orch home, the fake API server, and engines pointed at it."""
+"""Shared fixtures: an isolated orch home, the fake API server, and engines pointed at it.
+
+Every test runs on the tests' own model registry (tests/registry.toml), never on the
+packaged one: in process through base_settings()/fast_settings(), in a subprocess through
+the config.toml that `isolated_home` (or write_config) puts in its ORCH_HOME."""
 
 from __future__ import annotations
 
+import tomllib
+from pathlib import Path
+
 import pytest
+import tomlkit
 
 from orchestrator_tui.config import RetrySettings, Settings, TimeoutSettings
 from orchestrator_tui.engine import Engine
@@ -10,19 +18,47 @@ from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.registry import Registry
 
 from .fake_server import FakeAPI
+from .registry_settings import base_settings, registry_data
 
 ANTHROPIC_KEY = "sk-ant-test-SECRET-0123456789"
 OPENAI_KEY = "sk-openai-test-SECRET-0123456789"
+TEST_MODELS = tuple(registry_data()["models"])
+
+
+def config_text(extra: str = "") -> str:
+    """A config file: the tests' registry with `extra` (TOML) on top; its keys win."""
+    merged = registry_data()
+    merge(merged, tomllib.loads(extra))
+    return tomlkit.dumps(merged)
+
+
+def merge(into: dict, other: dict) -> None:
+    for key, value in other.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            merge(into[key], value)
+        else:
+            into[key] = value
+
+
+def write_config(path: Path, extra: str = "") -> Path:
+    """Write config_text(extra) to `path`: a .toml file, or a directory's config.toml."""
+    path = path if path.suffix == ".toml" else path / "config.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(config_text(extra))
+    return path
 
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
-    """No test sees the developer's keys, config or home."""
+    """No test sees the developer's keys, config or home: its home holds a config.toml with
+    the tests' registry and nothing else."""
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL",
                  "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ORCH_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
+    home = tmp_path / "home"
+    monkeypatch.setenv("ORCH_HOME", str(home))
+    write_config(home / "config.toml")
+    return home
 
 
 @pytest.fixture
@@ -34,12 +70,10 @@ def fake_api():
 def fast_settings(**changes) -> Settings:
     """Short backoffs, an instant demo, and timeouts that only a hung call reaches: on a loaded
     machine a process's first call also imports the SDK (2–4 s), inside its first-token time."""
-    settings = Settings(retries=RetrySettings(max_retries=2, base_delay=0.01, max_delay=0.05),
-                        timeouts=TimeoutSettings(connect=10.0, first_token=30.0, total=60.0),
-                        demo_speed=0.0)
-    for key, value in changes.items():
-        setattr(settings, key, value)
-    return settings
+    fast = {"retries": RetrySettings(max_retries=2, base_delay=0.01, max_delay=0.05),
+            "timeouts": TimeoutSettings(connect=10.0, first_token=30.0, total=60.0),
+            "demo_speed": 0.0}
+    return base_settings(**{**fast, **changes})
 
 
 def api_environ(api: FakeAPI) -> dict[str, str]:

@@ -24,7 +24,7 @@ from orchestrator_tui.engine import Engine, Request  # noqa: E402
 from orchestrator_tui.engine.ratelimit import RateLimiter  # noqa: E402
 from orchestrator_tui.registry import Registry  # noqa: E402
 
-MODEL = "gpt-6-luna"
+MODEL = "test-small-o"
 
 
 class Server:
@@ -110,7 +110,7 @@ async def ensemble_case(server: Server) -> tuple[float, float]:
     engine = engine_for(server)
     result = await engine.run_to_result(Request(
         "What is the capital of France?", strategy="ensemble",
-        models=["gpt-6-luna", "gpt-6.1-terra", "claude-haiku-5-5"], use_cache=False))
+        models=["test-small-o", "test-medium-o", "test-small-a"], use_cache=False))
     await engine.aclose()
     return result.latency, max(a.latency for a in result.attempts)
 

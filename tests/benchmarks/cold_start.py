@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MEMBERS = {"claude-haiku-5-5": 0.3, "gpt-6-luna": 0.6, "claude-sonnet-5-5": 0.9}
+MEMBERS = {"test-small-a": 0.3, "test-small-o": 0.6, "test-medium-o": 0.9}
 
 ENSEMBLE = """
 import asyncio, json, sys
@@ -79,9 +79,9 @@ def ask_runs(url: str, runs: int) -> None:
     home = tempfile.mkdtemp()
     env = {**os.environ, **environ(url), "ORCH_HOME": home}
     print(f"\norch ask, whole command, median of {runs} (first model answers at once)")
-    for label, args in (("-m claude-haiku-5-5 (single)", ["-m", "claude-haiku-5-5"]),
-                        ("default fallback on mixed", []), ("-m gpt-6-luna (single)",
-                                                            ["-m", "gpt-6-luna"])):
+    for label, args in (("-m test-small-a (single)", ["-m", "test-small-a"]),
+                        ("default fallback on mixed", []), ("-m test-small-o (single)",
+                                                            ["-m", "test-small-o"])):
         times = []
         for index in range(runs):
             started = time.perf_counter()

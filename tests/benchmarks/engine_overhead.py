@@ -23,7 +23,7 @@ from orchestrator_tui.registry import Registry  # noqa: E402
 from orchestrator_tui.types import Message  # noqa: E402
 from tests.fake_server import FakeAPI  # noqa: E402
 
-MODELS = {"openai": "gpt-6-luna", "anthropic": "claude-haiku-5-5"}
+MODELS = {"openai": "test-small-o", "anthropic": "test-small-a"}
 
 
 async def bare_sdk(engine: Engine, model_name: str) -> None:

@@ -26,7 +26,7 @@ from orchestrator_tui.store.db import open_db  # noqa: E402
 from orchestrator_tui.store.ledger import SQLiteLedger  # noqa: E402
 from orchestrator_tui.store.rollups import rebuild_rollups  # noqa: E402
 
-MODELS = ["claude-haiku-5-5", "gpt-6-luna", "gpt-6.1-terra", "claude-opus-5-5"]
+MODELS = ["test-small-a", "test-small-o", "test-medium-o", "test-large-a"]
 
 
 def engine_with(db, record: bool, cache: bool = False) -> Engine:
@@ -43,7 +43,7 @@ async def per_request(engine: Engine, count: int, use_cache: bool = False) -> fl
     for i in range(count):
         prompt = "What is 2+2?" if use_cache else f"What is {i}+2?"
         started = time.perf_counter()
-        await engine.run_to_result(Request(prompt, strategy="single", model="gpt-6-luna",
+        await engine.run_to_result(Request(prompt, strategy="single", model="test-small-o",
                                            use_cache=use_cache))
         times.append(time.perf_counter() - started)
     return statistics.median(times)

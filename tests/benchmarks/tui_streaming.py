@@ -28,7 +28,7 @@ from orchestrator_tui.tui.widgets.pane import ModelPane  # noqa: E402
 from orchestrator_tui.tui.widgets.prompt import PromptEditor  # noqa: E402
 from orchestrator_tui.types import Usage  # noqa: E402
 
-MODELS = ["claude-haiku-5-5", "gpt-6-luna", "gpt-6.1-terra", "claude-sonnet-5-5"]
+MODELS = ["test-small-a", "test-small-o", "test-medium-o", "test-large-a"]
 
 
 class PacedProvider(Provider):
