@@ -66,6 +66,7 @@ def test_the_cli_loads_no_sdk_training_or_tui_module_to_start():
 
 
 def test_the_python_api_and_its_recording_engine_load_no_heavy_module(isolated_home):
+    (isolated_home / "config.toml").unlink()  # a config file is validated with pydantic
     script = ("import sys; import orchestrator_tui as orch; "
               "from orchestrator_tui.frontend import build_engine; "
               "engine = orch.make_engine(demo=True); assert engine.ledger.db; "
