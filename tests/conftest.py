@@ -6,11 +6,7 @@ the config.toml that `isolated_home` (or write_config) puts in its ORCH_HOME."""
 
 from __future__ import annotations
 
-import tomllib
-from pathlib import Path
-
 import pytest
-import tomlkit
 
 from orchestrator_tui.config import RetrySettings, Settings, TimeoutSettings
 from orchestrator_tui.engine import Engine
@@ -18,34 +14,11 @@ from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.registry import Registry
 
 from .fake_server import FakeAPI
-from .registry_settings import base_settings, registry_data
+from .registry_settings import base_settings, registry_data, write_config
 
 ANTHROPIC_KEY = "sk-ant-test-SECRET-0123456789"
 OPENAI_KEY = "sk-openai-test-SECRET-0123456789"
 TEST_MODELS = tuple(registry_data()["models"])
-
-
-def config_text(extra: str = "") -> str:
-    """A config file: the tests' registry with `extra` (TOML) on top; its keys win."""
-    merged = registry_data()
-    merge(merged, tomllib.loads(extra))
-    return tomlkit.dumps(merged)
-
-
-def merge(into: dict, other: dict) -> None:
-    for key, value in other.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            merge(into[key], value)
-        else:
-            into[key] = value
-
-
-def write_config(path: Path, extra: str = "") -> Path:
-    """Write config_text(extra) to `path`: a .toml file, or a directory's config.toml."""
-    path = path if path.suffix == ".toml" else path / "config.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(config_text(extra))
-    return path
 
 
 @pytest.fixture(autouse=True)

@@ -140,12 +140,19 @@ local = ["llama3.2"]
 def test_models_json(home):
     proc = orch("models", "--json", home=home)
     records = json.loads(proc.stdout)
-    names = {r["name"] for r in records}
-    assert {"test-small-a", "test-small-o"} <= names
+    names = [r["name"] for r in records]
+    assert names == list(TEST_MODELS)  # packaged_models = false: the config's models only
     for record in records:
         assert {"name", "provider", "tier", "input_cost_per_mtok", "output_cost_per_mtok",
                 "context_window", "available"} <= set(record)
         assert record["available"] is False
+
+
+def test_models_table_names_where_its_prices_come_from(home):
+    proc = orch("models", home=home)
+    assert proc.returncode == 0, proc.stderr
+    assert "test-unpriced-o" in proc.stdout
+    assert proc.stdout.rstrip().endswith("prices: USD per million tokens, the config file's prices")
 
 
 def test_models_available_with_a_key(home):
