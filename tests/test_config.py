@@ -32,7 +32,7 @@ def test_no_config_file_gives_defaults(isolated_home):
     (isolated_home / "config.toml").unlink()
     settings, path = load_settings()
     assert path is None and settings.default_strategy == "fallback"
-    assert settings.packaged_models and settings.default_chain == "mixed"
+    assert settings.packaged_models
 
 
 def test_the_tests_registry_is_a_valid_config_of_its_own_models_only():
