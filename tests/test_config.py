@@ -60,7 +60,7 @@ mine = ["mine"]
     assert list(registry.models) == ["mine"] and registry.chains == {"mine": ["mine"]}
     everything = Registry.build(Settings(), environ={})
     assert set(everything.models) == set(load_packaged_registry()["models"])
-    with pytest.raises(ConfigError, match="models.mine.provider: required"):
+    with pytest.raises(ConfigError, match=r"models\.mine\.provider: required"):
         Registry.build(load_settings(write(tmp_path / "d.toml", """
 packaged_models = false
 [models.mine]

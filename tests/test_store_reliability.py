@@ -24,7 +24,8 @@ WRITER = CHILD_IMPORT + textwrap.dedent("""
     from orchestrator_tui.store.ledger import SQLiteLedger
 
     path, count, label, daily, speed = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
-    settings = base_settings(demo_speed=speed, budget=BudgetSettings(daily=float(daily) if daily != "-" else None))
+    daily = float(daily) if daily != "-" else None
+    settings = base_settings(demo_speed=speed, budget=BudgetSettings(daily=daily))
     engine = Engine(settings, demo=True, ledger=SQLiteLedger(open_db(path), settings))
     model = engine.registry.models["test-small-o"]
     engine.registry.models["test-small-o"] = model.with_changes(rpm=None, tpm=None)

@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from tests.conftest import api_environ  # noqa: E402
-from tests.registry_settings import write_config  # noqa: E402
 from tests.fake_server import FakeAPI, Gate, Reply  # noqa: E402
+from tests.registry_settings import write_config  # noqa: E402
 from tests.test_cli_history import read_until  # noqa: E402
 
 COMMAND = [sys.executable, "-m", "orchestrator_tui", "ask", "-m", "test-large-a", "--no-cache",
