@@ -19,7 +19,7 @@ PLAIN_FIELDS = ("provider", "tier", "context_window", "max_output", "reasoning",
                 "api_name")
 
 
-NO_PACKAGED_MODELS = {"models": {}, "chains": {}, "source": "the config file's prices"}
+NO_PACKAGED_MODELS: dict = {"models": {}, "chains": {}, "source": "the config file's prices"}
 
 
 def load_packaged_registry() -> dict:
