@@ -129,6 +129,9 @@ class Settings:
     """How `orch ask` picks models when no -s is given."""
     default_chain: str = "mixed"
     """The chain a run uses when it names none (`orch chains` lists them)."""
+    packaged_models: bool = True
+    """False: orch knows only the models and chains this file defines, not its packaged
+    registry's (set default_chain to one of yours)."""
     threshold: float = 0.6
     """Confidence below which `fallback` escalates (0–1)."""
     max_tokens: int = 2048

@@ -32,6 +32,9 @@ PLAIN_FIELDS = (
 )
 
 
+NO_PACKAGED_MODELS: dict = {"models": {}, "chains": {}, "source": "the config file's prices"}
+
+
 def load_packaged_registry() -> dict:
     text = resources.files("orchestrator_tui").joinpath("data/models.toml").read_text("utf-8")
     return tomllib.loads(text)
@@ -53,7 +56,7 @@ class Registry:
         """The registry for `settings`. `environ`: the variables to read keys and base URLs
         from; None reads the process's, plus the keys stored by `orch keys set` for the
         providers whose own variable is not set (the variable takes precedence)."""
-        packaged = load_packaged_registry()
+        packaged = load_packaged_registry() if settings.packaged_models else NO_PACKAGED_MODELS
         providers = builtin_providers()
         providers.update({n: provider_from_entry(n, e) for n, e in settings.providers.items()})
         models = {

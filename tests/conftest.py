@@ -1,4 +1,8 @@
-"""Shared fixtures: an isolated orch home, the fake API server, and engines pointed at it."""
+"""Shared fixtures: an isolated orch home, the fake API server, and engines pointed at it.
+
+Every test runs on the tests' own model registry (tests/registry.toml), never on the
+packaged one: in process through base_settings()/fast_settings(), in a subprocess through
+the config.toml that `isolated_home` (or write_config) puts in its ORCH_HOME."""
 
 from __future__ import annotations
 
@@ -10,19 +14,24 @@ from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.registry import Registry
 
 from .fake_server import FakeAPI
+from .registry_settings import base_settings, registry_data, write_config
 
 ANTHROPIC_KEY = "sk-ant-test-SECRET-0123456789"
 OPENAI_KEY = "sk-openai-test-SECRET-0123456789"
+TEST_MODELS = tuple(registry_data()["models"])
 
 
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path, monkeypatch):
-    """No test sees the developer's keys, config or home."""
+    """No test sees the developer's keys, config or home: its home holds a config.toml with
+    the tests' registry and nothing else."""
     for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL",
                  "OPENAI_API_KEY", "OPENAI_BASE_URL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("ORCH_HOME", str(tmp_path / "home"))
-    return tmp_path / "home"
+    home = tmp_path / "home"
+    monkeypatch.setenv("ORCH_HOME", str(home))
+    write_config(home / "config.toml")
+    return home
 
 
 @pytest.fixture
@@ -34,12 +43,10 @@ def fake_api():
 def fast_settings(**changes) -> Settings:
     """Short backoffs, an instant demo, and timeouts that only a hung call reaches: on a loaded
     machine a process's first call also imports the SDK (2–4 s), inside its first-token time."""
-    settings = Settings(retries=RetrySettings(max_retries=2, base_delay=0.01, max_delay=0.05),
-                        timeouts=TimeoutSettings(connect=10.0, first_token=30.0, total=60.0),
-                        demo_speed=0.0)
-    for key, value in changes.items():
-        setattr(settings, key, value)
-    return settings
+    fast = {"retries": RetrySettings(max_retries=2, base_delay=0.01, max_delay=0.05),
+            "timeouts": TimeoutSettings(connect=10.0, first_token=30.0, total=60.0),
+            "demo_speed": 0.0}
+    return base_settings(**{**fast, **changes})
 
 
 def api_environ(api: FakeAPI) -> dict[str, str]:

@@ -19,7 +19,7 @@ FILL = textwrap.dedent("""
     from orchestrator_tui.api import run_orchestration
     for i in range(int(sys.argv[1])):
         run_orchestration(f"Explain topic number {i} in a few sentences.", "single",
-                          model="gpt-6-luna", category=f"c{i % 3}")
+                          model="test-small-o", category=f"c{i % 3}")
 """)
 
 

@@ -15,11 +15,11 @@ from orchestrator_tui.errors import BudgetError, UsageError
 from orchestrator_tui.store.db import open_db
 from orchestrator_tui.store.history import get_request, list_requests
 
-from .conftest import api_environ, fast_settings, run_collect
+from .conftest import api_environ, fast_settings, run_collect, write_config
 from .fake_server import Reply
 
-ANTHROPIC_MODEL = "claude-haiku-5-5"
-OPENAI_MODEL = "gpt-6-luna"
+ANTHROPIC_MODEL = "test-small-a"
+OPENAI_MODEL = "test-small-o"
 HEDGED = "I think it might be Paris, but I'm not sure; I would need more context."
 
 
@@ -67,7 +67,7 @@ def test_run_ensemble_takes_a_list_or_a_comma_string(api_env):
 
 
 def test_route_to_model_names_the_model_cheapest_calls(api_env):
-    pool = [ANTHROPIC_MODEL, OPENAI_MODEL, "gpt-6.1-terra"]
+    pool = [ANTHROPIC_MODEL, OPENAI_MODEL, "test-medium-o"]
     name = orch.route_to_model("Capital of France?", models=pool)
     assert isinstance(name, str)
     assert name == orch.route_to_model_config("Capital of France?", models=",".join(pool)).name
@@ -133,8 +133,7 @@ def test_record_false_keeps_nothing(api_env):
 
 
 def test_log_prompts_false_keeps_the_cost_not_the_text(api_env, isolated_home):
-    isolated_home.mkdir(parents=True, exist_ok=True)
-    (isolated_home / "config.toml").write_text("log_prompts = false\n")
+    write_config(isolated_home, "log_prompts = false\n")
     result = orch.run_orchestration("a private question", "single", model=OPENAI_MODEL)
     [record] = history()
     assert record["prompt"] is None and record["response"] is None
@@ -143,9 +142,9 @@ def test_log_prompts_false_keeps_the_cost_not_the_text(api_env, isolated_home):
 
 def with_plain_openai_model():
     settings = fast_settings()
-    settings.models = {"plain-gpt": ModelEntry(provider="openai", tier="basic",
-                                               input_cost_per_mtok=1.0,
-                                               output_cost_per_mtok=2.0, reasoning=False)}
+    settings.models["plain-gpt"] = ModelEntry(provider="openai", tier="basic",
+                                              input_cost_per_mtok=1.0,
+                                              output_cost_per_mtok=2.0, reasoning=False)
     return settings
 
 

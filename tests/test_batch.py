@@ -16,15 +16,14 @@ from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.registry import Registry
 
-from .conftest import api_environ, fast_settings
+from .conftest import api_environ, fast_settings, write_config
 from .fake_server import Gate, Reply
 from .test_cli import assert_one_line_error, orch
 
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True, exist_ok=True)
-    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    write_config(isolated_home, "demo_speed = 0\n")
     return isolated_home
 
 
@@ -42,7 +41,7 @@ def test_batch_answers_every_prompt_once_and_resumes(home, tmp_path, fake_api):
     source = write_jsonl(tmp_path / "in.jsonl", 12)
     out = tmp_path / "out.jsonl"
     env = api_environ(fake_api)
-    proc = orch("batch", str(source), "-o", str(out), "-m", "gpt-6-luna", "--concurrency", "4",
+    proc = orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--concurrency", "4",
                 "--json", "--no-cache", home=home, env_extra=env)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
@@ -53,7 +52,7 @@ def test_batch_answers_every_prompt_once_and_resumes(home, tmp_path, fake_api):
         assert {"response", "model_used", "cost", "attempts", "provider"} <= set(record)
         assert record["provider"] == "openai"
     assert len(fake_api.requests) == 12
-    again = orch("batch", str(source), "-o", str(out), "-m", "gpt-6-luna", "--json",
+    again = orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--json",
                  "--no-cache", home=home, env_extra=env)
     assert json.loads(again.stdout)["already_done"] == 12
     assert len(fake_api.requests) == 12  # no request for ids already answered
@@ -65,13 +64,13 @@ def test_failed_prompts_are_written_with_their_error_and_retried_on_rerun(home, 
     out = tmp_path / "out.jsonl"
     fake_api.script(Reply(status=400, error_type="invalid_request_error"))
     env = api_environ(fake_api)
-    proc = orch("batch", str(source), "-o", str(out), "-m", "gpt-6-luna", "--concurrency", "1",
+    proc = orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--concurrency", "1",
                 "--quiet", "--no-cache", home=home, env_extra=env)
     assert proc.returncode == 1
     failed = [r for r in read_output(out) if not r["success"]]
     assert len(failed) == 1 and "400" in failed[0]["error"]
     assert "1 failed" in proc.stderr
-    rerun = orch("batch", str(source), "-o", str(out), "-m", "gpt-6-luna", "--quiet",
+    rerun = orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--quiet",
                  "--no-cache", home=home, env_extra=env)
     assert rerun.returncode == 0
     records = read_output(out)  # the failure stays, superseded by the later success
@@ -92,7 +91,7 @@ def test_max_cost_covers_the_whole_batch(home, tmp_path):
     source = write_jsonl(tmp_path / "in.jsonl", 30)
     out = tmp_path / "out.jsonl"
     budget = 0.002
-    proc = orch("batch", str(source), "-o", str(out), "-m", "gpt-6.1-terra", "--max-tokens",
+    proc = orch("batch", str(source), "-o", str(out), "-m", "test-medium-o", "--max-tokens",
                 "100", "-c", str(budget), "--json", "--no-cache", home=home)
     assert proc.returncode == 1
     summary = json.loads(proc.stdout)
@@ -132,7 +131,7 @@ def test_ctrl_c_leaves_only_whole_answers(home, tmp_path, fake_api):
     env.update(api_environ(fake_api), ORCH_HOME=str(home))
     process = subprocess.Popen(
         [sys.executable, "-m", "orchestrator_tui", "batch", str(source), "-o", str(out),
-         "-m", "gpt-6-luna", "--concurrency", "2", "--quiet", "--no-cache"], env=env,
+         "-m", "test-small-o", "--concurrency", "2", "--quiet", "--no-cache"], env=env,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     wait_for_lines(out, 3, process)  # three answers written, and
     for reply in held[:2]:  # both workers in the middle of a stream
@@ -164,11 +163,11 @@ async def test_configured_rpm_below_the_servers_limit_never_meets_a_429(fake_api
     fake_api.rate_limit = (6, 1.0)  # the server: 6 requests per second
     settings = fast_settings()
     registry = Registry.build(settings, environ=api_environ(fake_api))
-    registry.models["gpt-6-luna"] = registry.models["gpt-6-luna"].with_changes(rpm=5, tpm=None)
+    registry.models["test-small-o"] = registry.models["test-small-o"].with_changes(rpm=5, tpm=None)
     limiter = RecordingLimiter(window_seconds=1.0)
     engine = Engine(settings, registry, limiter=limiter)
     items = read_items(write_jsonl(tmp_path / "in.jsonl", 15))
-    runner = BatchRunner(engine, Request("", strategy="single", model="gpt-6-luna",
+    runner = BatchRunner(engine, Request("", strategy="single", model="test-small-o",
                                          use_cache=False), concurrency=10, max_cost=None)
     progress = await runner.run(items, tmp_path / "out.jsonl")
     await engine.aclose()

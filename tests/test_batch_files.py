@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from .conftest import api_environ
+from .conftest import api_environ, write_config
 from .fake_server import Reply
 from .test_cli import assert_one_line_error, orch
 
@@ -20,8 +20,7 @@ FOREIGN = ["# answers for the March review, do not edit",
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True, exist_ok=True)
-    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    write_config(isolated_home, "demo_speed = 0\n")
     return isolated_home
 
 
@@ -52,7 +51,7 @@ def last_by_id(path):
 
 
 def batch(home, fake_api, source, out, *extra):
-    return orch("batch", str(source), "-o", str(out), "-m", "gpt-6-luna", "--quiet",
+    return orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--quiet",
                 "--no-cache", "--concurrency", "1", *extra, home=home,
                 env_extra=api_environ(fake_api))
 

@@ -20,7 +20,7 @@ from collections import defaultdict
 
 import pytest
 
-from .conftest import api_environ
+from .conftest import api_environ, write_config
 from .fake_server import Reply
 
 SEED = 20_26
@@ -33,8 +33,7 @@ CUT = b'{"id": "p199", "request_hash": "sha256:0f", "response": "The capital of 
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True, exist_ok=True)
-    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    write_config(isolated_home, "demo_speed = 0\n")
     return isolated_home
 
 
@@ -51,7 +50,7 @@ def start_batch(home, fake_api, source, out, log):
     env.update(api_environ(fake_api), ORCH_HOME=str(home))
     return subprocess.Popen(
         [sys.executable, "-m", "orchestrator_tui", "batch", str(source), "-o", str(out),
-         "-m", "gpt-6-luna", "--concurrency", "4", "--quiet", "--no-cache", "--no-log"],
+         "-m", "test-small-o", "--concurrency", "4", "--quiet", "--no-cache", "--no-log"],
         env=env, stdout=subprocess.DEVNULL, stderr=log)
 
 

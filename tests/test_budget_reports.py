@@ -16,6 +16,7 @@ import pytest
 from orchestrator_tui.formatting import cost_text
 from orchestrator_tui.store.periods import start_of_day
 
+from .conftest import write_config
 from .test_cli import orch
 
 NEGATIVE_AXIS = re.compile(r"^\s*-\d[\d.]*┤", re.MULTILINE)
@@ -23,8 +24,7 @@ NEGATIVE_AXIS = re.compile(r"^\s*-\d[\d.]*┤", re.MULTILINE)
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True)
-    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    write_config(isolated_home, "demo_speed = 0\n")
     return isolated_home
 
 
@@ -37,16 +37,16 @@ def query(home, sql, *values):
 
 
 def test_report_totals_are_the_category_s_own(home):
-    for category, model, prompt in (("a", "gpt-6-luna", "What is 2+2?"),
-                                    ("a", "gpt-6-luna", "What is 3+3?"),
-                                    ("b", "claude-haiku-5-5", "What is 4+4?")):
+    for category, model, prompt in (("a", "test-small-o", "What is 2+2?"),
+                                    ("a", "test-small-o", "What is 3+3?"),
+                                    ("b", "test-small-a", "What is 4+4?")):
         orch("ask", "-m", model, "--category", category, prompt, home=home)
     count, cost = query(home, "SELECT COUNT(*), SUM(cost) FROM requests WHERE category = 'b'")
     proc = orch("report", "--category", "b", home=home)
     assert proc.returncode == 0, proc.stderr
     totals = next(line for line in proc.stdout.splitlines() if "requests, $" in line)
     assert "category b" in totals and f" {count:,} requests, {cost_text(cost)}," in totals
-    assert "claude-haiku-5-5" in proc.stdout and "gpt-6-luna" not in proc.stdout
+    assert "test-small-a" in proc.stdout and "test-small-o" not in proc.stdout
 
 
 @pytest.mark.parametrize("args, with_history", [
@@ -63,10 +63,10 @@ def test_an_empty_period_draws_no_negative_axis(home, args, with_history):
 def start_slow_call(home, tmp_path):
     """An `orch ask` whose demo call takes minutes: it holds its budget reservation."""
     slow = tmp_path / "slow.toml"
-    slow.write_text("demo_speed = 1000\n")
+    write_config(slow, "demo_speed = 1000\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
     return subprocess.Popen([sys.executable, "-m", "orchestrator_tui", "--config", str(slow),
-                             "ask", "-m", "claude-opus-5-5", "--max-tokens", "8000",
+                             "ask", "-m", "test-large-a", "--max-tokens", "8000",
                              "Write a long essay on budgets"], env={**env, "ORCH_HOME": str(home)},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
@@ -88,7 +88,7 @@ def spent_today(home) -> float:
 
 
 def test_budget_messages_tell_spent_from_held(home, tmp_path):
-    orch("ask", "-m", "gpt-6-luna", "What is the capital of France?", home=home)
+    orch("ask", "-m", "test-small-o", "What is the capital of France?", home=home)
     orch("budget", "set", "--daily", "1000", home=home)
     slow = start_slow_call(home, tmp_path)
     try:
@@ -100,7 +100,7 @@ def test_budget_messages_tell_spent_from_held(home, tmp_path):
         daily = next(s for s in states if s["demo"] and s["period"] == "daily")
         assert daily["spent"] == pytest.approx(spent) and daily["held"] == pytest.approx(held)
         assert "held by calls in flight" in orch("budget", home=home).stdout
-        proc = orch("ask", "-m", "gpt-6-luna", "--max-tokens", "50", "What is 2+2?", home=home)
+        proc = orch("ask", "-m", "test-small-o", "--max-tokens", "50", "What is 2+2?", home=home)
         assert proc.returncode == 0, proc.stderr
         spent = spent_today(home)
         assert (f"note: {spent / limit:.0%} of the daily budget" in proc.stderr

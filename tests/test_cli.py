@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from .conftest import OPENAI_KEY, api_environ
+from .conftest import OPENAI_KEY, TEST_MODELS, api_environ, base_settings, write_config
 from .fake_server import Reply
 
 
@@ -23,8 +23,7 @@ def orch(*args, home, env_extra=None, stdin=None):
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True, exist_ok=True)
-    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    write_config(isolated_home, "demo_speed = 0\n")
     return isolated_home
 
 
@@ -69,8 +68,8 @@ def test_prompt_from_stdin_and_output_file(home, tmp_path):
 
 
 @pytest.mark.parametrize("args, needles", [
-    (["ask", "-m", "gpt-6-lune", "hi"], ["unknown model", "gpt-6-luna"]),
-    (["ask", "--chain", "mixd", "hi"], ["unknown chain", "mixed"]),
+    (["ask", "-m", "test-smal-o", "hi"], ["unknown model", "test-small-o"]),
+    (["ask", "--chain", "test-mixd", "hi"], ["unknown chain", "test-mixed"]),
     (["ask", "   "], ["the prompt is empty"]),
     (["ask", "-s", "fastest", "hi"], ["unknown strategy"]),
     (["ask", "--no-demo", "hi"], ["no usable model", "API key"]),
@@ -82,11 +81,8 @@ def test_user_errors_are_one_line(home, args, needles):
 
 
 def test_prompt_larger_than_every_context_window(home):
-    (home / "config.toml").write_text("demo_speed = 0\n" + "".join(
-        f'[models."{m}"]\ncontext_window = 10\n' for m in
-        ("claude-haiku-5-5", "claude-haiku-4-5", "claude-sonnet-5-5", "claude-sonnet-4-6",
-         "claude-opus-5-5", "claude-mythos-5-1", "gpt-6-luna", "gpt-5.6-luna", "gpt-6.1-terra",
-         "gpt-6.1-sol", "gpt-5.5", "gpt-6-astra")))
+    write_config(home, "demo_speed = 0\n" + "".join(
+        f'[models."{m}"]\ncontext_window = 10\n' for m in TEST_MODELS))
     assert_one_line_error(orch("ask", "word " * 100, home=home), "larger than every context")
 
 
@@ -103,7 +99,7 @@ def test_verbose_shows_the_traceback(home):
 
 def test_auth_failure_against_the_server_is_one_line_without_the_key(home, fake_api):
     fake_api.script(Reply(status=401, error_type="authentication_error"))
-    proc = orch("ask", "-m", "gpt-6-luna", "hi", "--json", home=home,
+    proc = orch("ask", "-m", "test-small-o", "hi", "--json", home=home,
                 env_extra=api_environ(fake_api))
     assert_one_line_error(proc, "401", "API key")
     assert OPENAI_KEY not in proc.stdout + proc.stderr
@@ -111,7 +107,7 @@ def test_auth_failure_against_the_server_is_one_line_without_the_key(home, fake_
 
 
 def test_real_provider_answer_through_the_cli(home, fake_api):
-    proc = orch("ask", "--json", "-m", "claude-haiku-5-5", "Capital of France?", home=home,
+    proc = orch("ask", "--json", "-m", "test-small-a", "Capital of France?", home=home,
                 env_extra=api_environ(fake_api))
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -120,7 +116,7 @@ def test_real_provider_answer_through_the_cli(home, fake_api):
 
 
 def test_local_openai_compatible_provider_with_zero_price(home, fake_api):
-    (home / "config.toml").write_text(f"""
+    write_config(home, f"""
 demo_speed = 0
 default_chain = "local"
 [providers.local]
@@ -144,34 +140,40 @@ local = ["llama3.2"]
 def test_models_json(home):
     proc = orch("models", "--json", home=home)
     records = json.loads(proc.stdout)
-    names = {r["name"] for r in records}
-    assert {"claude-haiku-5-5", "gpt-6-luna"} <= names
+    names = [r["name"] for r in records]
+    assert names == list(TEST_MODELS)  # packaged_models = false: the config's models only
     for record in records:
         assert {"name", "provider", "tier", "input_cost_per_mtok", "output_cost_per_mtok",
                 "context_window", "available"} <= set(record)
         assert record["available"] is False
 
 
+def test_models_table_names_where_its_prices_come_from(home):
+    proc = orch("models", home=home)
+    assert proc.returncode == 0, proc.stderr
+    assert "test-unpriced-o" in proc.stdout
+    assert proc.stdout.rstrip().endswith("prices: USD per million tokens, the config file's prices")
+
+
 def test_models_available_with_a_key(home):
     proc = orch("models", "--json", home=home, env_extra={"OPENAI_API_KEY": "x"})
     available = {r["name"]: r["available"] for r in json.loads(proc.stdout)}
-    assert available["gpt-6-luna"] and not available["claude-haiku-5-5"]
+    assert available["test-small-o"] and not available["test-small-a"]
 
 
 def test_chains_and_route(home):
     chains = json.loads(orch("chains", "--json", home=home).stdout)
-    assert {"mixed", "anthropic", "openai", "fast"} <= set(chains)
+    assert set(chains) == {"test-mixed", "test-fast"}
     route = json.loads(orch("route", "--json", "What is 2+2?", home=home).stdout)
     assert route["level"] == "basic" and route["matched"] == {"basic": ["what is"]}
-    assert route["model"] in ("claude-haiku-5-5", "gpt-6-luna")
+    assert route["model"] in ("test-small-a", "test-small-o")
     assert route["estimated_cost"] > 0
 
 
-def haiku_5_5_tier():
-    from orchestrator_tui.config import Settings
+def small_a_tier():
     from orchestrator_tui.registry import Registry
 
-    return Registry.build(Settings(), environ={}).model("claude-haiku-5-5").prices.tiers[0]
+    return Registry.build(base_settings(), environ={}).model("test-small-a").prices.tiers[0]
 
 
 def test_route_prices_a_long_prompt_at_its_tier(home):
@@ -179,17 +181,17 @@ def test_route_prices_a_long_prompt_at_its_tier(home):
 
 
     prompt = "What is in this text? " + "word " * 70_000  # ~117,000 estimated tokens
-    route = json.loads(orch("route", "--json", "--chain", "claude-haiku-5-5", "-", home=home,
+    route = json.loads(orch("route", "--json", "--chain", "test-small-a", "-", home=home,
                             stdin=prompt).stdout)
-    tokens, tier = route["estimated_input_tokens"], haiku_5_5_tier()
+    tokens, tier = route["estimated_input_tokens"], small_a_tier()
     assert route["price_tier_above_input_tokens"] == tier.above_input_tokens == 100_000
     assert route["estimated_cost"] == pytest.approx(
         (tokens * tier.input + TYPICAL_OUTPUT_TOKENS * tier.output) / 1e6)
-    text = orch("route", "--chain", "claude-haiku-5-5", "-", home=home, stdin=prompt).stdout
+    text = orch("route", "--chain", "test-small-a", "-", home=home, stdin=prompt).stdout
     assert "over 100,000 input tokens" in text
-    cheapest = json.loads(orch("route", "--json", "--chain", "fast", "-", home=home,
+    cheapest = json.loads(orch("route", "--json", "--chain", "test-fast", "-", home=home,
                                stdin=prompt).stdout)
-    assert cheapest["model"] == "gpt-6-luna"  # claude-haiku-5-5 is dearer at its tier
+    assert cheapest["model"] == "test-small-o"  # test-small-a is dearer at its tier
     assert cheapest["price_tier_above_input_tokens"] is None
 
 

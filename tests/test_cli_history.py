@@ -14,15 +14,14 @@ import time
 
 import pytest
 
-from .conftest import api_environ
+from .conftest import api_environ, write_config
 from .fake_server import Gate, Reply
 from .test_cli import assert_one_line_error, orch
 
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True, exist_ok=True)
-    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    write_config(isolated_home, "demo_speed = 0\n")
     return isolated_home
 
 
@@ -101,18 +100,18 @@ def test_budget_set_status_refusal_and_clear(home):
     assert proc.returncode == 0 and "daily" in proc.stdout
     status = json.loads(orch("budget", "--json", home=home).stdout)
     assert {s["period"] for s in status} == {"daily"}
-    refused = orch("ask", "--no-cache", "-m", "claude-opus-5-5", "Prove it", home=home)
+    refused = orch("ask", "--no-cache", "-m", "test-large-a", "Prove it", home=home)
     assert_one_line_error(refused, "daily budget", "left", "could cost")
     assert orch("budget", "clear", home=home).returncode == 0
-    assert orch("ask", "--no-cache", "-m", "claude-opus-5-5", "Prove it",
+    assert orch("ask", "--no-cache", "-m", "test-large-a", "Prove it",
                 home=home).returncode == 0
 
 
 def test_budget_warning_at_80_percent(home):
-    (home / "config.toml").write_text("demo_speed = 0\n[budget]\ndaily = 0.01\n")
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 0.01\n")
     warned = False
     for _ in range(6):  # about $0.0017 a call: 80% is passed on the fifth
-        proc = orch("ask", "--no-cache", "-m", "claude-opus-5-5", "--max-tokens", "100",
+        proc = orch("ask", "--no-cache", "-m", "test-large-a", "--max-tokens", "100",
                     "Design a cache", home=home)
         if "of the daily budget" in proc.stderr:
             warned = True
@@ -158,7 +157,7 @@ def test_ctrl_c_during_ask_records_the_partial_call(home, fake_api):
     env.update(api_environ(fake_api), ORCH_HOME=str(home))
     terminal, stdout = pty.openpty()  # on a terminal, `orch ask` streams the answer as it comes
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator_tui", "ask", "-m", "claude-opus-5-5",
+        [sys.executable, "-m", "orchestrator_tui", "ask", "-m", "test-large-a",
          "Design a distributed cache"], env=env, stdout=stdout, stderr=subprocess.PIPE,
         text=True)
     os.close(stdout)

@@ -14,17 +14,21 @@ import pytest
 
 from orchestrator_tui.config import Settings, load_settings
 from orchestrator_tui.errors import ConfigError
-from orchestrator_tui.registry import Registry
+from orchestrator_tui.registry import Registry, load_packaged_registry
 
+from .conftest import write_config
 from .fake_server import Reply
 from .test_cli import assert_one_line_error, orch
 
 KEY = "sk-stored-SECRET-abcdef0123456789"
+PACKAGED = next(iter(load_packaged_registry()["models"]))  # a model the packaged registry has
 
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True, exist_ok=True)
+    """A home with no config file (these tests are about the config file): orch runs on the
+    packaged registry, so the tests name no model of it (PACKAGED is whichever comes first)."""
+    (isolated_home / "config.toml").unlink()
     return isolated_home
 
 
@@ -67,13 +71,17 @@ def test_config_init_writes_a_commented_starter_that_validates(home):
     uncommented = re.sub(r"(?m)^# ([a-z_]+ = .*|\[[a-z_]+\])$", r"\1", settings_part)
     assert uncommented.count("\n# ") < settings_part.count("\n# ") - 20
     path.write_text(uncommented)
-    assert load_settings()[0] == Settings(temperature=0.7, judge_model="claude-sonnet-5-5",
-                                          budget=Settings().budget.__class__(5.0, 50.0))
+    settings = load_settings()[0]
+    assert settings == Settings(temperature=0.7, judge_model=settings.judge_model,
+                                budget=Settings().budget.__class__(5.0, 50.0))
+    assert settings.judge_model in Registry.build(Settings(), environ={}).models
     # the examples validate too, once uncommented
     examples = text.split("# ---- Examples")[1].split("\n", 1)[1]
     path.write_text(re.sub(r'(?m)^# (\[.*\]|[\w".]+ = .*)$', r"\1", examples))
     registry = Registry.build(load_settings()[0], environ={})
-    assert [m.name for m in registry.chain("local")] == ["llama3.2", "gpt-6-luna"]
+    names = [m.name for m in registry.chain("local")]  # every name a known model
+    assert names[0] == "llama3.2" and len(names) == 2
+    assert names[1] in load_packaged_registry()["models"]
 
 
 def test_config_init_never_overwrites_unless_forced(home):
@@ -101,20 +109,20 @@ def test_config_show_gives_each_settings_source(home):
     assert re.search(r"(?m)^threshold = 0\.6 +# default$", proc.stdout)
     path = home / "config.toml"
     path.write_text("threshold = 0.7\n[timeouts]\nconnect = 3\n[models.x]\nprovider = 'openai'"
-                    "\nrpm = 5\n[chains]\nmine = ['x', 'gpt-6-luna']\n")
+                    f"\nrpm = 5\n[chains]\nmine = ['x', '{PACKAGED}']\n")
     text = orch("config", "show", home=home).stdout
     assert "from ORCH_HOME" in text
     assert re.search(rf"(?m)^threshold = 0\.7 +# {re.escape(str(path))}$", text)
     assert re.search(rf"(?m)^timeouts\.connect = 3\.0 +# {re.escape(str(path))}$", text)
     assert re.search(r"(?m)^timeouts\.total = 300\.0 +# default$", text)
     assert re.search(r'(?m)^models\.x\.rpm = 5 ', text) and "models.x.tier" not in text
-    assert re.search(r'(?m)^chains\.mine = \["x", "gpt-6-luna"\]', text)
+    assert re.search(rf'(?m)^chains\.mine = \["x", "{re.escape(PACKAGED)}"\]', text)
     data = json.loads(orch("config", "show", "--json", home=home).stdout)
     assert data["config_file"] == {"path": str(path), "from": "ORCH_HOME", "exists": True}
     assert data["settings"]["threshold"] == {"value": 0.7, "source": str(path)}
     assert data["settings"]["max_tokens"] == {"value": 2048, "source": "default"}
     assert data["settings"]["budget.daily"] == {"value": None, "source": "default"}
-    assert data["settings"]["chains.mine"]["value"] == ["x", "gpt-6-luna"]
+    assert data["settings"]["chains.mine"]["value"] == ["x", PACKAGED]
     other = home / "other.toml"
     other.write_text("max_tokens = 10\n")
     text = orch("--config", str(other), "config", "show", home=home).stdout
@@ -148,7 +156,7 @@ def test_config_edit_creates_the_starter_then_checks_the_result(home, tmp_path):
 @pytest.mark.parametrize("added, needles", [
     ("threshold = 3\n", ["threshold must be between 0 and 1"]),
     ("[retries]\nmax_retry = 1\n", ["retries.max_retry", "unknown key"]),
-    ("[chains]\nmine = ['gpt-6-lun']\n", ["chains.mine", "gpt-6-luna"]),
+    (f"[chains]\nmine = ['{PACKAGED}x']\n", ["chains.mine", f"did you mean {PACKAGED}"]),
     ("threshold = \n", ["invalid TOML"]),
 ])
 def test_config_edit_reports_a_bad_result_in_one_line(home, tmp_path, added, needles):
@@ -279,9 +287,10 @@ def test_the_registry_uses_a_stored_key_when_the_variable_is_absent(home, monkey
 
 
 def test_ask_uses_the_stored_key_and_no_demo(home, fake_api):
+    write_config(home)  # the tests' registry
     store_key(home)
     env = {"OPENAI_BASE_URL": fake_api.url + "/v1"}
-    proc = orch("ask", "--json", "-m", "gpt-6-luna", "Capital of France?", home=home,
+    proc = orch("ask", "--json", "-m", "test-small-o", "Capital of France?", home=home,
                 env_extra=env)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["provider"] == "openai" and "demo" not in proc.stderr
@@ -291,10 +300,11 @@ def test_ask_uses_the_stored_key_and_no_demo(home, fake_api):
 
 
 def test_a_rejected_stored_key_is_never_shown(home, fake_api):
+    write_config(home)  # the tests' registry
     store_key(home)
     fake_api.script(Reply(status=401, error_type="authentication_error",
                           text=f"bad key {KEY}"))
-    proc = orch("-v", "ask", "-m", "gpt-6-luna", "hi", "--json", home=home,
+    proc = orch("-v", "ask", "-m", "test-small-o", "hi", "--json", home=home,
                 env_extra={"OPENAI_BASE_URL": fake_api.url + "/v1"})
     assert proc.returncode != 0
     assert_no_key(proc)

@@ -21,13 +21,13 @@ from orchestrator_tui.store.db import open_db
 from orchestrator_tui.store.ledger import SQLiteLedger
 
 from .conftest import api_environ, fast_settings
+from .registry_settings import CHILD_IMPORT
 from .test_batch import write_jsonl
 
-COLD_CALL = textwrap.dedent("""
+COLD_CALL = CHILD_IMPORT + textwrap.dedent("""
     import asyncio, json, sys, time
     from orchestrator_tui.engine import Engine, Request
     from orchestrator_tui.registry import Registry
-    from orchestrator_tui.config import Settings
 
     environ = json.loads(sys.argv[1])
 
@@ -40,7 +40,7 @@ COLD_CALL = textwrap.dedent("""
             last = now
 
     async def main():
-        settings = Settings()
+        settings = base_settings()
         engine = Engine(settings, Registry.build(settings, environ=environ))
         gaps = []
         tick = asyncio.create_task(ticker(gaps))
@@ -58,7 +58,7 @@ def test_a_cold_process_imports_the_sdk_off_the_loop_and_off_the_clock(fake_api)
     """Before: `import anthropic` (about 1.4 s here) ran on the event loop inside the
     attempt's clock, so the loop froze and the latency included it."""
     proc = subprocess.run([sys.executable, "-c", COLD_CALL, json.dumps(api_environ(fake_api)),
-                           "claude-haiku-5-5"], capture_output=True, text=True, timeout=120)
+                           "test-small-a"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     assert figures["success"]
@@ -87,7 +87,7 @@ async def test_a_database_locked_by_another_process_does_not_block_the_event_loo
     try:
         ticker = asyncio.create_task(count_ticks())
         result = await engine.run_to_result(Request("What is 2 + 2?", strategy="single",
-                                                    model="gpt-6-luna"))
+                                                    model="test-small-o"))
         await ticker
     finally:
         safety.cancel()
@@ -100,11 +100,11 @@ async def test_429s_slow_the_shared_limiter_so_a_batch_with_an_optimistic_rpm_co
     fake_api.rate_limit = (5, 1.0)  # the server: 5 requests a second
     settings = fast_settings()
     registry = Registry.build(settings, environ=api_environ(fake_api))
-    model = registry.models["gpt-6-luna"]
-    registry.models["gpt-6-luna"] = model.with_changes(rpm=60, tpm=None)  # 60 a second: 12×
+    model = registry.models["test-small-o"]
+    registry.models["test-small-o"] = model.with_changes(rpm=60, tpm=None)  # 60 a second: 12×
     engine = Engine(settings, registry, limiter=RateLimiter(window_seconds=1.0))
     items = read_items(write_jsonl(tmp_path / "in.jsonl", 20))
-    runner = BatchRunner(engine, Request("", strategy="single", model="gpt-6-luna",
+    runner = BatchRunner(engine, Request("", strategy="single", model="test-small-o",
                                          use_cache=False), concurrency=10, max_cost=None)
     progress = await runner.run(items, tmp_path / "out.jsonl")
     await engine.aclose()

@@ -14,19 +14,17 @@ import time
 
 import pytest
 
-from .conftest import api_environ
+from .conftest import api_environ, write_config
 from .fake_server import Gate, Reply
 from .test_batch import read_output, write_jsonl
 from .test_cli import orch
 
-MODEL = "claude-haiku-5-5"
+MODEL = "test-small-a"
 
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True, exist_ok=True)
-    (isolated_home / "config.toml").write_text(
-        "demo_speed = 0\n[retries]\nmax_retries = 0\n")
+    write_config(isolated_home, "demo_speed = 0\n[retries]\nmax_retries = 0\n")
     return isolated_home
 
 

@@ -12,8 +12,8 @@ from orchestrator_tui.store.db import open_db
 
 
 def test_a_model_without_a_strategy_means_single():
-    assert request_from_options("hi", model="gpt-6-luna").strategy == "single"
-    assert request_from_options("hi", model="gpt-6-luna", strategy="ensemble").strategy == \
+    assert request_from_options("hi", model="test-small-o").strategy == "single"
+    assert request_from_options("hi", model="test-small-o", strategy="ensemble").strategy == \
         "ensemble"
     assert request_from_options("hi").strategy is None  # the configured default
 
@@ -36,8 +36,8 @@ def test_other_fields_pass_through_and_tags_default_to_none():
 def test_the_python_api_reads_a_model_as_the_cli_does():
     engine = make_engine(demo=True, record=False)
     engine.settings.demo_speed = 0
-    result = orch.run_orchestration("What is 2+2?", model="gpt-6-luna", engine=engine)
-    assert (result.strategy, result.model_used) == ("single", "gpt-6-luna")
+    result = orch.run_orchestration("What is 2+2?", model="test-small-o", engine=engine)
+    assert (result.strategy, result.model_used) == ("single", "test-small-o")
 
 
 def test_budget_warnings_are_worded_with_the_one_money_format(isolated_home):

@@ -11,14 +11,13 @@ import sys
 
 import pytest
 
-from .conftest import api_environ
+from .conftest import api_environ, write_config
 from .test_cli import assert_one_line_error, orch
 
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True, exist_ok=True)
-    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    write_config(isolated_home, "demo_speed = 0\n")
     return isolated_home
 
 
@@ -27,7 +26,7 @@ def sent_prompts(fake_api) -> list[str]:
 
 
 def batch(home, fake_api, source, out, *extra):
-    return orch("batch", str(source), "-o", str(out), "-m", "gpt-6-luna", "--quiet",
+    return orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--quiet",
                 "--no-cache", *extra, home=home, env_extra=api_environ(fake_api))
 
 
@@ -96,13 +95,13 @@ def test_invalid_utf8_on_the_command_line_is_one_line(home, tmp_path, fake_api, 
     source.write_text(json.dumps({"id": 1, "prompt": "hi"}) + "\n")
     paths = {"IN": str(source), "OUT": str(tmp_path / "out.jsonl")}
     args = [paths.get(a, a) if isinstance(a, str) else a for a in args]
-    proc = orch(*args, "-m", "gpt-6-luna", home=home, env_extra=api_environ(fake_api))
+    proc = orch(*args, "-m", "test-small-o", home=home, env_extra=api_environ(fake_api))
     assert_one_line_error(proc, needle, "not valid UTF-8", "0xe9")
     assert proc.returncode == 2 and not fake_api.requests
 
 
 def test_invalid_utf8_on_stdin_is_one_line(home, fake_api):
-    proc = orch_bytes("ask", "-m", "gpt-6-luna", "-", home=home, stdin=b"ok\n" + INVALID,
+    proc = orch_bytes("ask", "-m", "test-small-o", "-", home=home, stdin=b"ok\n" + INVALID,
                       env_extra=api_environ(fake_api))
     assert_one_line_error(proc, "stdin:2", "not valid UTF-8", "0xe9")
     assert proc.returncode == 2 and not fake_api.requests
@@ -134,7 +133,7 @@ def test_invalid_utf8_in_an_eval_file_names_file_and_line(home, tmp_path):
 
 def test_a_nul_byte_is_sent_as_is_and_shown_escaped_in_history(home, fake_api):
     prompt = "What is\x00 2 + 2?"
-    proc = orch("ask", "-m", "gpt-6-luna", "-", home=home, stdin=prompt,
+    proc = orch("ask", "-m", "test-small-o", "-", home=home, stdin=prompt,
                 env_extra=api_environ(fake_api))
     assert proc.returncode == 0, proc.stderr
     assert sent_prompts(fake_api) == [prompt]

@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import write_config
 from .test_cli import orch
 
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True)
-    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    write_config(isolated_home, "demo_speed = 0\n")
     return isolated_home
 
 
@@ -28,7 +28,7 @@ def database_bytes(home: Path) -> bytes:
 def test_no_text_is_kept_anywhere(home, how):
     flags = ["--no-log"] if how == "--no-log" else []
     if how != "--no-log":
-        (home / "config.toml").write_text(f"demo_speed = 0\n{how}\n")
+        write_config(home, f"demo_speed = 0\n{how}\n")
     prompt = "Describe the zebra-striped teapot 7781 in a few words"
     proc = orch("ask", "--json", *flags, prompt, home=home)
     assert proc.returncode == 0, proc.stderr

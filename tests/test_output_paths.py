@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import api_environ
+from .conftest import api_environ, write_config
 from .test_cli import assert_one_line_error, orch
 
 
 @pytest.fixture
 def home(isolated_home):
-    isolated_home.mkdir(parents=True, exist_ok=True)
-    (isolated_home / "config.toml").write_text("demo_speed = 0\n")
+    write_config(isolated_home, "demo_speed = 0\n")
     return isolated_home
 
 
@@ -41,11 +40,11 @@ def bad_output(kind: str, tmp_path) -> tuple[Path, str]:
 
 def command(name: str, tmp_path, out: Path) -> list[str]:
     if name == "ask":
-        return ["ask", "-m", "gpt-6-luna", "-o", str(out), "What is 2 + 2?"]
+        return ["ask", "-m", "test-small-o", "-o", str(out), "What is 2 + 2?"]
     if name == "batch":
         source = tmp_path / "in.jsonl"
         source.write_text(json.dumps({"id": 1, "prompt": "What is 2 + 2?"}) + "\n")
-        return ["batch", str(source), "-o", str(out), "-m", "gpt-6-luna", "--quiet"]
+        return ["batch", str(source), "-o", str(out), "-m", "test-small-o", "--quiet"]
     return ["export", "--output", str(out)]
 
 
@@ -65,7 +64,7 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_call(home, tmp_p
 def test_ask_output_to_a_writable_file_still_works(home, tmp_path, fake_api):
     out = tmp_path / "answer.txt"
     out.write_text("old answer\n")
-    proc = orch("ask", "-m", "gpt-6-luna", "-o", str(out), "Capital of France?", home=home,
+    proc = orch("ask", "-m", "test-small-o", "-o", str(out), "Capital of France?", home=home,
                 env_extra=api_environ(fake_api))
     assert proc.returncode == 0, proc.stderr
     assert "Paris" in out.read_text() and "old answer" not in out.read_text()

@@ -23,7 +23,7 @@ from .conftest import OPENAI_KEY, fast_settings, run_collect
 from .fake_server import Gate, Reply
 from .test_stream_faults import ExplodingProvider
 
-MEMBERS = ["claude-haiku-5-5", "gpt-6-luna"]
+MEMBERS = ["test-small-a", "test-small-o"]
 
 
 class HeldDemo(DemoProvider):
@@ -114,7 +114,7 @@ class BrokenCache(NoCache):
 async def test_a_cache_that_cannot_be_written_never_costs_the_answer():
     engine = Engine(fast_settings(), demo=True, cache=BrokenCache())
     result, events = await run_collect(engine, Request("What is 2 + 2?", strategy="single",
-                                                       model="gpt-6-luna"))
+                                                       model="test-small-o"))
     assert result.success and result.attempts[0].status == "ok"
     assert any("response cache could not be used" in e.message for e in events
                if isinstance(e, Note))
@@ -129,7 +129,7 @@ async def test_each_try_keeps_its_own_reservation_so_a_retry_never_erases_a_paid
     fake_api.script(Reply(break_after=3), Reply(gate=held))  # a paid, broken try; then a retry
     engine = make_engine(settings, ledger=ledger)
     run = asyncio.create_task(run_collect(engine, Request("hi", strategy="single",
-                                                          model="gpt-6-luna")))
+                                                          model="test-small-o")))
     await asyncio.to_thread(held.wait)
     drain(ledger)
     amounts = [row[0] for row in db.execute("SELECT amount FROM reservations ORDER BY owner")]
@@ -152,7 +152,7 @@ async def test_a_reservation_the_store_cannot_make_gives_the_run_budget_back(tmp
     from orchestrator_tui.engine.run_budget import BudgetPool
 
     pool = BudgetPool(1.0)
-    result = await engine.run_to_result(Request("hi", strategy="single", model="gpt-6-luna"),
+    result = await engine.run_to_result(Request("hi", strategy="single", model="test-small-o"),
                                         budget=pool)
     assert not result.success and "disk I/O error" in result.attempts[0].error
     assert pool.reserved == 0.0  # nothing held for a call that was never made
@@ -167,7 +167,7 @@ async def test_a_secret_in_a_long_error_is_redacted_before_the_error_is_shortene
 
     engine = make_engine(providers={"openai": LeakyProvider()})
     result, events = await run_collect(engine, Request("hi", strategy="single",
-                                                       model="gpt-6-luna"))
+                                                       model="test-small-o"))
     error = result.attempts[0].error
     assert "[redacted]" in error and len(error) <= 300
     assert not any(OPENAI_KEY[i:i + 8] in repr(events) + error for i in range(len(OPENAI_KEY) - 8))
@@ -181,7 +181,7 @@ async def test_a_bug_in_an_adapter_is_not_retried_as_if_the_chunk_were_malformed
             raise TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'")
 
     result, events = await run_collect(make_engine(providers={"openai": BuggyProvider()}),
-                                       Request("hi", strategy="single", model="gpt-6-luna"))
+                                       Request("hi", strategy="single", model="test-small-o"))
     assert result.attempts[0].retries == 0 and "unexpected error" in result.attempts[0].error
 
 
@@ -189,7 +189,7 @@ def test_a_forked_child_records_on_its_own_writer(tmp_path):
     """The child of a fork has none of its parent's threads: it must not wait on them."""
     settings = fast_settings()
     path = tmp_path / "orch.db"
-    request = Request("What is 2 + 2?", strategy="single", model="gpt-6-luna")
+    request = Request("What is 2 + 2?", strategy="single", model="test-small-o")
 
     def run_once() -> bool:
         engine = Engine(settings, demo=True, ledger=SQLiteLedger(open_db(path), settings))

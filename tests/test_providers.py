@@ -12,8 +12,8 @@ from orchestrator_tui.engine.events import AttemptFinished, RetryScheduled, Text
 from .conftest import ANTHROPIC_KEY, OPENAI_KEY, fast_settings, run_collect
 from .fake_server import Gate, Reply
 
-ANTHROPIC_MODEL = "claude-haiku-5-5"
-OPENAI_MODEL = "gpt-6-luna"
+ANTHROPIC_MODEL = "test-small-a"
+OPENAI_MODEL = "test-small-o"
 
 
 @pytest.mark.parametrize("model", [ANTHROPIC_MODEL, OPENAI_MODEL])

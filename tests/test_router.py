@@ -23,7 +23,7 @@ from .bench_data import structured_rows, write_jsonl
 from .conftest import api_environ, fast_settings
 from .test_cli import assert_one_line_error, orch
 
-REAL_NAMES = {"small": "claude-haiku-4-5", "medium": "gpt-6-luna", "large": "claude-opus-5-5"}
+REAL_NAMES = {"small": "test-mini-a", "medium": "test-small-o", "large": "test-large-a"}
 
 
 @pytest.fixture
@@ -93,8 +93,8 @@ def test_train_then_ask_learned_routes_by_topic(tmp_path, isolated_home):
         answer = json.loads(proc.stdout)
         assert answer["strategy"] == "learned"
         used[topic] = answer["model_used"]
-    assert used["proof"] == "claude-opus-5-5"  # the only model right on proofs
-    assert used["greeting"] != "claude-opus-5-5"  # any model is right: not the dearest
+    assert used["proof"] == "test-large-a"  # the only model right on proofs
+    assert used["greeting"] != "test-large-a"  # any model is right: not the dearest
 
 
 def test_ask_learned_without_a_router_is_one_line(isolated_home):
@@ -132,7 +132,7 @@ async def test_training_from_the_rated_history(fake_api, isolated_home):
     engine = recording_engine(fake_api, db)
     ids = []
     for i in range(12):
-        model = "claude-haiku-4-5" if i % 2 else "gpt-6-luna"
+        model = "test-mini-a" if i % 2 else "test-small-o"
         prompt = f"{'prove theorem' if i % 2 else 'hello friend'} question {i}"
         result = await engine.run_to_result(Request(prompt, strategy="single", model=model,
                                                     use_cache=False))
@@ -145,7 +145,7 @@ async def test_training_from_the_rated_history(fake_api, isolated_home):
     rate(db, demo_id, "good")
     rated = rated_examples(db)
     assert len(rated) == 12 and all(cost and cost > 0 for _, _, _, cost in rated)
-    assert {model for _, model, _, _ in rated} == {"claude-haiku-4-5", "gpt-6-luna"}
+    assert {model for _, model, _, _ in rated} == {"test-mini-a", "test-small-o"}
     proc = orch("router", "train", "--from-history", "--json", home=isolated_home)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["rows"] == 12
@@ -176,28 +176,28 @@ async def test_judge_grades_unrated_answers_and_never_overrules_the_user(fake_ap
     ids = []
     for i in range(3):
         result = await engine.run_to_result(Request(f"question {i}", strategy="single",
-                                                    model="gpt-6-luna", use_cache=False))
+                                                    model="test-small-o", use_cache=False))
         ids.append(result.metadata["history_id"])
     rate(db, ids[0], "bad")  # the user's verdict
     fake_api.script(Reply(text="GOOD"), Reply(text="GOOD"))
-    tally = await judge_history(engine, db, "claude-haiku-4-5", limit=10)
+    tally = await judge_history(engine, db, "test-mini-a", limit=10)
     assert (tally.good, tally.bad, tally.unclear, tally.failed) == (2, 0, 0, 0)
     assert tally.cost > 0
     by = {i: (get_request(db, i)["rating"], get_request(db, i)["rated_by"]) for i in ids}
-    assert by == {ids[0]: (0, "user"), ids[1]: (1, "judge:claude-haiku-4-5"),
-                  ids[2]: (1, "judge:claude-haiku-4-5")}
+    assert by == {ids[0]: (0, "user"), ids[1]: (1, "judge:test-mini-a"),
+                  ids[2]: (1, "judge:test-mini-a")}
     judged = db.execute("SELECT COUNT(*) FROM requests WHERE category = 'judge'").fetchone()[0]
     assert judged == 2  # the judge's calls are in the history, and cost what they cost
     assert len(rated_examples(db)) == 3  # the judge's own requests are never examples
     fake_api.script(Reply(text="GOOD"))
-    again = await judge_history(engine, db, "claude-haiku-4-5", limit=10)
+    again = await judge_history(engine, db, "test-mini-a", limit=10)
     assert again.good + again.bad + again.unclear == 0  # nothing left to judge
     await engine.aclose()
 
 
 def test_judge_command_needs_a_model_and_a_real_provider(isolated_home):
     assert_one_line_error(orch("router", "judge", home=isolated_home), "no judge model")
-    assert_one_line_error(orch("router", "judge", "-m", "claude-haiku-4-5", "--demo",
+    assert_one_line_error(orch("router", "judge", "-m", "test-mini-a", "--demo",
                                home=isolated_home), "demo provider cannot judge")
     assert_one_line_error(orch("router", "judge", "-m", "nope", home=isolated_home),
                           "unknown model")
@@ -211,12 +211,12 @@ def test_route_learned_shows_the_ranking(tmp_path, isolated_home):
                 home=isolated_home)
     assert proc.returncode == 0, proc.stderr
     shown = json.loads(proc.stdout)
-    assert shown["lambda"] == 0.3 and shown["model"] == "claude-opus-5-5"
+    assert shown["lambda"] == 0.3 and shown["model"] == "test-large-a"
     utilities = [row["utility"] for row in shown["ranking"]]
     assert utilities == sorted(utilities, reverse=True) and len(utilities) == 3
     text = orch("route", "--learned", "--demo", "--cost-weight", "5", "hello friend",
                 home=isolated_home)
-    assert text.stdout.startswith("λ = 5: ") and "claude-opus-5-5" not in text.stdout.splitlines()[0]
+    assert text.stdout.startswith("λ = 5: ") and "test-large-a" not in text.stdout.splitlines()[0]
 
 
 def test_batch_with_the_learned_strategy(tmp_path, isolated_home):
@@ -230,6 +230,6 @@ def test_batch_with_the_learned_strategy(tmp_path, isolated_home):
                 home=isolated_home)
     assert proc.returncode == 0, proc.stderr
     answers = {a["id"]: a for a in map(json.loads, out.read_text().splitlines())}
-    assert answers["p"]["model_used"] == "claude-opus-5-5"
-    assert answers["g"]["model_used"] != "claude-opus-5-5"
+    assert answers["p"]["model_used"] == "test-large-a"
+    assert answers["g"]["model_used"] != "test-large-a"
     assert {a["strategy"] for a in answers.values()} == {"learned"}

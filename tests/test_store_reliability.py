@@ -14,24 +14,27 @@ import pytest
 
 from orchestrator_tui.store.db import open_db
 
-WRITER = textwrap.dedent("""
+from .registry_settings import CHILD_IMPORT
+
+WRITER = CHILD_IMPORT + textwrap.dedent("""
     import asyncio, sys
-    from orchestrator_tui.config import BudgetSettings, Settings
+    from orchestrator_tui.config import BudgetSettings
     from orchestrator_tui.engine import Engine, Request
     from orchestrator_tui.store.db import open_db
     from orchestrator_tui.store.ledger import SQLiteLedger
 
     path, count, label, daily, speed = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
-    settings = Settings(demo_speed=speed, budget=BudgetSettings(daily=float(daily) if daily != "-" else None))
+    daily = float(daily) if daily != "-" else None
+    settings = base_settings(demo_speed=speed, budget=BudgetSettings(daily=daily))
     engine = Engine(settings, demo=True, ledger=SQLiteLedger(open_db(path), settings))
-    model = engine.registry.models["gpt-6-luna"]
-    engine.registry.models["gpt-6-luna"] = model.with_changes(rpm=None, tpm=None)
+    model = engine.registry.models["test-small-o"]
+    engine.registry.models["test-small-o"] = model.with_changes(rpm=None, tpm=None)
 
     async def main():
         done = refused = 0
         for i in range(count):
             result = await engine.run_to_result(Request(
-                f"What is {i} + 1?", strategy="single", model="gpt-6-luna", category=label,
+                f"What is {i} + 1?", strategy="single", model="test-small-o", category=label,
                 max_tokens=200, use_cache=False))
             done += result.success
             refused += not result.success

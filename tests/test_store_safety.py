@@ -14,7 +14,7 @@ import pytest
 
 from orchestrator_tui.store.migrations import MIGRATIONS
 
-from .conftest import api_environ
+from .conftest import api_environ, write_config
 from .store_helpers import damage_middle_page, fill_history, unwritable
 from .test_cli import assert_one_line_error, orch
 
@@ -23,8 +23,7 @@ READ_COMMANDS = [["history"], ["stats"], ["report"], ["budget"]]
 
 
 def new_home(path):
-    path.mkdir(parents=True)
-    (path / "config.toml").write_text("demo_speed = 0\n")
+    write_config(path, "demo_speed = 0\n")
     return path
 
 
@@ -97,7 +96,7 @@ def test_a_read_only_database_is_read_and_never_written(history_home, tmp_path, 
         assert orch("export", "-o", str(exported), home=home).returncode == 0
         assert len(exported.read_text().splitlines()) == 2
         batch = ["batch", str(batch_input), "-o", str(tmp_path / "answers.jsonl")]
-        for args in (["ask", "-m", "gpt-6-luna", "hi"], batch, ["budget", "set", "--daily", "9"],
+        for args in (["ask", "-m", "test-small-o", "hi"], batch, ["budget", "set", "--daily", "9"],
                      ["rate", "1", "good"], ["tui"]):
             proc = orch(*args, home=home, env_extra=keys)
             assert_one_line_error(proc, "read-only", str(path))
@@ -109,7 +108,7 @@ def test_a_damaged_page_is_one_line_with_the_way_out(home, fake_api):
     path = home / "orch.db"
     damage_middle_page(path)
     damaged = path.read_bytes()
-    for args in (["history"], ["stats"], ["ask", "-m", "gpt-6-luna", "hi"]):
+    for args in (["history"], ["stats"], ["ask", "-m", "test-small-o", "hi"]):
         proc = orch(*args, home=home, env_extra=api_environ(fake_api))
         assert_one_line_error(proc, str(path), f"sqlite3 {path} .recover")
         assert proc.returncode != 70 and "damaged" in proc.stderr

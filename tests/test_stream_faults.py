@@ -14,8 +14,8 @@ from orchestrator_tui.heuristics.tokens import estimate_text_tokens
 from .conftest import fast_settings, run_collect
 from .fake_server import DEFAULT_TEXT, Gate, Reply
 
-ANTHROPIC_MODEL = "claude-haiku-5-5"
-OPENAI_MODEL = "gpt-6-luna"
+ANTHROPIC_MODEL = "test-small-a"
+OPENAI_MODEL = "test-small-o"
 BOTH = [ANTHROPIC_MODEL, OPENAI_MODEL]
 
 
@@ -103,9 +103,9 @@ async def test_a_server_that_reports_no_usage_can_say_so_and_is_estimated(make_e
                                                                          fake_api):
     settings = fast_settings(
         providers={"local": ProviderEntry(kind="openai", base_url=fake_api.url + "/v1",
-                                          stream_usage=False)},
-        models={"local-llm": ModelEntry(provider="local", input_cost_per_mtok=1.0,
-                                        output_cost_per_mtok=2.0)})
+                                          stream_usage=False)})
+    settings.models["local-llm"] = ModelEntry(provider="local", input_cost_per_mtok=1.0,
+                                              output_cost_per_mtok=2.0)
     fake_api.script(Reply(cut_before_usage=True))
     result, _ = await single(make_engine(settings), "local-llm")
     [attempt] = result.attempts

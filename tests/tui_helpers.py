@@ -142,10 +142,10 @@ async def scenario_ensemble(pilot) -> None:
 
 async def scenario_fallback_midway(pilot) -> None:
     app = pilot.app
-    app.engine._providers["demo"] = GatedDemo(held={"gpt-6-luna"})
+    app.engine._providers["demo"] = GatedDemo(held={"test-small-o"})
     await use_strategy(pilot, "fallback")
     await send(pilot, "Prove that sqrt 2 is irrational", wait=False)
-    await wait_until(pilot, lambda: streaming(app, "gpt-6-luna"), what="gpt-6-luna streaming")
+    await wait_until(pilot, lambda: streaming(app, "test-small-o"), what="test-small-o streaming")
 
 
 async def scenario_consensus(pilot) -> None:

@@ -19,12 +19,12 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from orchestrator_tui.batch.runner import BatchItem, BatchRunner  # noqa: E402
-from orchestrator_tui.config import Settings  # noqa: E402
 from orchestrator_tui.engine import Engine, Request  # noqa: E402
 from orchestrator_tui.engine.ratelimit import RateLimiter  # noqa: E402
 from orchestrator_tui.registry import Registry  # noqa: E402
+from tests.registry_settings import base_settings, write_config  # noqa: E402
 
-MODEL = "gpt-6-luna"
+MODEL = "test-small-o"
 
 
 class Server:
@@ -50,7 +50,7 @@ class Server:
 
 
 def engine_for(server: Server, rpm=None, window: float = 60.0) -> Engine:
-    settings = Settings(cache=False)
+    settings = base_settings(cache=False)
     registry = Registry.build(settings, environ=server.environ())
     for name, model in registry.models.items():
         registry.models[name] = model.with_changes(rpm=rpm, tpm=None)
@@ -84,7 +84,7 @@ def whole_command(folder: Path, count=300, concurrency=30, latency=0.2) -> None:
     source = folder / "in.jsonl"
     source.write_text("".join(json.dumps({"id": str(i), "prompt": f"What is {i}+1?"}) + "\n"
                               for i in range(count)))
-    env = {**os.environ, **server.environ(), "ORCH_HOME": str(folder / "home")}
+    env = {**os.environ, **server.environ(), "ORCH_HOME": str(write_config(folder / "home").parent)}
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "orchestrator_tui", "batch", str(source), "-o",
                     str(folder / "cmd.jsonl"), "-m", MODEL, "--concurrency", str(concurrency),
@@ -110,7 +110,7 @@ async def ensemble_case(server: Server) -> tuple[float, float]:
     engine = engine_for(server)
     result = await engine.run_to_result(Request(
         "What is the capital of France?", strategy="ensemble",
-        models=["gpt-6-luna", "gpt-6.1-terra", "claude-haiku-5-5"], use_cache=False))
+        models=["test-small-o", "test-medium-o", "test-small-a"], use_cache=False))
     await engine.aclose()
     return result.latency, max(a.latency for a in result.attempts)
 

@@ -20,16 +20,19 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-MEMBERS = {"claude-haiku-5-5": 0.3, "gpt-6-luna": 0.6, "claude-sonnet-5-5": 0.9}
+sys.path.insert(0, str(ROOT))
 
-ENSEMBLE = """
+from tests.registry_settings import CHILD_IMPORT, write_config  # noqa: E402
+
+MEMBERS = {"test-small-a": 0.3, "test-small-o": 0.6, "test-medium-o": 0.9}
+
+ENSEMBLE = CHILD_IMPORT + """
 import asyncio, json, sys
-from orchestrator_tui.config import Settings
 from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.registry import Registry
 
 async def main():
-    settings = Settings(cache=False)
+    settings = base_settings(cache=False)
     engine = Engine(settings, Registry.build(settings, environ=json.loads(sys.argv[1])))
     result = await engine.run_to_result(Request(
         "What is the capital of France?", strategy="ensemble", models=sys.argv[2].split(",")))
@@ -76,12 +79,12 @@ def ensemble_runs(url: str, runs: int) -> None:
 
 
 def ask_runs(url: str, runs: int) -> None:
-    home = tempfile.mkdtemp()
+    home = str(write_config(Path(tempfile.mkdtemp())).parent)
     env = {**os.environ, **environ(url), "ORCH_HOME": home}
     print(f"\norch ask, whole command, median of {runs} (first model answers at once)")
-    for label, args in (("-m claude-haiku-5-5 (single)", ["-m", "claude-haiku-5-5"]),
-                        ("default fallback on mixed", []), ("-m gpt-6-luna (single)",
-                                                            ["-m", "gpt-6-luna"])):
+    for label, args in (("-m test-small-a (single)", ["-m", "test-small-a"]),
+                        ("default fallback on test-mixed", []), ("-m test-small-o (single)",
+                                                            ["-m", "test-small-o"])):
         times = []
         for index in range(runs):
             started = time.perf_counter()

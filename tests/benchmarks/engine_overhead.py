@@ -15,15 +15,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from orchestrator_tui.config import Settings  # noqa: E402
 from orchestrator_tui.engine import Engine, Request  # noqa: E402
 from orchestrator_tui.engine.ratelimit import RateLimiter  # noqa: E402
 from orchestrator_tui.providers.base import CallParams  # noqa: E402
 from orchestrator_tui.registry import Registry  # noqa: E402
 from orchestrator_tui.types import Message  # noqa: E402
 from tests.fake_server import FakeAPI  # noqa: E402
+from tests.registry_settings import base_settings  # noqa: E402
 
-MODELS = {"openai": "gpt-6-luna", "anthropic": "claude-haiku-5-5"}
+MODELS = {"openai": "test-small-o", "anthropic": "test-small-a"}
 
 
 async def bare_sdk(engine: Engine, model_name: str) -> None:
@@ -53,7 +53,7 @@ async def timed(call, engine, model, count: int) -> list[float]:
 async def measure(api: FakeAPI, provider: str, count: int) -> tuple[float, float]:
     environ = {"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": api.url,
                "OPENAI_API_KEY": "k", "OPENAI_BASE_URL": api.url + "/v1"}
-    settings = Settings()
+    settings = base_settings()
     registry = Registry.build(settings, environ=environ)
     model = MODELS[provider]
     # no rate limit: this measures overhead, not waiting for the registry's default RPM

@@ -24,14 +24,16 @@ sys.path.insert(0, str(ROOT))
 
 from tests.conftest import api_environ  # noqa: E402
 from tests.fake_server import FakeAPI, Gate, Reply  # noqa: E402
+from tests.registry_settings import write_config  # noqa: E402
 from tests.test_cli_history import read_until  # noqa: E402
 
-COMMAND = [sys.executable, "-m", "orchestrator_tui", "ask", "-m", "claude-opus-5-5", "--no-cache",
+COMMAND = [sys.executable, "-m", "orchestrator_tui", "ask", "-m", "test-large-a", "--no-cache",
            "Design a distributed cache"]
 
 
 def environ(api: FakeAPI, home: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+    write_config(Path(home))  # the tests' registry
     env.update(api_environ(api), ORCH_HOME=home)
     return env
 

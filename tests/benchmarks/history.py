@@ -19,18 +19,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from orchestrator_tui.config import Settings  # noqa: E402
 from orchestrator_tui.engine import Engine, Request  # noqa: E402
 from orchestrator_tui.store.cache import SQLiteCache  # noqa: E402
 from orchestrator_tui.store.db import open_db  # noqa: E402
 from orchestrator_tui.store.ledger import SQLiteLedger  # noqa: E402
 from orchestrator_tui.store.rollups import rebuild_rollups  # noqa: E402
+from tests.registry_settings import base_settings  # noqa: E402
 
-MODELS = ["claude-haiku-5-5", "gpt-6-luna", "gpt-6.1-terra", "claude-opus-5-5"]
+MODELS = ["test-small-a", "test-small-o", "test-medium-o", "test-large-a"]
 
 
 def engine_with(db, record: bool, cache: bool = False) -> Engine:
-    settings = Settings(demo_speed=0)
+    settings = base_settings(demo_speed=0)
     engine = Engine(settings, demo=True, ledger=SQLiteLedger(db, settings) if record else None,
                     cache=SQLiteCache(db, 3600) if cache else None)
     for name in MODELS:
@@ -43,7 +43,7 @@ async def per_request(engine: Engine, count: int, use_cache: bool = False) -> fl
     for i in range(count):
         prompt = "What is 2+2?" if use_cache else f"What is {i}+2?"
         started = time.perf_counter()
-        await engine.run_to_result(Request(prompt, strategy="single", model="gpt-6-luna",
+        await engine.run_to_result(Request(prompt, strategy="single", model="test-small-o",
                                            use_cache=use_cache))
         times.append(time.perf_counter() - started)
     return statistics.median(times)

@@ -20,15 +20,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from textual import events  # noqa: E402
 
-from orchestrator_tui.config import Settings  # noqa: E402
 from orchestrator_tui.providers.base import Provider, StopPart, TextPart, UsagePart  # noqa: E402
 from orchestrator_tui.store.db import open_db  # noqa: E402
 from orchestrator_tui.tui.app import OrchApp  # noqa: E402
 from orchestrator_tui.tui.widgets.pane import ModelPane  # noqa: E402
 from orchestrator_tui.tui.widgets.prompt import PromptEditor  # noqa: E402
 from orchestrator_tui.types import Usage  # noqa: E402
+from tests.registry_settings import base_settings  # noqa: E402
 
-MODELS = ["claude-haiku-5-5", "gpt-6-luna", "gpt-6.1-terra", "claude-sonnet-5-5"]
+MODELS = ["test-small-a", "test-small-o", "test-medium-o", "test-large-a"]
 
 
 class PacedProvider(Provider):
@@ -54,7 +54,7 @@ class PacedProvider(Provider):
 
 
 def make_app(folder: Path, tokens: int, rate: float) -> OrchApp:
-    settings = Settings(cache=False, ensemble_size=4)
+    settings = base_settings(cache=False, ensemble_size=4)
     settings.chains["bench"] = MODELS
     app = OrchApp(settings=settings, db=open_db(folder / "orch.db"), demo=True)
     app.engine.registry.chains["bench"] = MODELS

@@ -23,9 +23,8 @@ def models(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] 
     header, *rows = models_table(records)
     typer.secho(header, bold=True)
     typer.echo("\n".join(rows))
-    typer.secho(
-        f"prices: USD per million tokens, {registry.source}, {registry.source_date}", dim=True
-    )
+    source = ", ".join(part for part in (registry.source, registry.source_date) if part)
+    typer.secho(f"prices: USD per million tokens, {source}", dim=True)
 
 
 def chains(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
