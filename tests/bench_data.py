@@ -23,10 +23,14 @@ def structured_rows(n: int = 90, seed: int = 1, models: dict[str, str] | None = 
         topic = list(TOPICS)[i % len(TOPICS)]
         words, right = TOPICS[topic]
         prompt = " ".join(rng.sample(words.split(), 4)) + f" question {i}?"
-        responses = {names[m]: {"text": "A" if m in right else WRONG[m],
-                                "score": 1.0 if m in right else 0.0,
-                                "cost": COSTS[m] * rng.uniform(0.8, 1.2)}
-                     for m in COSTS}
+        responses = {
+            names[m]: {
+                "text": "A" if m in right else WRONG[m],
+                "score": 1.0 if m in right else 0.0,
+                "cost": COSTS[m] * rng.uniform(0.8, 1.2),
+            }
+            for m in COSTS
+        }
         rows.append({"id": f"{topic}.{i}", "task": topic, "prompt": prompt, "responses": responses})
     return rows
 
@@ -38,8 +42,9 @@ def noise_rows(n: int = 160, seed: int = 2) -> list[dict]:
     rows = []
     for i in range(n):
         prompt = " ".join(f"w{rng.randrange(300)}" for _ in range(8)) + f" {i}"
-        responses = {m: {"text": m, "score": float(rng.random() < 0.5), "cost": 0.01}
-                     for m in ("a", "b")}
+        responses = {
+            m: {"text": m, "score": float(rng.random() < 0.5), "cost": 0.01} for m in ("a", "b")
+        }
         rows.append({"id": str(i), "task": "noise", "prompt": prompt, "responses": responses})
     return rows
 

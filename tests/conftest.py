@@ -10,6 +10,7 @@ import pytest
 
 from orchestrator_tui.config import RetrySettings, Settings, TimeoutSettings
 from orchestrator_tui.engine import Engine
+from orchestrator_tui.engine.events import Event
 from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.registry import Registry
 
@@ -25,8 +26,13 @@ TEST_MODELS = tuple(registry_data()["models"])
 def isolated_home(tmp_path, monkeypatch):
     """No test sees the developer's keys, config or home: its home holds a config.toml with
     the tests' registry and nothing else."""
-    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_BASE_URL",
-                 "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+    for name in (
+        "ANTHROPIC_API_KEY",
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_BASE_URL",
+        "OPENAI_API_KEY",
+        "OPENAI_BASE_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
     monkeypatch.setenv("ORCH_HOME", str(home))
@@ -43,15 +49,21 @@ def fake_api():
 def fast_settings(**changes) -> Settings:
     """Short backoffs, an instant demo, and timeouts that only a hung call reaches: on a loaded
     machine a process's first call also imports the SDK (2–4 s), inside its first-token time."""
-    fast = {"retries": RetrySettings(max_retries=2, base_delay=0.01, max_delay=0.05),
-            "timeouts": TimeoutSettings(connect=10.0, first_token=30.0, total=60.0),
-            "demo_speed": 0.0}
+    fast = {
+        "retries": RetrySettings(max_retries=2, base_delay=0.01, max_delay=0.05),
+        "timeouts": TimeoutSettings(connect=10.0, first_token=30.0, total=60.0),
+        "demo_speed": 0.0,
+    }
     return base_settings(**{**fast, **changes})
 
 
 def api_environ(api: FakeAPI) -> dict[str, str]:
-    return {"ANTHROPIC_API_KEY": ANTHROPIC_KEY, "ANTHROPIC_BASE_URL": api.url,
-            "OPENAI_API_KEY": OPENAI_KEY, "OPENAI_BASE_URL": api.url + "/v1"}
+    return {
+        "ANTHROPIC_API_KEY": ANTHROPIC_KEY,
+        "ANTHROPIC_BASE_URL": api.url,
+        "OPENAI_API_KEY": OPENAI_KEY,
+        "OPENAI_BASE_URL": api.url + "/v1",
+    }
 
 
 @pytest.fixture
@@ -62,8 +74,9 @@ async def make_engine(fake_api):
     def build(settings: Settings | None = None, **options) -> Engine:
         settings = settings or fast_settings()
         registry = Registry.build(settings, environ=api_environ(fake_api))
-        engine = Engine(settings, registry, limiter=options.pop("limiter", RateLimiter()),
-                        **options)
+        engine = Engine(
+            settings, registry, limiter=options.pop("limiter", RateLimiter()), **options
+        )
         engines.append(engine)
         return engine
 
@@ -74,6 +87,6 @@ async def make_engine(fake_api):
 
 async def run_collect(engine: Engine, request):
     """Run a request; return (result, events)."""
-    events = []
+    events: list[Event] = []
     result = await engine.run_to_result(request, on_event=events.append)
     return result, events

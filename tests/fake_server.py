@@ -14,11 +14,15 @@ import socket
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
-DEFAULT_TEXT = ("The capital of France is Paris. This is clearly established and confirmed by "
-                "every atlas, so the answer is definitely Paris, the largest city of France.")
+DEFAULT_TEXT = (
+    "The capital of France is Paris. This is clearly established and confirmed by "
+    "every atlas, so the answer is definitely Paris, the largest city of France."
+)
 
 
 @dataclass
@@ -121,9 +125,14 @@ class FakeAPI:
 
     def record(self, path: str, headers, body: dict) -> None:
         with self.lock:
-            self.requests.append({"path": path, "body": body,
-                                  "headers": {k.lower(): v for k, v in headers.items()},
-                                  "time": time.monotonic()})
+            self.requests.append(
+                {
+                    "path": path,
+                    "body": body,
+                    "headers": {k.lower(): v for k, v in headers.items()},
+                    "time": time.monotonic(),
+                }
+            )
 
     def calls(self, model: str | None = None) -> list[dict]:
         return [r for r in self.requests if model is None or r["body"].get("model") == model]
@@ -241,31 +250,62 @@ class AnthropicWire:
 
     @staticmethod
     def events(reply: Reply, body: dict):
-        usage = {"input_tokens": reply.input_tokens - reply.cached_tokens, "output_tokens": 1,
-                 "cache_read_input_tokens": reply.cached_tokens}
-        message = {"id": "msg_fake", "type": "message", "role": "assistant", "content": [],
-                   "model": body.get("model"), "stop_reason": None, "stop_sequence": None,
-                   "usage": usage}
+        usage = {
+            "input_tokens": reply.input_tokens - reply.cached_tokens,
+            "output_tokens": 1,
+            "cache_read_input_tokens": reply.cached_tokens,
+        }
+        message: dict[str, Any] = {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "content": [],
+            "model": body.get("model"),
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": usage,
+        }
         yield "message_start", {"type": "message_start", "message": message}
-        yield "content_block_start", {"type": "content_block_start", "index": 0,
-                                      "content_block": {"type": "text", "text": ""}}
+        yield (
+            "content_block_start",
+            {
+                "type": "content_block_start",
+                "index": 0,
+                "content_block": {"type": "text", "text": ""},
+            },
+        )
         yield "ping", {"type": "ping"}
-        for item in text_events(reply, lambda chunk: ("content_block_delta", {
-                "type": "content_block_delta", "index": 0,
-                "delta": {"type": "text_delta", "text": chunk}})):
+        for item in text_events(
+            reply,
+            lambda chunk: (
+                "content_block_delta",
+                {
+                    "type": "content_block_delta",
+                    "index": 0,
+                    "delta": {"type": "text_delta", "text": chunk},
+                },
+            ),
+        ):
             yield item
             if item[0] == "break":
                 return
         if reply.stream_error:
-            yield "error", {"type": "error", "error": {"type": reply.stream_error,
-                                                       "message": "Overloaded"}}
+            yield (
+                "error",
+                {"type": "error", "error": {"type": reply.stream_error, "message": "Overloaded"}},
+            )
             return
         yield "content_block_stop", {"type": "content_block_stop", "index": 0}
         if reply.truncate or reply.cut_before_usage:
             return
-        yield "message_delta", {"type": "message_delta",
-                                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-                                "usage": {"output_tokens": reply.out_tokens()}}
+        yield (
+            "message_delta",
+            {
+                "type": "message_delta",
+                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "usage": {"output_tokens": reply.out_tokens()},
+            },
+        )
         yield "message_stop", {"type": "message_stop"}
 
 
@@ -278,14 +318,24 @@ class OpenAIWire:
 
     @staticmethod
     def error_body(reply: Reply) -> dict:
-        return {"error": {"message": "scripted error", "type": reply.error_type, "param": None,
-                          "code": None}}
+        return {
+            "error": {
+                "message": "scripted error",
+                "type": reply.error_type,
+                "param": None,
+                "code": None,
+            }
+        }
 
     @staticmethod
     def chunk(body: dict, delta: dict, finish=None) -> dict:
-        return {"id": "chatcmpl-fake", "object": "chat.completion.chunk", "created": 0,
-                "model": body.get("model"),
-                "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+        return {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion.chunk",
+            "created": 0,
+            "model": body.get("model"),
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
 
     @classmethod
     def events(cls, reply: Reply, body: dict):
@@ -295,8 +345,17 @@ class OpenAIWire:
             if item[0] == "break":
                 return
         if reply.stream_error:
-            yield "data", {"error": {"message": "Overloaded", "type": reply.stream_error,
-                                     "param": None, "code": None}}
+            yield (
+                "data",
+                {
+                    "error": {
+                        "message": "Overloaded",
+                        "type": reply.stream_error,
+                        "param": None,
+                        "code": None,
+                    }
+                },
+            )
             return
         if reply.truncate:
             return
@@ -304,16 +363,27 @@ class OpenAIWire:
         if reply.cut_before_usage:
             return
         if body.get("stream_options", {}).get("include_usage"):
-            usage = {"prompt_tokens": reply.input_tokens, "completion_tokens": reply.out_tokens(),
-                     "total_tokens": reply.input_tokens + reply.out_tokens(),
-                     "prompt_tokens_details": {"cached_tokens": reply.cached_tokens}}
-            yield "data", {"id": "chatcmpl-fake", "object": "chat.completion.chunk",
-                           "created": 0, "model": body.get("model"), "choices": [],
-                           "usage": usage}
+            usage = {
+                "prompt_tokens": reply.input_tokens,
+                "completion_tokens": reply.out_tokens(),
+                "total_tokens": reply.input_tokens + reply.out_tokens(),
+                "prompt_tokens_details": {"cached_tokens": reply.cached_tokens},
+            }
+            yield (
+                "data",
+                {
+                    "id": "chatcmpl-fake",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": body.get("model"),
+                    "choices": [],
+                    "usage": usage,
+                },
+            )
         yield "data", "[DONE]"
 
 
-def serve(latency: float, rate_limit: str | None, model_latency: list[str] = ()) -> None:
+def serve(latency: float, rate_limit: str | None, model_latency: Sequence[str] = ()) -> None:
     """Run a server in its own process for benchmarks: prints its URL, stops on stdin EOF.
     `model_latency`: "MODEL=SECONDS" items, that model's delay before headers."""
     import sys
@@ -338,7 +408,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--latency", type=float, default=0.05)
     parser.add_argument("--rate-limit", help="COUNT/SECONDS, answered with 429 beyond it")
-    parser.add_argument("--model-latency", action="append", default=[],
-                        help="MODEL=SECONDS: that model's latency (repeatable)")
+    parser.add_argument(
+        "--model-latency",
+        action="append",
+        default=[],
+        help="MODEL=SECONDS: that model's latency (repeatable)",
+    )
     arguments = parser.parse_args()
     serve(arguments.latency, arguments.rate_limit, arguments.model_latency)

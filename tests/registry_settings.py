@@ -55,6 +55,8 @@ def write_config(path: Path, extra: str = "") -> Path:
     return path
 
 
-CHILD_IMPORT = (f"import sys; sys.path.insert(0, {CHILD_PATH!r}); "
-                "from tests.registry_settings import base_settings\n")
+CHILD_IMPORT = (
+    f"import sys; sys.path.insert(0, {CHILD_PATH!r}); "
+    "from tests.registry_settings import base_settings\n"
+)
 """The first line of a child process's script that builds its own engine."""

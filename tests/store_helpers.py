@@ -27,8 +27,13 @@ def fill_history(home: Path, count: int) -> None:
     """`count` demo requests recorded through the Python API, in a process that then exits
     (so the write-ahead log is checkpointed into the file)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    subprocess.run([sys.executable, "-c", FILL, str(count)], env={**env, "ORCH_HOME": str(home)},
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [sys.executable, "-c", FILL, str(count)],
+        env={**env, "ORCH_HOME": str(home)},
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
 
 
 @contextmanager

@@ -28,8 +28,12 @@ def home(isolated_home):
 
 
 def write_jsonl(path, count, **extra):
-    path.write_text("".join(json.dumps({"id": f"p{i}", "prompt": f"What is {i} + 1?", **extra})
-                            + "\n" for i in range(count)))
+    path.write_text(
+        "".join(
+            json.dumps({"id": f"p{i}", "prompt": f"What is {i} + 1?", **extra}) + "\n"
+            for i in range(count)
+        )
+    )
     return path
 
 
@@ -41,8 +45,20 @@ def test_batch_answers_every_prompt_once_and_resumes(home, tmp_path, fake_api):
     source = write_jsonl(tmp_path / "in.jsonl", 12)
     out = tmp_path / "out.jsonl"
     env = api_environ(fake_api)
-    proc = orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--concurrency", "4",
-                "--json", "--no-cache", home=home, env_extra=env)
+    proc = orch(
+        "batch",
+        str(source),
+        "-o",
+        str(out),
+        "-m",
+        "test-small-o",
+        "--concurrency",
+        "4",
+        "--json",
+        "--no-cache",
+        home=home,
+        env_extra=env,
+    )
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["done"] == 12 and summary["failed"] == 0 and summary["cost"] > 0
@@ -52,26 +68,57 @@ def test_batch_answers_every_prompt_once_and_resumes(home, tmp_path, fake_api):
         assert {"response", "model_used", "cost", "attempts", "provider"} <= set(record)
         assert record["provider"] == "openai"
     assert len(fake_api.requests) == 12
-    again = orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--json",
-                 "--no-cache", home=home, env_extra=env)
+    again = orch(
+        "batch",
+        str(source),
+        "-o",
+        str(out),
+        "-m",
+        "test-small-o",
+        "--json",
+        "--no-cache",
+        home=home,
+        env_extra=env,
+    )
     assert json.loads(again.stdout)["already_done"] == 12
     assert len(fake_api.requests) == 12  # no request for ids already answered
 
 
-def test_failed_prompts_are_written_with_their_error_and_retried_on_rerun(home, tmp_path,
-                                                                         fake_api):
+def test_failed_prompts_are_written_with_their_error_and_retried_on_rerun(home, tmp_path, fake_api):
     source = write_jsonl(tmp_path / "in.jsonl", 3)
     out = tmp_path / "out.jsonl"
     fake_api.script(Reply(status=400, error_type="invalid_request_error"))
     env = api_environ(fake_api)
-    proc = orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--concurrency", "1",
-                "--quiet", "--no-cache", home=home, env_extra=env)
+    proc = orch(
+        "batch",
+        str(source),
+        "-o",
+        str(out),
+        "-m",
+        "test-small-o",
+        "--concurrency",
+        "1",
+        "--quiet",
+        "--no-cache",
+        home=home,
+        env_extra=env,
+    )
     assert proc.returncode == 1
     failed = [r for r in read_output(out) if not r["success"]]
     assert len(failed) == 1 and "400" in failed[0]["error"]
     assert "1 failed" in proc.stderr
-    rerun = orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--quiet",
-                 "--no-cache", home=home, env_extra=env)
+    rerun = orch(
+        "batch",
+        str(source),
+        "-o",
+        str(out),
+        "-m",
+        "test-small-o",
+        "--quiet",
+        "--no-cache",
+        home=home,
+        env_extra=env,
+    )
     assert rerun.returncode == 0
     records = read_output(out)  # the failure stays, superseded by the later success
     last = {r["id"]: r for r in records}
@@ -80,7 +127,9 @@ def test_failed_prompts_are_written_with_their_error_and_retried_on_rerun(home, 
 
 def test_csv_input(home, tmp_path):
     source = tmp_path / "in.csv"
-    source.write_text('id,prompt,category\n1,What is 2+2?,math\n2,"Capital of France, please?",geo\n')
+    source.write_text(
+        'id,prompt,category\n1,What is 2+2?,math\n2,"Capital of France, please?",geo\n'
+    )
     out = tmp_path / "out.jsonl"
     proc = orch("batch", str(source), "-o", str(out), "--quiet", home=home)
     assert proc.returncode == 0, proc.stderr
@@ -91,8 +140,21 @@ def test_max_cost_covers_the_whole_batch(home, tmp_path):
     source = write_jsonl(tmp_path / "in.jsonl", 30)
     out = tmp_path / "out.jsonl"
     budget = 0.002
-    proc = orch("batch", str(source), "-o", str(out), "-m", "test-medium-o", "--max-tokens",
-                "100", "-c", str(budget), "--json", "--no-cache", home=home)
+    proc = orch(
+        "batch",
+        str(source),
+        "-o",
+        str(out),
+        "-m",
+        "test-medium-o",
+        "--max-tokens",
+        "100",
+        "-c",
+        str(budget),
+        "--json",
+        "--no-cache",
+        home=home,
+    )
     assert proc.returncode == 1
     summary = json.loads(proc.stdout)
     assert summary["skipped"] > 0 and summary["done"] > 0
@@ -101,12 +163,15 @@ def test_max_cost_covers_the_whole_batch(home, tmp_path):
     assert skipped and "budget" in skipped[0]["error"]
 
 
-@pytest.mark.parametrize("content, needle", [
-    ('{"id": "1"}\n', "needs an id and a non-empty prompt"),
-    ('{"id": "1", "prompt": "a"}\n{"id": "1", "prompt": "b"}\n', "appears twice"),
-    ('{"id": "1", "prompt": "a", "colour": "red"}\n', "unknown field 'colour'"),
-    ("not json\n", "not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        ('{"id": "1"}\n', "needs an id and a non-empty prompt"),
+        ('{"id": "1", "prompt": "a"}\n{"id": "1", "prompt": "b"}\n', "appears twice"),
+        ('{"id": "1", "prompt": "a", "colour": "red"}\n', "unknown field 'colour'"),
+        ("not json\n", "not valid JSON"),
+    ],
+)
 def test_bad_input_is_one_line_with_file_and_line(home, tmp_path, content, needle):
     source = tmp_path / "in.jsonl"
     source.write_text(content)
@@ -130,9 +195,26 @@ def test_ctrl_c_leaves_only_whole_answers(home, tmp_path, fake_api):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
     env.update(api_environ(fake_api), ORCH_HOME=str(home))
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator_tui", "batch", str(source), "-o", str(out),
-         "-m", "test-small-o", "--concurrency", "2", "--quiet", "--no-cache"], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "orchestrator_tui",
+            "batch",
+            str(source),
+            "-o",
+            str(out),
+            "-m",
+            "test-small-o",
+            "--concurrency",
+            "2",
+            "--quiet",
+            "--no-cache",
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     wait_for_lines(out, 3, process)  # three answers written, and
     for reply in held[:2]:  # both workers in the middle of a stream
         reply.gate.wait()
@@ -167,11 +249,16 @@ async def test_configured_rpm_below_the_servers_limit_never_meets_a_429(fake_api
     limiter = RecordingLimiter(window_seconds=1.0)
     engine = Engine(settings, registry, limiter=limiter)
     items = read_items(write_jsonl(tmp_path / "in.jsonl", 15))
-    runner = BatchRunner(engine, Request("", strategy="single", model="test-small-o",
-                                         use_cache=False), concurrency=10, max_cost=None)
+    runner = BatchRunner(
+        engine,
+        Request("", strategy="single", model="test-small-o", use_cache=False),
+        concurrency=10,
+        max_cost=None,
+    )
     progress = await runner.run(items, tmp_path / "out.jsonl")
     await engine.aclose()
     assert progress.done == 15 and fake_api.rejected == 0
     admitted = limiter.admitted  # paced, not bursting: no 6 calls within one second
     assert len(admitted) == 15
-    assert all(later - earlier >= 1.0 - 1e-6 for earlier, later in zip(admitted, admitted[5:]))
+    pairs = zip(admitted, admitted[5:], strict=False)
+    assert all(later - earlier >= 1.0 - 1e-6 for earlier, later in pairs)

@@ -13,9 +13,11 @@ from .conftest import api_environ, write_config
 from .fake_server import Reply
 from .test_cli import assert_one_line_error, orch
 
-FOREIGN = ["# answers for the March review, do not edit",
-           json.dumps({"tool": "other", "id": "p0", "score": 3}),
-           ""]
+FOREIGN = [
+    "# answers for the March review, do not edit",
+    json.dumps({"tool": "other", "id": "p0", "score": 3}),
+    "",
+]
 
 
 @pytest.fixture
@@ -51,9 +53,21 @@ def last_by_id(path):
 
 
 def batch(home, fake_api, source, out, *extra):
-    return orch("batch", str(source), "-o", str(out), "-m", "test-small-o", "--quiet",
-                "--no-cache", "--concurrency", "1", *extra, home=home,
-                env_extra=api_environ(fake_api))
+    return orch(
+        "batch",
+        str(source),
+        "-o",
+        str(out),
+        "-m",
+        "test-small-o",
+        "--quiet",
+        "--no-cache",
+        "--concurrency",
+        "1",
+        *extra,
+        home=home,
+        env_extra=api_environ(fake_api),
+    )
 
 
 def test_a_rerun_appends_and_keeps_every_line_orch_did_not_write(home, tmp_path, fake_api):
@@ -74,12 +88,17 @@ def test_a_rerun_appends_and_keeps_every_line_orch_did_not_write(home, tmp_path,
 
 
 @pytest.mark.parametrize("spelling", ["same", "symlink", "hardlink", "relative"])
-def test_output_naming_the_input_is_refused_before_any_call(home, tmp_path, fake_api,
-                                                            spelling, monkeypatch):
+def test_output_naming_the_input_is_refused_before_any_call(
+    home, tmp_path, fake_api, spelling, monkeypatch
+):
     source = write_items(tmp_path / "in.jsonl", prompts(2))
     before = source.read_bytes()
-    out = {"same": source, "symlink": tmp_path / "link.jsonl",
-           "hardlink": tmp_path / "hard.jsonl", "relative": tmp_path / "sub" / ".." / "in.jsonl"}
+    out = {
+        "same": source,
+        "symlink": tmp_path / "link.jsonl",
+        "hardlink": tmp_path / "hard.jsonl",
+        "relative": tmp_path / "sub" / ".." / "in.jsonl",
+    }
     out = out[spelling]
     if spelling == "symlink":
         out.symlink_to(source)
@@ -93,11 +112,13 @@ def test_output_naming_the_input_is_refused_before_any_call(home, tmp_path, fake
 
 
 def test_a_partial_last_line_stays_and_the_next_record_starts_on_its_own_line(
-        home, tmp_path, fake_api):
+    home, tmp_path, fake_api
+):
     source = write_items(tmp_path / "in.jsonl", prompts(3))
     out = tmp_path / "out.jsonl"
-    assert batch(home, fake_api, write_items(tmp_path / "one.jsonl", prompts(1)), out) \
-        .returncode == 0
+    assert (
+        batch(home, fake_api, write_items(tmp_path / "one.jsonl", prompts(1)), out).returncode == 0
+    )
     partial = '{"id": "p1", "request_hash": "sha256:00", "response": "The capi'
     with out.open("a") as handle:
         handle.write(partial)  # what a crash in the middle of a write would leave
@@ -110,9 +131,14 @@ def test_a_partial_last_line_stays_and_the_next_record_starts_on_its_own_line(
 
 
 def test_ids_keep_their_json_type_and_match_by_it(home, tmp_path, fake_api):
-    source = write_items(tmp_path / "in.jsonl", [{"id": 5000, "prompt": "What is 1 + 1?"},
-                                                  {"id": "5000", "prompt": "What is 2 + 2?"},
-                                                  {"id": 2.5, "prompt": "What is 3 + 3?"}])
+    source = write_items(
+        tmp_path / "in.jsonl",
+        [
+            {"id": 5000, "prompt": "What is 1 + 1?"},
+            {"id": "5000", "prompt": "What is 2 + 2?"},
+            {"id": 2.5, "prompt": "What is 3 + 3?"},
+        ],
+    )
     out = tmp_path / "out.jsonl"
     proc = batch(home, fake_api, source, out)
     assert proc.returncode == 0, proc.stderr
@@ -122,11 +148,15 @@ def test_ids_keep_their_json_type_and_match_by_it(home, tmp_path, fake_api):
 
 
 def test_records_written_before_hashes_count_as_unchanged(home, tmp_path, fake_api):
-    source = write_items(tmp_path / "in.jsonl", [{"id": 5000, "prompt": "What is 1 + 1?"},
-                                                  {"id": "a", "prompt": "What is 2 + 2?"}])
+    source = write_items(
+        tmp_path / "in.jsonl",
+        [{"id": 5000, "prompt": "What is 1 + 1?"}, {"id": "a", "prompt": "What is 2 + 2?"}],
+    )
     out = tmp_path / "out.jsonl"
-    old = [{"id": "5000", "response": "2", "success": True, "status": "ok"},
-           {"id": "a", "response": "4", "success": True, "status": "ok"}]
+    old = [
+        {"id": "5000", "response": "2", "success": True, "status": "ok"},
+        {"id": "a", "response": "4", "success": True, "status": "ok"},
+    ]
     write_items(out, old)  # an older orch: no request_hash, ids as strings
     proc = batch(home, fake_api, source, out, "--system", "Be brief.", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -156,11 +186,16 @@ def test_a_changed_request_under_an_old_id_stops_before_any_call(home, tmp_path,
     assert len(fake_api.requests) == 4
 
 
-@pytest.mark.parametrize("options, changed", [
-    (["--max-tokens", "50"], 3), (["--temperature", "0.3"], 3), (["--system", "Terse."], 3),
-    (["--category", "maths"], 0)])
-def test_options_that_change_the_answer_change_the_hash(home, tmp_path, fake_api, options,
-                                                        changed):
+@pytest.mark.parametrize(
+    "options, changed",
+    [
+        (["--max-tokens", "50"], 3),
+        (["--temperature", "0.3"], 3),
+        (["--system", "Terse."], 3),
+        (["--category", "maths"], 0),
+    ],
+)
+def test_options_that_change_the_answer_change_the_hash(home, tmp_path, fake_api, options, changed):
     source = write_items(tmp_path / "in.jsonl", prompts(3))
     out = tmp_path / "out.jsonl"
     assert batch(home, fake_api, source, out).returncode == 0
@@ -172,8 +207,7 @@ def test_options_that_change_the_answer_change_the_hash(home, tmp_path, fake_api
     assert len(fake_api.requests) == 3
 
 
-def test_compact_keeps_foreign_lines_in_place_and_the_last_record_per_id(home, tmp_path,
-                                                                         fake_api):
+def test_compact_keeps_foreign_lines_in_place_and_the_last_record_per_id(home, tmp_path, fake_api):
     source = write_items(tmp_path / "in.jsonl", prompts(3))
     out = tmp_path / "out.jsonl"
     out.write_text(FOREIGN[0] + "\n")

@@ -26,8 +26,11 @@ from .fake_server import Reply
 SEED = 20_26
 PROMPTS = 200
 KILLS = 20
-SEEDED = (b"# orch batch output, reviewed by hand\n"
-          + json.dumps({"tool": "grader", "id": "p3", "grade": "A"}).encode() + b"\n\n")
+SEEDED = (
+    b"# orch batch output, reviewed by hand\n"
+    + json.dumps({"tool": "grader", "id": "p3", "grade": "A"}).encode()
+    + b"\n\n"
+)
 CUT = b'{"id": "p199", "request_hash": "sha256:0f", "response": "The capital of Fr'
 
 
@@ -49,14 +52,33 @@ def start_batch(home, fake_api, source, out, log):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
     env.update(api_environ(fake_api), ORCH_HOME=str(home))
     return subprocess.Popen(
-        [sys.executable, "-m", "orchestrator_tui", "batch", str(source), "-o", str(out),
-         "-m", "test-small-o", "--concurrency", "4", "--quiet", "--no-cache", "--no-log"],
-        env=env, stdout=subprocess.DEVNULL, stderr=log)
+        [
+            sys.executable,
+            "-m",
+            "orchestrator_tui",
+            "batch",
+            str(source),
+            "-o",
+            str(out),
+            "-m",
+            "test-small-o",
+            "--concurrency",
+            "4",
+            "--quiet",
+            "--no-cache",
+            "--no-log",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=log,
+    )
 
 
 def kill_after_growth(process, out, lines: int) -> None:
-    wait_until(lambda: out.read_bytes().count(b"\n") >= lines or process.poll() is not None,
-               f"{out} to reach {lines} lines")
+    wait_until(
+        lambda: out.read_bytes().count(b"\n") >= lines or process.poll() is not None,
+        f"{out} to reach {lines} lines",
+    )
     process.kill()
     process.wait(timeout=30)
 
@@ -72,7 +94,7 @@ def check_output(data: bytes, partials: list[bytes]) -> dict[str, list[dict]]:
     assert data.startswith(SEEDED) and data.endswith(b"\n")
     by_id: dict[str, list[dict]] = defaultdict(list)
     leftovers = []
-    for line in data[len(SEEDED):].split(b"\n")[:-1]:
+    for line in data[len(SEEDED) :].split(b"\n")[:-1]:
         try:
             record = json.loads(line)
             by_id[record["id"]].append(record)
@@ -85,13 +107,23 @@ def check_output(data: bytes, partials: list[bytes]) -> dict[str, list[dict]]:
 def test_sigkill_at_random_moments_loses_and_damages_nothing(home, tmp_path, fake_api):
     rng = random.Random(SEED)
     source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps({"id": f"p{i}", "prompt": f"What is {i} + 1?"}) + "\n"
-                              for i in range(PROMPTS)))
+    source.write_text(
+        "".join(
+            json.dumps({"id": f"p{i}", "prompt": f"What is {i} + 1?"}) + "\n"
+            for i in range(PROMPTS)
+        )
+    )
     out = tmp_path / "out.jsonl"
     out.write_bytes(SEEDED)
     fake_api.default = Reply(delay_before_headers=0.01)
-    fake_api.script(*[Reply(status=400, error_type="invalid_request_error") if i % 23 == 5
-                      else fake_api.default for i in range(PROMPTS)])
+    fake_api.script(
+        *[
+            Reply(status=400, error_type="invalid_request_error")
+            if i % 23 == 5
+            else fake_api.default
+            for i in range(PROMPTS)
+        ]
+    )
     partials: list[bytes] = []
     with (tmp_path / "stderr.log").open("wb") as log:
         for kill in range(KILLS):

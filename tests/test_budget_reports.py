@@ -37,9 +37,11 @@ def query(home, sql, *values):
 
 
 def test_report_totals_are_the_category_s_own(home):
-    for category, model, prompt in (("a", "test-small-o", "What is 2+2?"),
-                                    ("a", "test-small-o", "What is 3+3?"),
-                                    ("b", "test-small-a", "What is 4+4?")):
+    for category, model, prompt in (
+        ("a", "test-small-o", "What is 2+2?"),
+        ("a", "test-small-o", "What is 3+3?"),
+        ("b", "test-small-a", "What is 4+4?"),
+    ):
         orch("ask", "-m", model, "--category", category, prompt, home=home)
     count, cost = query(home, "SELECT COUNT(*), SUM(cost) FROM requests WHERE category = 'b'")
     proc = orch("report", "--category", "b", home=home)
@@ -49,9 +51,14 @@ def test_report_totals_are_the_category_s_own(home):
     assert "test-small-a" in proc.stdout and "test-small-o" not in proc.stdout
 
 
-@pytest.mark.parametrize("args, with_history", [
-    (["report"], False), (["report", "--period", "daily"], False),
-    (["report", "--category", "none-yet"], True)])
+@pytest.mark.parametrize(
+    "args, with_history",
+    [
+        (["report"], False),
+        (["report", "--period", "daily"], False),
+        (["report", "--category", "none-yet"], True),
+    ],
+)
 def test_an_empty_period_draws_no_negative_axis(home, args, with_history):
     if with_history:
         orch("ask", "--category", "a", "What is 2+2?", home=home)
@@ -65,10 +72,24 @@ def start_slow_call(home, tmp_path):
     slow = tmp_path / "slow.toml"
     write_config(slow, "demo_speed = 1000\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    return subprocess.Popen([sys.executable, "-m", "orchestrator_tui", "--config", str(slow),
-                             "ask", "-m", "test-large-a", "--max-tokens", "8000",
-                             "Write a long essay on budgets"], env={**env, "ORCH_HOME": str(home)},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "orchestrator_tui",
+            "--config",
+            str(slow),
+            "ask",
+            "-m",
+            "test-large-a",
+            "--max-tokens",
+            "8000",
+            "Write a long essay on budgets",
+        ],
+        env={**env, "ORCH_HOME": str(home)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
 
 
 def wait_for_reservation(home, process, timeout=60.0) -> float:
@@ -83,8 +104,9 @@ def wait_for_reservation(home, process, timeout=60.0) -> float:
 
 
 def spent_today(home) -> float:
-    return query(home, "SELECT SUM(cost) FROM attempts WHERE demo = 1 AND timestamp >= ?",
-                 start_of_day())[0]
+    return query(
+        home, "SELECT SUM(cost) FROM attempts WHERE demo = 1 AND timestamp >= ?", start_of_day()
+    )[0]
 
 
 def test_budget_messages_tell_spent_from_held(home, tmp_path):
@@ -103,8 +125,10 @@ def test_budget_messages_tell_spent_from_held(home, tmp_path):
         proc = orch("ask", "-m", "test-small-o", "--max-tokens", "50", "What is 2+2?", home=home)
         assert proc.returncode == 0, proc.stderr
         spent = spent_today(home)
-        assert (f"note: {spent / limit:.0%} of the daily budget" in proc.stderr
-                and f"{held / limit:.0%} is held by calls in flight" in proc.stderr)
+        assert (
+            f"note: {spent / limit:.0%} of the daily budget" in proc.stderr
+            and f"{held / limit:.0%} is held by calls in flight" in proc.stderr
+        )
         assert "warning:" not in proc.stderr
     finally:
         slow.terminate()

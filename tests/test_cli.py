@@ -14,11 +14,16 @@ from .fake_server import Reply
 
 
 def orch(*args, home, env_extra=None, stdin=None):
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
     env.update({"ORCH_HOME": str(home), "COLUMNS": "120"}, **(env_extra or {}))
-    return subprocess.run([sys.executable, "-m", "orchestrator_tui", *args], env=env,
-                          input=stdin or "", capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "orchestrator_tui", *args],
+        env=env,
+        input=stdin or "",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 @pytest.fixture
@@ -40,9 +45,20 @@ def test_demo_json_answer(home):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["provider"] == "demo" and "Paris" in data["response"]
-    for key in ("response", "model_used", "cost", "latency", "confidence", "input_tokens",
-                "output_tokens", "strategy", "ensemble_models", "metadata", "timestamp",
-                "attempts"):
+    for key in (
+        "response",
+        "model_used",
+        "cost",
+        "latency",
+        "confidence",
+        "input_tokens",
+        "output_tokens",
+        "strategy",
+        "ensemble_models",
+        "metadata",
+        "timestamp",
+        "attempts",
+    ):
         assert key in data
     assert "no API key found, using the demo provider" in proc.stderr
 
@@ -67,29 +83,35 @@ def test_prompt_from_stdin_and_output_file(home, tmp_path):
     assert "42" in json.loads(out.read_text())["response"] and proc.stdout == ""
 
 
-@pytest.mark.parametrize("args, needles", [
-    (["ask", "-m", "test-smal-o", "hi"], ["unknown model", "test-small-o"]),
-    (["ask", "--chain", "test-mixd", "hi"], ["unknown chain", "test-mixed"]),
-    (["ask", "   "], ["the prompt is empty"]),
-    (["ask", "-s", "fastest", "hi"], ["unknown strategy"]),
-    (["ask", "--no-demo", "hi"], ["no usable model", "API key"]),
-    (["ask", "-c", "0.0000000001", "hi"], ["budget is too small"]),
-    (["--config", "/nonexistent.toml", "ask", "hi"], ["no such config file"]),
-])
+@pytest.mark.parametrize(
+    "args, needles",
+    [
+        (["ask", "-m", "test-smal-o", "hi"], ["unknown model", "test-small-o"]),
+        (["ask", "--chain", "test-mixd", "hi"], ["unknown chain", "test-mixed"]),
+        (["ask", "   "], ["the prompt is empty"]),
+        (["ask", "-s", "fastest", "hi"], ["unknown strategy"]),
+        (["ask", "--no-demo", "hi"], ["no usable model", "API key"]),
+        (["ask", "-c", "0.0000000001", "hi"], ["budget is too small"]),
+        (["--config", "/nonexistent.toml", "ask", "hi"], ["no such config file"]),
+    ],
+)
 def test_user_errors_are_one_line(home, args, needles):
     assert_one_line_error(orch(*args, home=home), *needles)
 
 
 def test_prompt_larger_than_every_context_window(home):
-    write_config(home, "demo_speed = 0\n" + "".join(
-        f'[models."{m}"]\ncontext_window = 10\n' for m in TEST_MODELS))
+    write_config(
+        home,
+        "demo_speed = 0\n" + "".join(f'[models."{m}"]\ncontext_window = 10\n' for m in TEST_MODELS),
+    )
     assert_one_line_error(orch("ask", "word " * 100, home=home), "larger than every context")
 
 
 def test_invalid_config_is_one_line(home):
     (home / "config.toml").write_text("[retries]\nmax_retry = 3\n")
-    assert_one_line_error(orch("models", home=home), "config.toml", "retries.max_retry",
-                          "unknown key")
+    assert_one_line_error(
+        orch("models", home=home), "config.toml", "retries.max_retry", "unknown key"
+    )
 
 
 def test_verbose_shows_the_traceback(home):
@@ -99,16 +121,24 @@ def test_verbose_shows_the_traceback(home):
 
 def test_auth_failure_against_the_server_is_one_line_without_the_key(home, fake_api):
     fake_api.script(Reply(status=401, error_type="authentication_error"))
-    proc = orch("ask", "-m", "test-small-o", "hi", "--json", home=home,
-                env_extra=api_environ(fake_api))
+    proc = orch(
+        "ask", "-m", "test-small-o", "hi", "--json", home=home, env_extra=api_environ(fake_api)
+    )
     assert_one_line_error(proc, "401", "API key")
     assert OPENAI_KEY not in proc.stdout + proc.stderr
     assert json.loads(proc.stdout)["success"] is False
 
 
 def test_real_provider_answer_through_the_cli(home, fake_api):
-    proc = orch("ask", "--json", "-m", "test-small-a", "Capital of France?", home=home,
-                env_extra=api_environ(fake_api))
+    proc = orch(
+        "ask",
+        "--json",
+        "-m",
+        "test-small-a",
+        "Capital of France?",
+        home=home,
+        env_extra=api_environ(fake_api),
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert data["provider"] == "anthropic" and data["cost"] > 0
@@ -116,7 +146,9 @@ def test_real_provider_answer_through_the_cli(home, fake_api):
 
 
 def test_local_openai_compatible_provider_with_zero_price(home, fake_api):
-    write_config(home, f"""
+    write_config(
+        home,
+        f"""
 demo_speed = 0
 default_chain = "local"
 [providers.local]
@@ -129,7 +161,8 @@ input_cost_per_mtok = 0
 output_cost_per_mtok = 0
 [chains]
 local = ["llama3.2"]
-""")
+""",
+    )
     proc = orch("ask", "--json", "What is the capital of France?", home=home)
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -143,8 +176,15 @@ def test_models_json(home):
     names = [r["name"] for r in records]
     assert names == list(TEST_MODELS)  # packaged_models = false: the config's models only
     for record in records:
-        assert {"name", "provider", "tier", "input_cost_per_mtok", "output_cost_per_mtok",
-                "context_window", "available"} <= set(record)
+        assert {
+            "name",
+            "provider",
+            "tier",
+            "input_cost_per_mtok",
+            "output_cost_per_mtok",
+            "context_window",
+            "available",
+        } <= set(record)
         assert record["available"] is False
 
 
@@ -179,18 +219,20 @@ def small_a_tier():
 def test_route_prices_a_long_prompt_at_its_tier(home):
     from orchestrator_tui.engine.cost import TYPICAL_OUTPUT_TOKENS
 
-
     prompt = "What is in this text? " + "word " * 70_000  # ~117,000 estimated tokens
-    route = json.loads(orch("route", "--json", "--chain", "test-small-a", "-", home=home,
-                            stdin=prompt).stdout)
+    route = json.loads(
+        orch("route", "--json", "--chain", "test-small-a", "-", home=home, stdin=prompt).stdout
+    )
     tokens, tier = route["estimated_input_tokens"], small_a_tier()
     assert route["price_tier_above_input_tokens"] == tier.above_input_tokens == 100_000
     assert route["estimated_cost"] == pytest.approx(
-        (tokens * tier.input + TYPICAL_OUTPUT_TOKENS * tier.output) / 1e6)
+        (tokens * tier.input + TYPICAL_OUTPUT_TOKENS * tier.output) / 1e6
+    )
     text = orch("route", "--chain", "test-small-a", "-", home=home, stdin=prompt).stdout
     assert "over 100,000 input tokens" in text
-    cheapest = json.loads(orch("route", "--json", "--chain", "test-fast", "-", home=home,
-                               stdin=prompt).stdout)
+    cheapest = json.loads(
+        orch("route", "--json", "--chain", "test-fast", "-", home=home, stdin=prompt).stdout
+    )
     assert cheapest["model"] == "test-small-o"  # test-small-a is dearer at its tier
     assert cheapest["price_tier_above_input_tokens"] is None
 

@@ -27,9 +27,11 @@ def home(isolated_home):
 
 @pytest.fixture
 def filled(home):
-    for args in (["-s", "cheapest", "--category", "work", "Design a cache"],
-                 ["-s", "fallback", "--tag", "x", "What is 2+2?"],
-                 ["-s", "ensemble", "-e", "2", "What is the capital of France?"]):
+    for args in (
+        ["-s", "cheapest", "--category", "work", "Design a cache"],
+        ["-s", "fallback", "--tag", "x", "What is 2+2?"],
+        ["-s", "ensemble", "-e", "2", "What is the capital of France?"],
+    ):
         proc = orch("ask", *args, home=home)
         assert proc.returncode == 0, proc.stderr
     return home
@@ -39,8 +41,16 @@ def test_history_json_lists_newest_first(filled):
     records = json.loads(orch("history", "--json", home=filled).stdout)
     assert [r["strategy"] for r in records] == ["ensemble", "fallback", "cheapest"]
     for record in records:
-        assert {"id", "timestamp", "strategy", "model_used", "cost", "input_tokens",
-                "output_tokens", "latency"} <= set(record)
+        assert {
+            "id",
+            "timestamp",
+            "strategy",
+            "model_used",
+            "cost",
+            "input_tokens",
+            "output_tokens",
+            "latency",
+        } <= set(record)
         assert record["demo"] is True
     assert len(json.loads(orch("history", "--json", "-n", "1", home=filled).stdout)) == 1
     work = json.loads(orch("history", "--json", "--category", "work", home=filled).stdout)
@@ -64,8 +74,11 @@ def test_history_table(filled):
 def test_stats_json_and_text(filled):
     data = json.loads(orch("stats", "--json", home=filled).stdout)
     assert data["demo"]["requests"] == 3 and data["real"]["requests"] == 0
-    assert {r["strategy"] for r in data["demo"]["by_strategy"]} == \
-        {"cheapest", "fallback", "ensemble"}
+    assert {r["strategy"] for r in data["demo"]["by_strategy"]} == {
+        "cheapest",
+        "fallback",
+        "ensemble",
+    }
     text = orch("stats", "--period", "daily", home=filled)
     assert text.returncode == 0 and "demo provider" in text.stdout and "savings" in text.stdout
     assert_one_line_error(orch("stats", "--period", "hourly", home=filled), "unknown period")
@@ -103,16 +116,23 @@ def test_budget_set_status_refusal_and_clear(home):
     refused = orch("ask", "--no-cache", "-m", "test-large-a", "Prove it", home=home)
     assert_one_line_error(refused, "daily budget", "left", "could cost")
     assert orch("budget", "clear", home=home).returncode == 0
-    assert orch("ask", "--no-cache", "-m", "test-large-a", "Prove it",
-                home=home).returncode == 0
+    assert orch("ask", "--no-cache", "-m", "test-large-a", "Prove it", home=home).returncode == 0
 
 
 def test_budget_warning_at_80_percent(home):
     write_config(home, "demo_speed = 0\n[budget]\ndaily = 0.01\n")
     warned = False
     for _ in range(6):  # about $0.0017 a call: 80% is passed on the fifth
-        proc = orch("ask", "--no-cache", "-m", "test-large-a", "--max-tokens", "100",
-                    "Design a cache", home=home)
+        proc = orch(
+            "ask",
+            "--no-cache",
+            "-m",
+            "test-large-a",
+            "--max-tokens",
+            "100",
+            "Design a cache",
+            home=home,
+        )
         if "of the daily budget" in proc.stderr:
             warned = True
             break
@@ -157,9 +177,20 @@ def test_ctrl_c_during_ask_records_the_partial_call(home, fake_api):
     env.update(api_environ(fake_api), ORCH_HOME=str(home))
     terminal, stdout = pty.openpty()  # on a terminal, `orch ask` streams the answer as it comes
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestrator_tui", "ask", "-m", "test-large-a",
-         "Design a distributed cache"], env=env, stdout=stdout, stderr=subprocess.PIPE,
-        text=True)
+        [
+            sys.executable,
+            "-m",
+            "orchestrator_tui",
+            "ask",
+            "-m",
+            "test-large-a",
+            "Design a distributed cache",
+        ],
+        env=env,
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     os.close(stdout)
     try:
         read_until(terminal, b"The capital of")  # the three chunks reached the screen

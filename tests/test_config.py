@@ -47,7 +47,9 @@ def test_the_tests_registry_is_a_valid_config_of_its_own_models_only():
 
 
 def test_packaged_models_false_leaves_the_packaged_registry_out(tmp_path):
-    path = write(tmp_path / "c.toml", """
+    path = write(
+        tmp_path / "c.toml",
+        """
 packaged_models = false
 default_chain = "mine"
 [models.mine]
@@ -55,33 +57,54 @@ provider = "openai"
 tier = "basic"
 [chains]
 mine = ["mine"]
-""")
+""",
+    )
     registry = Registry.build(load_settings(path)[0], environ={})
     assert list(registry.models) == ["mine"] and registry.chains == {"mine": ["mine"]}
     everything = Registry.build(Settings(), environ={})
     assert set(everything.models) == set(load_packaged_registry()["models"])
     with pytest.raises(ConfigError, match=r"models\.mine\.provider: required"):
-        Registry.build(load_settings(write(tmp_path / "d.toml", """
+        Registry.build(
+            load_settings(
+                write(
+                    tmp_path / "d.toml",
+                    """
 packaged_models = false
 [models.mine]
 tier = "basic"
-"""))[0], environ={})  # with no packaged model to override, a model is a new one
+""",
+                )
+            )[0],
+            environ={},
+        )  # with no packaged model to override, a model is a new one
 
 
-@pytest.mark.parametrize("text, message", [
-    ("bogus = 1\n", "bogus: unknown key"),
-    ("[timeouts]\nconect = 3\n", "timeouts.conect: unknown key"),
-    ("threshold = 2\n", "threshold must be between 0 and 1"),
-    ("[models.x]\ntier = 'supreme'\n", "models.x.tier: Input should be"),
-    ("threshold = \n", "invalid TOML"),
-    ("[[models.x.price_tiers]]\nabove_input_tokens = 9\ninput_per_mtok = 1\n",
-     "models.x.price_tiers.0.input_per_mtok: unknown key"),
-    ("[[models.x.price_tiers]]\ninput_cost_per_mtok = 1\n",
-     "models.x.price_tiers.0.above_input_tokens: Field required"),
-    ("[[models.x.price_tiers]]\nabove_input_tokens = 0\n", "at least 1"),
-    ("[[models.x.price_tiers]]\nabove_input_tokens = 9\n[[models.x.price_tiers]]\n"
-     "above_input_tokens = 9\n", "two tiers with the same above_input_tokens"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("bogus = 1\n", "bogus: unknown key"),
+        ("[timeouts]\nconect = 3\n", "timeouts.conect: unknown key"),
+        ("threshold = 2\n", "threshold must be between 0 and 1"),
+        ("[models.x]\ntier = 'supreme'\n", "models.x.tier: Input should be"),
+        ("threshold = \n", "invalid TOML"),
+        (
+            "[[models.x.price_tiers]]\nabove_input_tokens = 9\ninput_per_mtok = 1\n",
+            "models.x.price_tiers.0.input_per_mtok: unknown key",
+        ),
+        (
+            "[[models.x.price_tiers]]\ninput_cost_per_mtok = 1\n",
+            "models.x.price_tiers.0.above_input_tokens: Field required",
+        ),
+        ("[[models.x.price_tiers]]\nabove_input_tokens = 0\n", "at least 1"),
+        (
+            (
+                "[[models.x.price_tiers]]\nabove_input_tokens = 9\n[[models.x.price_tiers]]\n"
+                "above_input_tokens = 9\n"
+            ),
+            "two tiers with the same above_input_tokens",
+        ),
+    ],
+)
 def test_invalid_config_names_file_key_and_problem(tmp_path, text, message):
     path = write(tmp_path / "bad.toml", text)
     with pytest.raises(ConfigError) as caught:
@@ -98,13 +121,18 @@ def test_missing_explicit_config_file(tmp_path):
 def packaged_models_with_tiers() -> list[tuple[str, dict]]:
     """Packaged models with price tiers, whichever the price map gives: the override tests
     name none, so that a refreshed packaged registry breaks none of them."""
-    return [(name, raw) for name, raw in load_packaged_registry()["models"].items()
-            if raw.get("price_tiers")]
+    return [
+        (name, raw)
+        for name, raw in load_packaged_registry()["models"].items()
+        if raw.get("price_tiers")
+    ]
 
 
 def test_user_models_override_and_extend_the_registry(tmp_path):
     name, raw = packaged_models_with_tiers()[0]
-    path = write(tmp_path / "c.toml", """
+    path = write(
+        tmp_path / "c.toml",
+        """
 [providers.ollama]
 kind = "openai"
 base_url = "http://localhost:11434/v1"
@@ -121,7 +149,8 @@ rpm = 7
 
 [chains]
 local = ["llama3.2", "NAME"]
-""".replace("NAME", name))
+""".replace("NAME", name),
+    )
     registry = Registry.build(load_settings(path)[0], environ={})
     llama = registry.model("llama3.2")
     assert llama.provider == "ollama" and llama.prices.input == 0 and llama.prices.known
@@ -129,15 +158,18 @@ local = ["llama3.2", "NAME"]
     overridden = registry.model(name)
     assert overridden.rpm == 7 and raw["rpm"] != 7
     assert overridden.prices.input == raw["input_cost_per_mtok"]  # the rest is kept
-    assert overridden.prices.tiers[0].above_input_tokens == \
-        raw["price_tiers"][0]["above_input_tokens"]
+    assert (
+        overridden.prices.tiers[0].above_input_tokens == raw["price_tiers"][0]["above_input_tokens"]
+    )
     assert [m.name for m in registry.chain("local")] == ["llama3.2", name]
     assert registry.any_credentials()
 
 
 def test_user_price_tiers_replace_the_registrys(tmp_path):
     (replaced, raw_replaced), (flat, raw_flat) = packaged_models_with_tiers()[:2]
-    path = write(tmp_path / "c.toml", """
+    path = write(
+        tmp_path / "c.toml",
+        """
 [[models."REPLACED".price_tiers]]
 above_input_tokens = 128000
 input_cost_per_mtok = 0.3
@@ -151,17 +183,20 @@ provider = "openai"
 input_cost_per_mtok = 1
 output_cost_per_mtok = 2
 price_tiers = [{ above_input_tokens = 1000, input_cost_per_mtok = 3, output_cost_per_mtok = 4 }]
-""".replace("REPLACED", replaced).replace("FLAT", flat))
+""".replace("REPLACED", replaced).replace("FLAT", flat),
+    )
     registry = Registry.build(load_settings(path)[0], environ={})
     prices = registry.model(replaced).prices
     assert prices.input == raw_replaced["input_cost_per_mtok"]
     assert prices.tiers == (PriceTier(128_000, 0.3, 1.5),)
     assert compute_cost(Usage(200_000, 1000), prices) == pytest.approx(
-        (200_000 * 0.3 + 1000 * 1.5) / 1e6)
+        (200_000 * 0.3 + 1000 * 1.5) / 1e6
+    )
     prices = registry.model(flat).prices
     above = raw_flat["price_tiers"][0]["above_input_tokens"] + 1  # past the tier it had
     assert prices.tiers == () and compute_cost(Usage(above, 1000), prices) == pytest.approx(
-        (above * raw_flat["input_cost_per_mtok"] + 1000 * raw_flat["output_cost_per_mtok"]) / 1e6)
+        (above * raw_flat["input_cost_per_mtok"] + 1000 * raw_flat["output_cost_per_mtok"]) / 1e6
+    )
     local = registry.model("local").prices
     assert compute_cost(Usage(2000, 10), local) == pytest.approx((2000 * 3 + 10 * 4) / 1e6)
     assert compute_cost(Usage(2000, 10, cache_read_tokens=5), local) is None
@@ -169,7 +204,7 @@ price_tiers = [{ above_input_tokens = 1000, input_cost_per_mtok = 3, output_cost
 
 def test_a_new_model_needs_a_known_provider(tmp_path):
     path = write(tmp_path / "c.toml", "[models.x]\ntier = 'basic'\n")
-    with pytest.raises(ConfigError, match="models.x.provider: required"):
+    with pytest.raises(ConfigError, match=r"models\.x\.provider: required"):
         Registry.build(load_settings(path)[0], environ={})
     path = write(tmp_path / "d.toml", "[models.x]\nprovider = 'nowhere'\n")
     with pytest.raises(ConfigError, match="unknown provider 'nowhere'"):
@@ -184,8 +219,10 @@ def test_chain_with_unknown_model_is_a_config_error(tmp_path):
 
 def test_comma_chains_and_unknown_chain_names():
     registry = Registry.build(base_settings(), environ={})
-    assert [m.name for m in registry.chain("test-small-o, test-small-a")] == \
-        ["test-small-o", "test-small-a"]
+    assert [m.name for m in registry.chain("test-small-o, test-small-a")] == [
+        "test-small-o",
+        "test-small-a",
+    ]
     with pytest.raises(UsageError, match="did you mean test-mixed"):
         registry.chain("test-mixd")
 

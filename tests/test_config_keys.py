@@ -46,12 +46,16 @@ def assert_no_key(proc, key=KEY):
 
 # config path / init / show / edit --------------------------------------------------------
 
+
 def test_config_path_names_every_file(home):
     assert orch("config", "path", home=home).stdout.strip() == str(home / "config.toml")
     proc = orch("config", "path", "--all", "--json", home=home)
     data = json.loads(proc.stdout)
-    assert data["config"] == {"path": str(home / "config.toml"), "from": "ORCH_HOME",
-                              "exists": False}
+    assert data["config"] == {
+        "path": str(home / "config.toml"),
+        "from": "ORCH_HOME",
+        "exists": False,
+    }
     assert data["keys"]["path"] == str(home / "keys.json")
     assert data["database"]["path"] == str(home / "orch.db")
     text = orch("config", "path", "--all", home=home).stdout
@@ -72,8 +76,11 @@ def test_config_init_writes_a_commented_starter_that_validates(home):
     assert uncommented.count("\n# ") < settings_part.count("\n# ") - 20
     path.write_text(uncommented)
     settings = load_settings()[0]
-    assert settings == Settings(temperature=0.7, judge_model=settings.judge_model,
-                                budget=Settings().budget.__class__(5.0, 50.0))
+    assert settings == Settings(
+        temperature=0.7,
+        judge_model=settings.judge_model,
+        budget=Settings().budget.__class__(5.0, 50.0),
+    )
     assert settings.judge_model in Registry.build(Settings(), environ={}).models
     # the examples validate too, once uncommented
     examples = text.split("# ---- Examples")[1].split("\n", 1)[1]
@@ -108,14 +115,16 @@ def test_config_show_gives_each_settings_source(home):
     assert "no such file" in proc.stdout
     assert re.search(r"(?m)^threshold = 0\.6 +# default$", proc.stdout)
     path = home / "config.toml"
-    path.write_text("threshold = 0.7\n[timeouts]\nconnect = 3\n[models.x]\nprovider = 'openai'"
-                    f"\nrpm = 5\n[chains]\nmine = ['x', '{PACKAGED}']\n")
+    path.write_text(
+        "threshold = 0.7\n[timeouts]\nconnect = 3\n[models.x]\nprovider = 'openai'"
+        f"\nrpm = 5\n[chains]\nmine = ['x', '{PACKAGED}']\n"
+    )
     text = orch("config", "show", home=home).stdout
     assert "from ORCH_HOME" in text
     assert re.search(rf"(?m)^threshold = 0\.7 +# {re.escape(str(path))}$", text)
     assert re.search(rf"(?m)^timeouts\.connect = 3\.0 +# {re.escape(str(path))}$", text)
     assert re.search(r"(?m)^timeouts\.total = 300\.0 +# default$", text)
-    assert re.search(r'(?m)^models\.x\.rpm = 5 ', text) and "models.x.tier" not in text
+    assert re.search(r"(?m)^models\.x\.rpm = 5 ", text) and "models.x.tier" not in text
     assert re.search(rf'(?m)^chains\.mine = \["x", "{re.escape(PACKAGED)}"\]', text)
     data = json.loads(orch("config", "show", "--json", home=home).stdout)
     assert data["config_file"] == {"path": str(path), "from": "ORCH_HOME", "exists": True}
@@ -132,8 +141,10 @@ def test_config_show_gives_each_settings_source(home):
 def test_config_show_of_an_invalid_file_is_one_line(home):
     (home / "config.toml").write_text("[budget]\ndayly = 3\n")
     assert_one_line_error(orch("config", "show", home=home), "budget.dayly", "unknown key")
-    assert_one_line_error(orch("--config", str(home / "none.toml"), "config", "show",
-                               home=home), "no such config file")
+    assert_one_line_error(
+        orch("--config", str(home / "none.toml"), "config", "show", home=home),
+        "no such config file",
+    )
 
 
 def editor(tmp_path, text: str) -> str:
@@ -144,8 +155,12 @@ def editor(tmp_path, text: str) -> str:
 
 
 def test_config_edit_creates_the_starter_then_checks_the_result(home, tmp_path):
-    proc = orch("config", "edit", home=home,
-                env_extra={"EDITOR": editor(tmp_path, "threshold = 0.8\n"), "VISUAL": ""})
+    proc = orch(
+        "config",
+        "edit",
+        home=home,
+        env_extra={"EDITOR": editor(tmp_path, "threshold = 0.8\n"), "VISUAL": ""},
+    )
     assert proc.returncode == 0, proc.stderr
     assert "starter" in proc.stderr and proc.stdout.strip().endswith("valid")
     text = (home / "config.toml").read_text()
@@ -153,29 +168,37 @@ def test_config_edit_creates_the_starter_then_checks_the_result(home, tmp_path):
     assert load_settings()[0].threshold == 0.8
 
 
-@pytest.mark.parametrize("added, needles", [
-    ("threshold = 3\n", ["threshold must be between 0 and 1"]),
-    ("[retries]\nmax_retry = 1\n", ["retries.max_retry", "unknown key"]),
-    (f"[chains]\nmine = ['{PACKAGED}x']\n", ["chains.mine", f"did you mean {PACKAGED}"]),
-    ("threshold = \n", ["invalid TOML"]),
-])
+@pytest.mark.parametrize(
+    "added, needles",
+    [
+        ("threshold = 3\n", ["threshold must be between 0 and 1"]),
+        ("[retries]\nmax_retry = 1\n", ["retries.max_retry", "unknown key"]),
+        (f"[chains]\nmine = ['{PACKAGED}x']\n", ["chains.mine", f"did you mean {PACKAGED}"]),
+        ("threshold = \n", ["invalid TOML"]),
+    ],
+)
 def test_config_edit_reports_a_bad_result_in_one_line(home, tmp_path, added, needles):
     (home / "config.toml").write_text("max_tokens = 100\n")
-    proc = orch("config", "edit", home=home,
-                env_extra={"EDITOR": editor(tmp_path, added), "VISUAL": ""})
+    proc = orch(
+        "config", "edit", home=home, env_extra={"EDITOR": editor(tmp_path, added), "VISUAL": ""}
+    )
     assert_one_line_error(proc, str(home / "config.toml"), *needles)
 
 
 def test_config_edit_with_a_missing_or_failing_editor(home):
     (home / "config.toml").write_text("")
-    assert_one_line_error(orch("config", "edit", home=home,
-                               env_extra={"EDITOR": "no-such-editor-xyz", "VISUAL": ""}),
-                          "cannot run the editor", "EDITOR")
-    assert_one_line_error(orch("config", "edit", home=home,
-                               env_extra={"EDITOR": "false", "VISUAL": ""}), "status 1")
+    assert_one_line_error(
+        orch("config", "edit", home=home, env_extra={"EDITOR": "no-such-editor-xyz", "VISUAL": ""}),
+        "cannot run the editor",
+        "EDITOR",
+    )
+    assert_one_line_error(
+        orch("config", "edit", home=home, env_extra={"EDITOR": "false", "VISUAL": ""}), "status 1"
+    )
 
 
 # keys ------------------------------------------------------------------------------------
+
 
 def test_keys_set_stores_a_file_only_the_user_can_read(home):
     proc = store_key(home)
@@ -201,8 +224,7 @@ def test_keys_file_is_created_0600_whatever_the_umask(home):
 
 
 def test_keys_list_shows_sources_never_keys(home):
-    rows = {r["provider"]: r for r in json.loads(orch("keys", "list", "--json",
-                                                      home=home).stdout)}
+    rows = {r["provider"]: r for r in json.loads(orch("keys", "list", "--json", home=home).stdout)}
     assert rows["openai"]["source"] == rows["anthropic"]["source"] == "none"
     store_key(home)
     proc = orch("keys", "list", home=home)
@@ -210,17 +232,29 @@ def test_keys_list_shows_sources_never_keys(home):
     assert re.search(r"(?m)^anthropic +ANTHROPIC_API_KEY +none$", proc.stdout)
     assert_no_key(proc)
     env_key = "sk-env-SECRET-9876543210"
-    proc = orch("keys", "list", "--json", home=home,
-                env_extra={"OPENAI_API_KEY": env_key,
-                           "ANTHROPIC_AUTH_TOKEN": "tok-SECRET-42424242"})
+    proc = orch(
+        "keys",
+        "list",
+        "--json",
+        home=home,
+        env_extra={"OPENAI_API_KEY": env_key, "ANTHROPIC_AUTH_TOKEN": "tok-SECRET-42424242"},
+    )
     rows = {r["provider"]: r for r in json.loads(proc.stdout)}
-    assert rows["openai"] == {"provider": "openai", "variable": "OPENAI_API_KEY",
-                              "source": "env OPENAI_API_KEY", "stored": True}
+    assert rows["openai"] == {
+        "provider": "openai",
+        "variable": "OPENAI_API_KEY",
+        "source": "env OPENAI_API_KEY",
+        "stored": True,
+    }
     assert rows["anthropic"]["source"] == "env ANTHROPIC_AUTH_TOKEN"
     assert_no_key(proc)
     assert_no_key(proc, env_key)
-    for args in (["config", "show"], ["config", "show", "--json"], ["config", "path", "--all"],
-                 ["models", "--json"]):
+    for args in (
+        ["config", "show"],
+        ["config", "show", "--json"],
+        ["config", "path", "--all"],
+        ["models", "--json"],
+    ):
         assert_no_key(orch(*args, home=home, env_extra={"OPENAI_API_KEY": env_key}))
         assert_no_key(orch(*args, home=home, env_extra={"OPENAI_API_KEY": env_key}), env_key)
 
@@ -237,22 +271,25 @@ def test_keys_list_warns_about_a_file_others_can_read(home):
 def test_keys_of_a_configured_provider(home):
     (home / "config.toml").write_text(
         "[providers.groq]\nkind = 'openai'\nbase_url = 'http://x/v1'\napi_key_env = 'GROQ_SECRET'"
-        "\n[providers.local]\nbase_url = 'http://localhost:1/v1'\n")
+        "\n[providers.local]\nbase_url = 'http://localhost:1/v1'\n"
+    )
     store_key(home, "groq")
-    rows = {r["provider"]: r for r in json.loads(orch("keys", "list", "--json",
-                                                      home=home).stdout)}
+    rows = {r["provider"]: r for r in json.loads(orch("keys", "list", "--json", home=home).stdout)}
     assert rows["groq"]["source"] == "keys file" and rows["groq"]["variable"] == "GROQ_SECRET"
     assert rows["local"]["source"] == "not needed"
     assert_one_line_error(orch("keys", "set", "local", home=home, stdin="k"), "needs no key")
 
 
-@pytest.mark.parametrize("args, stdin, needles", [
-    (["keys", "set", "opnai"], KEY, ["unknown provider", "openai"]),
-    (["keys", "set", "openai"], "", ["no key given"]),
-    (["keys", "set", "openai"], "  \n", ["no key given"]),
-    (["keys", "set", "openai"], KEY + "\n" + KEY, ["line breaks"]),
-    (["keys", "set"], KEY, []),
-])
+@pytest.mark.parametrize(
+    "args, stdin, needles",
+    [
+        (["keys", "set", "opnai"], KEY, ["unknown provider", "openai"]),
+        (["keys", "set", "openai"], "", ["no key given"]),
+        (["keys", "set", "openai"], "  \n", ["no key given"]),
+        (["keys", "set", "openai"], KEY + "\n" + KEY, ["line breaks"]),
+        (["keys", "set"], KEY, []),
+    ],
+)
 def test_bad_keys_input_is_one_line_and_never_echoes_the_key(home, args, stdin, needles):
     proc = orch(*args, home=home, stdin=stdin)
     assert proc.returncode != 0 and "Traceback" not in proc.stderr
@@ -290,8 +327,9 @@ def test_ask_uses_the_stored_key_and_no_demo(home, fake_api):
     write_config(home)  # the tests' registry
     store_key(home)
     env = {"OPENAI_BASE_URL": fake_api.url + "/v1"}
-    proc = orch("ask", "--json", "-m", "test-small-o", "Capital of France?", home=home,
-                env_extra=env)
+    proc = orch(
+        "ask", "--json", "-m", "test-small-o", "Capital of France?", home=home, env_extra=env
+    )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["provider"] == "openai" and "demo" not in proc.stderr
     assert fake_api.requests[0]["headers"]["authorization"] == f"Bearer {KEY}"
@@ -302,22 +340,37 @@ def test_ask_uses_the_stored_key_and_no_demo(home, fake_api):
 def test_a_rejected_stored_key_is_never_shown(home, fake_api):
     write_config(home)  # the tests' registry
     store_key(home)
-    fake_api.script(Reply(status=401, error_type="authentication_error",
-                          text=f"bad key {KEY}"))
-    proc = orch("-v", "ask", "-m", "test-small-o", "hi", "--json", home=home,
-                env_extra={"OPENAI_BASE_URL": fake_api.url + "/v1"})
+    fake_api.script(Reply(status=401, error_type="authentication_error", text=f"bad key {KEY}"))
+    proc = orch(
+        "-v",
+        "ask",
+        "-m",
+        "test-small-o",
+        "hi",
+        "--json",
+        home=home,
+        env_extra={"OPENAI_BASE_URL": fake_api.url + "/v1"},
+    )
     assert proc.returncode != 0
     assert_no_key(proc)
 
 
 # --help, completion ----------------------------------------------------------------------
 
+
 def test_help_names_orch_home_the_key_variables_and_completion(home):
     from orchestrator_tui.providers.kinds import builtin_providers
 
     text = orch("--help", home=home).stdout
-    for needle in ("ORCH_HOME", "ANTHROPIC_API_KEY", "OPENAI_API_KEY", "orch keys set",
-                   "--install-completion", "config", "keys"):
+    for needle in (
+        "ORCH_HOME",
+        "ANTHROPIC_API_KEY",
+        "OPENAI_API_KEY",
+        "orch keys set",
+        "--install-completion",
+        "config",
+        "keys",
+    ):
         assert needle in text
     for provider in builtin_providers().values():
         assert provider.api_key_env in text and provider.base_url_env in text
@@ -327,29 +380,40 @@ def test_help_names_orch_home_the_key_variables_and_completion(home):
 
 # the validated-settings cache ------------------------------------------------------------
 
-PYDANTIC_LOADED = ("import sys; from orchestrator_tui.config import load_settings; "
-                   "s = load_settings()[0]; print(s.threshold, 'pydantic' in sys.modules)")
+PYDANTIC_LOADED = (
+    "import sys; from orchestrator_tui.config import load_settings; "
+    "s = load_settings()[0]; print(s.threshold, 'pydantic' in sys.modules)"
+)
 
 
 def load_in_process(home):
-    proc = subprocess.run([sys.executable, "-c", PYDANTIC_LOADED], capture_output=True,
-                          text=True, env={**os.environ, "ORCH_HOME": str(home)}, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", PYDANTIC_LOADED],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ORCH_HOME": str(home)},
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     return proc.stdout.split()
 
 
 def test_a_file_that_validated_is_not_validated_again_until_it_changes(home):
     path = home / "config.toml"
-    path.write_text("threshold = 0.7\n[[models.x.price_tiers]]\nabove_input_tokens = 9\n"
-                    "[models.x]\nprovider = 'openai'\n")
+    path.write_text(
+        "threshold = 0.7\n[[models.x.price_tiers]]\nabove_input_tokens = 9\n"
+        "[models.x]\nprovider = 'openai'\n"
+    )
     assert load_in_process(home) == ["0.7", "True"]  # validated, then remembered
     assert load_in_process(home) == ["0.7", "False"]
     from orchestrator_tui.config import parse_settings
 
     assert parse_settings(path) == parse_settings(path, use_cache=False)
     stat = path.stat()
-    path.write_text("threshold = 0.9\n[[models.x.price_tiers]]\nabove_input_tokens = 9\n"
-                    "[models.x]\nprovider = 'openai'\n")
+    path.write_text(
+        "threshold = 0.9\n[[models.x.price_tiers]]\nabove_input_tokens = 9\n"
+        "[models.x]\nprovider = 'openai'\n"
+    )
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same size and mtime
     assert load_in_process(home) == ["0.9", "True"]
     path.write_text("threshold = 9\n")

@@ -43,7 +43,7 @@ class Block:
     def note(self, key: str) -> str | None:
         for note in self.notes:
             if note.startswith(key + ":"):
-                return note[len(key) + 1:].strip()
+                return note[len(key) + 1 :].strip()
         return None
 
 
@@ -63,7 +63,7 @@ def blocks(page: Path) -> list[Block]:
         while above >= 0 and (note := NOTE.match(lines[above])):
             notes.append(note.group(1))
             above -= 1
-        found.append(Block(page, i + 1, fence.group(1), "\n".join(lines[i + 1:end]), notes))
+        found.append(Block(page, i + 1, fence.group(1), "\n".join(lines[i + 1 : end]), notes))
         i = end + 1
     return found
 
@@ -73,8 +73,11 @@ def shell_script(block: Block) -> str:
     if block.lang == "console":  # only the commands, not the output shown
         text = "\n".join(line[2:] if line.startswith("$ ") else "" for line in text.split("\n"))
     # One line of preamble, so that the block's line k is the script's line k + 1.
-    return (f"set -eo pipefail; trap 'echo \"{FAILED_AT} $LINENO: $BASH_COMMAND\" >&2' ERR\n"
-            + text + "\n")
+    return (
+        f"set -eo pipefail; trap 'echo \"{FAILED_AT} $LINENO: $BASH_COMMAND\" >&2' ERR\n"
+        + text
+        + "\n"
+    )
 
 
 @pytest.fixture
@@ -88,17 +91,27 @@ def clone(tmp_path):
     (home / "config.toml").write_text('demo = "always"\ndemo_speed = 0\n')
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
-    shims = {"orch": f'exec "{sys.executable}" -m orchestrator_tui "$@"',
-             "python": f'exec "{sys.executable}" "$@"', "python3": f'exec "{sys.executable}" "$@"'}
+    shims = {
+        "orch": f'exec "{sys.executable}" -m orchestrator_tui "$@"',
+        "python": f'exec "{sys.executable}" "$@"',
+        "python3": f'exec "{sys.executable}" "$@"',
+    }
     for name, line in shims.items():
         shim = bin_dir / name
         shim.write_text(f"#!/bin/sh\n{line}\n")
         shim.chmod(0o755)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ANTHROPIC_", "OPENAI_", "PYTEST_", "COV_"))}
-    env.update(ORCH_HOME=str(home), PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
-               PYTHONPATH=str(ROOT), COLUMNS="100",
-               NO_COLOR="1")
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ANTHROPIC_", "OPENAI_", "PYTEST_", "COV_"))
+    }
+    env.update(
+        ORCH_HOME=str(home),
+        PATH=f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+        PYTHONPATH=str(ROOT),
+        COLUMNS="100",
+        NO_COLOR="1",
+    )
     return work, env
 
 
@@ -107,8 +120,10 @@ def failure(block: Block, proc: subprocess.CompletedProcess) -> str:
     if (at := re.search(rf"{FAILED_AT} (\d+): (.*)", proc.stderr)) is not None:
         line = block.line + int(at.group(1)) - 1  # the script's line 2 is the fence's line + 1
     stderr = re.sub(rf"{FAILED_AT} .*\n?", "", proc.stderr)
-    return (f"{block.page.relative_to(ROOT)}:{line}: the example exits {proc.returncode}\n"
-            f"--- stdout (end)\n{proc.stdout[-2000:]}\n--- stderr (end)\n{stderr[-2000:]}")
+    return (
+        f"{block.page.relative_to(ROOT)}:{line}: the example exits {proc.returncode}\n"
+        f"--- stdout (end)\n{proc.stdout[-2000:]}\n--- stderr (end)\n{stderr[-2000:]}"
+    )
 
 
 def run_block(block: Block, work: Path, env: dict[str, str]) -> None:
@@ -122,8 +137,15 @@ def run_block(block: Block, work: Path, env: dict[str, str]) -> None:
         command = [sys.executable, "-m", "orchestrator_tui", "--config", str(config), "models"]
     else:
         return
-    proc = subprocess.run(command, cwd=work, env=env, capture_output=True, text=True,
-                          timeout=TIMEOUT, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(
+        command,
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        stdin=subprocess.DEVNULL,
+    )
     if proc.returncode != 0:
         pytest.fail(failure(block, proc), pytrace=False)
 
@@ -191,8 +213,9 @@ def test_links_between_the_pages_lead_somewhere():
             assert file.exists(), f"{page.relative_to(ROOT)}: broken link {target}"
             if anchor and file.suffix == ".md":
                 headings = re.findall(r"^#+ (.*)$", file.read_text(encoding="utf-8"), re.M)
-                assert anchor in {slug(h) for h in headings}, \
+                assert anchor in {slug(h) for h in headings}, (
                     f"{page.relative_to(ROOT)}: no heading for {target}"
+                )
 
 
 def test_the_readme_links_every_docs_page():

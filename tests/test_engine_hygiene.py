@@ -57,8 +57,12 @@ COLD_CALL = CHILD_IMPORT + textwrap.dedent("""
 def test_a_cold_process_imports_the_sdk_off_the_loop_and_off_the_clock(fake_api):
     """Before: `import anthropic` (about 1.4 s here) ran on the event loop inside the
     attempt's clock, so the loop froze and the latency included it."""
-    proc = subprocess.run([sys.executable, "-c", COLD_CALL, json.dumps(api_environ(fake_api)),
-                           "test-small-a"], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", COLD_CALL, json.dumps(api_environ(fake_api)), "test-small-a"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     figures = json.loads(proc.stdout)
     assert figures["success"]
@@ -86,8 +90,9 @@ async def test_a_database_locked_by_another_process_does_not_block_the_event_loo
     safety.start()
     try:
         ticker = asyncio.create_task(count_ticks())
-        result = await engine.run_to_result(Request("What is 2 + 2?", strategy="single",
-                                                    model="test-small-o"))
+        result = await engine.run_to_result(
+            Request("What is 2 + 2?", strategy="single", model="test-small-o")
+        )
         await ticker
     finally:
         safety.cancel()
@@ -96,7 +101,8 @@ async def test_a_database_locked_by_another_process_does_not_block_the_event_loo
 
 
 async def test_429s_slow_the_shared_limiter_so_a_batch_with_an_optimistic_rpm_converges(
-        fake_api, tmp_path):
+    fake_api, tmp_path
+):
     fake_api.rate_limit = (5, 1.0)  # the server: 5 requests a second
     settings = fast_settings()
     registry = Registry.build(settings, environ=api_environ(fake_api))
@@ -104,8 +110,12 @@ async def test_429s_slow_the_shared_limiter_so_a_batch_with_an_optimistic_rpm_co
     registry.models["test-small-o"] = model.with_changes(rpm=60, tpm=None)  # 60 a second: 12×
     engine = Engine(settings, registry, limiter=RateLimiter(window_seconds=1.0))
     items = read_items(write_jsonl(tmp_path / "in.jsonl", 20))
-    runner = BatchRunner(engine, Request("", strategy="single", model="test-small-o",
-                                         use_cache=False), concurrency=10, max_cost=None)
+    runner = BatchRunner(
+        engine,
+        Request("", strategy="single", model="test-small-o", use_cache=False),
+        concurrency=10,
+        max_cost=None,
+    )
     progress = await runner.run(items, tmp_path / "out.jsonl")
     await engine.aclose()
     assert progress.done == 20 and progress.failed == 0
@@ -113,11 +123,16 @@ async def test_429s_slow_the_shared_limiter_so_a_batch_with_an_optimistic_rpm_co
 
 
 def insert_running(db, pid, run_id, age=0.0) -> int:
-    cursor = db.execute("INSERT INTO requests (timestamp, strategy, status, pid, run_id, demo) "
-                        "VALUES (?, 'single', 'running', ?, ?, 0)",
-                        (time.time() - age, pid, run_id))
-    db.execute("INSERT INTO attempts (request_id, attempt_no, timestamp, model, status, cost) "
-               "VALUES (?, 1, ?, 'm', 'error', 0.25)", (cursor.lastrowid, time.time()))
+    cursor = db.execute(
+        "INSERT INTO requests (timestamp, strategy, status, pid, run_id, demo) "
+        "VALUES (?, 'single', 'running', ?, ?, 0)",
+        (time.time() - age, pid, run_id),
+    )
+    db.execute(
+        "INSERT INTO attempts (request_id, attempt_no, timestamp, model, status, cost) "
+        "VALUES (?, 1, ?, 'm', 'error', 0.25)",
+        (cursor.lastrowid, time.time()),
+    )
     return cursor.lastrowid
 
 
@@ -132,8 +147,10 @@ def test_a_request_left_running_by_a_dead_process_is_closed_as_interrupted(tmp_p
     dead = insert_running(db, dead_pid(), "run-dead")
     alive = insert_running(db, subprocess.os.getpid(), "run-alive")
     held = insert_running(db, dead_pid(), "run-held")
-    db.execute("INSERT INTO reservations VALUES ('run-held:1', 0.5, 0, ?, ?)",
-               (time.time(), time.time() + 60))
+    db.execute(
+        "INSERT INTO reservations VALUES ('run-held:1', 0.5, 0, ?, ?)",
+        (time.time(), time.time() + 60),
+    )
     assert close_abandoned_requests(db) == [dead]
     rows = {r["id"]: r for r in db.execute("SELECT id, status, cost FROM requests")}
     assert rows[dead]["status"] == "interrupted" and rows[dead]["cost"] == 0.25
@@ -142,4 +159,7 @@ def test_a_request_left_running_by_a_dead_process_is_closed_as_interrupted(tmp_p
     assert close_abandoned_requests(db, now=later) == [held]
     db.close()
     reopened = open_db(tmp_path / "orch.db")  # and opening the database does it
-    assert reopened.execute("SELECT COUNT(*) FROM requests WHERE status = 'running'").fetchone()[0] == 1
+    assert (
+        reopened.execute("SELECT COUNT(*) FROM requests WHERE status = 'running'").fetchone()[0]
+        == 1
+    )

@@ -7,13 +7,13 @@ import json
 
 import pytest
 
+from orchestrator_tui.config import Settings
 from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.errors import UsageError
 from orchestrator_tui.evaluation.dataset import load_dataset
 from orchestrator_tui.evaluation.replay import ReplayProvider, replay_registry
 from orchestrator_tui.evaluation.runner import evaluate, jobs_for
 from orchestrator_tui.evaluation.summary import best_single, goal_lines
-from orchestrator_tui.config import Settings
 
 from .bench_data import COSTS, noise_rows, structured_rows, write_jsonl
 
@@ -23,8 +23,12 @@ def rows_by(evaluation, strategy: str) -> list[dict]:
 
 
 def replay_engine(dataset) -> Engine:
-    return Engine(Settings(), replay_registry(dataset), demo=False,
-                  providers={"replay": ReplayProvider(dataset)})
+    return Engine(
+        Settings(),
+        replay_registry(dataset),
+        demo=False,
+        providers={"replay": ReplayProvider(dataset)},
+    )
 
 
 @pytest.fixture
@@ -44,8 +48,11 @@ def test_replay_registry_prices_tiers_and_chains_follow_the_stated_rules(structu
     registry = replay_registry(structured)
     assert registry.chains["by-cost"] == ["small", "medium", "large"]
     assert registry.chains["frontier"] == ["small", "medium", "large"]  # each better than the last
-    assert [registry.models[m].tier for m in ("small", "medium", "large")] == \
-        ["basic", "intermediate", "advanced"]
+    assert [registry.models[m].tier for m in ("small", "medium", "large")] == [
+        "basic",
+        "intermediate",
+        "advanced",
+    ]
     prices = [registry.models[m].prices.input for m in ("small", "medium", "large")]
     assert prices == sorted(prices) and prices[0] > 0
 
@@ -60,8 +67,9 @@ def test_single_and_oracle_rows_match_the_recorded_data(structured):
         assert row["cost"] == pytest.approx(total, abs=1e-6)
     [oracle] = rows_by(evaluation, "oracle")
     assert oracle["score"] == 1.0  # the large model is right on every prompt
-    cheapest_right = sum(min(r.cost for r in i.responses.values() if r.score == 1)
-                         for i in structured.items)
+    cheapest_right = sum(
+        min(r.cost for r in i.responses.values() if r.score == 1) for i in structured.items
+    )
     assert oracle["cost"] == pytest.approx(cheapest_right, abs=1e-6)
 
 
@@ -94,20 +102,25 @@ def test_cross_validation_never_scores_rows_it_trained_on(tmp_path):
 
 
 def test_goal_lines_say_whether_each_goal_is_met():
-    rows = [{"strategy": "single", "params": {"model": "big"}, "score": 0.8, "cost": 10.0},
-            {"strategy": "learned", "params": {"lambda": 0.2}, "score": 0.77, "cost": 0.9},
-            {"strategy": "learned", "params": {"lambda": 0.0}, "score": 0.8, "cost": 8.0}]
+    rows = [
+        {"strategy": "single", "params": {"model": "big"}, "score": 0.8, "cost": 10.0},
+        {"strategy": "learned", "params": {"lambda": 0.2}, "score": 0.77, "cost": 0.9},
+        {"strategy": "learned", "params": {"lambda": 0.0}, "score": 0.8, "cost": 8.0},
+    ]
     assert best_single(rows)["params"]["model"] == "big"
     first, second = goal_lines(rows)
     assert first.startswith("95% of the best single score at ≤ 10% of its cost: met")
     assert "not met" in second and "80.0%" in second
 
 
-@pytest.mark.parametrize("line, message", [
-    ("{not json", "line 1: not JSON"),
-    ('{"id": 1, "prompt": "p"}', "line 1: expected id, prompt and responses"),
-    ('{"id": 1, "prompt": "p", "responses": {"m": {"score": 2, "cost": 0}}}', "within 0–1"),
-])
+@pytest.mark.parametrize(
+    "line, message",
+    [
+        ("{not json", "line 1: not JSON"),
+        ('{"id": 1, "prompt": "p"}', "line 1: expected id, prompt and responses"),
+        ('{"id": 1, "prompt": "p", "responses": {"m": {"score": 2, "cost": 0}}}', "within 0–1"),
+    ],
+)
 def test_bad_datasets_are_one_clear_error(tmp_path, line, message):
     path = tmp_path / "bad.jsonl"
     path.write_text(line + "\n")
@@ -135,25 +148,37 @@ def test_eval_command_json_table_and_plot(tmp_path, isolated_home):
     result = json.loads(proc.stdout)
     assert result["dataset"] == "bench.jsonl" and result["n"] == 60
     strategies = {row["strategy"] for row in result["rows"]}
-    assert strategies == {"oracle", "single", "cheapest", "fallback", "ensemble", "consensus",
-                          "learned"}
+    assert strategies == {
+        "oracle",
+        "single",
+        "cheapest",
+        "fallback",
+        "ensemble",
+        "consensus",
+        "learned",
+    }
     assert all(set(row) == {"strategy", "params", "score", "cost"} for row in result["rows"])
     assert len(result["chains"]) == 3  # one per fold, from that fold's training rows
     shown = orch("eval", str(path), "--no-learned", "--plot", "--workers", "1", home=isolated_home)
     assert shown.returncode == 0, shown.stderr
-    assert "best single model: large" in shown.stdout and "consensus (chain=frontier" in shown.stdout
+    assert (
+        "best single model: large" in shown.stdout and "consensus (chain=frontier" in shown.stdout
+    )
     assert "score against total cost" in shown.stdout
 
 
 def test_eval_command_errors_are_one_line(tmp_path, isolated_home):
     from .test_cli import assert_one_line_error, orch
 
-    assert_one_line_error(orch("eval", str(tmp_path / "missing.jsonl"), home=isolated_home),
-                          "cannot read")
+    assert_one_line_error(
+        orch("eval", str(tmp_path / "missing.jsonl"), home=isolated_home), "cannot read"
+    )
     data = write_jsonl(tmp_path / "bench.jsonl", structured_rows(6))
     other = write_jsonl(tmp_path / "other.jsonl", noise_rows(6))
-    assert_one_line_error(orch("eval", str(data), "--train", str(other), home=isolated_home),
-                          "--train has no answers from")
+    assert_one_line_error(
+        orch("eval", str(data), "--train", str(other), home=isolated_home),
+        "--train has no answers from",
+    )
     same = orch("eval", str(data), "--train", str(data), "--no-learned", home=isolated_home)
     assert same.returncode == 0 and "6 prompt(s) of bench.jsonl are also in" in same.stderr
     free_rows = structured_rows(10)
@@ -161,8 +186,9 @@ def test_eval_command_errors_are_one_line(tmp_path, isolated_home):
         for response in row["responses"].values():
             response["cost"] = 0.0
     free = write_jsonl(tmp_path / "free.jsonl", free_rows)
-    assert_one_line_error(orch("eval", str(free), home=isolated_home),
-                          "cannot train the learned router")
+    assert_one_line_error(
+        orch("eval", str(free), home=isolated_home), "cannot train the learned router"
+    )
     tiny = write_jsonl(tmp_path / "tiny.jsonl", structured_rows(1))
     assert_one_line_error(orch("eval", str(tiny), home=isolated_home), "at least 2 prompts")
 
@@ -173,13 +199,15 @@ async def test_consensus_run_events_and_metadata(structured):
     engine = replay_engine(structured)
     greeting = next(i for i in structured.items if i.task == "greeting")
     code = next(i for i in structured.items if i.task == "code")
-    agreed = await engine.run_to_result(Request(greeting.prompt, strategy="consensus",
-                                                chain="frontier"))
+    agreed = await engine.run_to_result(
+        Request(greeting.prompt, strategy="consensus", chain="frontier")
+    )
     assert [a.model for a in agreed.attempts] == ["small", "medium"]
     assert agreed.model_used == "small" and agreed.metadata["agreement"]["escalations"] == 0
     events = []
     escalated = await engine.run_to_result(
-        Request(code.prompt, strategy="consensus", chain="frontier"), on_event=events.append)
+        Request(code.prompt, strategy="consensus", chain="frontier"), on_event=events.append
+    )
     assert escalated.model_used == "large" and len(escalated.attempts) == 3
     assert escalated.metadata["agreement"] == {"agreed": 2, "escalations": 1}
     [step] = [e for e in events if isinstance(e, ev.Escalated)]
@@ -192,8 +220,11 @@ def test_only_models_answering_every_prompt_are_evaluated(tmp_path):
     rows[0]["responses"]["partial"] = extra
     dataset = load_dataset(write_jsonl(tmp_path / "bench.jsonl", rows))
     assert dataset.models == ["small", "medium", "large"]
-    evaluation = evaluate(dataset, train=load_dataset(write_jsonl(
-        tmp_path / "train.jsonl", structured_rows(30, seed=5))), learned=False)
+    evaluation = evaluate(
+        dataset,
+        train=load_dataset(write_jsonl(tmp_path / "train.jsonl", structured_rows(30, seed=5))),
+        learned=False,
+    )
     [oracle] = rows_by(evaluation, "oracle")
     assert oracle["cost"] > 0  # the partial model's free answer is not the oracle's
     assert {r["params"]["model"] for r in rows_by(evaluation, "single")} == set(COSTS)

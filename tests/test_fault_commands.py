@@ -34,8 +34,7 @@ def history_record(home, request_id=1) -> dict:
     return json.loads(proc.stdout)
 
 
-def test_ask_with_a_malformed_chunk_is_one_line_and_the_partial_call_is_recorded(
-        home, fake_api):
+def test_ask_with_a_malformed_chunk_is_one_line_and_the_partial_call_is_recorded(home, fake_api):
     fake_api.script(Reply(malformed_after=2))
     proc = orch("ask", "-m", MODEL, "hi", home=home, env_extra=api_environ(fake_api))
     assert proc.returncode == 1 and "Traceback" not in proc.stderr  # not 70: no internal error
@@ -50,8 +49,20 @@ def test_ask_with_a_malformed_chunk_is_one_line_and_the_partial_call_is_recorded
 def test_batch_goes_on_past_a_malformed_chunk_and_keeps_every_answer(home, fake_api, tmp_path):
     source, out = write_jsonl(tmp_path / "in.jsonl", 6), tmp_path / "out.jsonl"
     fake_api.script(Reply(), Reply(), Reply(malformed_after=1), model=MODEL)
-    proc = orch("batch", str(source), "-o", str(out), "-m", MODEL, "--concurrency", "1",
-                "--quiet", "--no-cache", home=home, env_extra=api_environ(fake_api))
+    proc = orch(
+        "batch",
+        str(source),
+        "-o",
+        str(out),
+        "-m",
+        MODEL,
+        "--concurrency",
+        "1",
+        "--quiet",
+        "--no-cache",
+        home=home,
+        env_extra=api_environ(fake_api),
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     records = read_output(out)
     assert sorted(r["status"] for r in records) == ["failed"] + ["ok"] * 5
@@ -64,13 +75,17 @@ class TerminalAsk:
     test can wait for the first words to reach the screen."""
 
     def __init__(self, home, fake_api, *args):
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
         env.update(api_environ(fake_api), ORCH_HOME=str(home), COLUMNS="100")
         self.master, terminal = pty.openpty()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator_tui", "ask", *args], env=env,
-            stdin=subprocess.DEVNULL, stdout=terminal, stderr=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "orchestrator_tui", "ask", *args],
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=terminal,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         os.close(terminal)
         self.screen = ""
 
@@ -89,10 +104,13 @@ class TerminalAsk:
         return err
 
 
-@pytest.mark.parametrize("signal_number, exit_code, verb", [
-    (signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "cancelled")])
+@pytest.mark.parametrize(
+    "signal_number, exit_code, verb",
+    [(signal.SIGTERM, 143, "terminated"), (signal.SIGINT, 130, "cancelled")],
+)
 def test_a_signal_mid_stream_stops_cleanly_and_records_what_was_paid(
-        home, fake_api, signal_number, exit_code, verb):
+    home, fake_api, signal_number, exit_code, verb
+):
     fake_api.script(Reply(gate=Gate(after=3), input_tokens=500))
     ask = TerminalAsk(home, fake_api, "-m", MODEL, "Design a distributed cache")
     ask.wait_for("capital of")  # the first three words are on the screen; the rest stalls

@@ -13,23 +13,29 @@ from orchestrator_tui.store.db import open_db
 
 def test_a_model_without_a_strategy_means_single():
     assert request_from_options("hi", model="test-small-o").strategy == "single"
-    assert request_from_options("hi", model="test-small-o", strategy="ensemble").strategy == \
-        "ensemble"
+    assert (
+        request_from_options("hi", model="test-small-o", strategy="ensemble").strategy == "ensemble"
+    )
     assert request_from_options("hi").strategy is None  # the configured default
 
 
-@pytest.mark.parametrize("chain, models, spec", [
-    ("a, b", " a,b ,", "a, b"), (["a", " b"], ("a", "b"), "a,b"), ("fast", ["a", "b"], "fast")])
+@pytest.mark.parametrize(
+    "chain, models, spec",
+    [("a, b", " a,b ,", "a, b"), (["a", " b"], ("a", "b"), "a,b"), ("fast", ["a", "b"], "fast")],
+)
 def test_chain_and_models_take_a_list_or_a_comma_string(chain, models, spec):
     request = request_from_options("hi", chain=chain, models=models)
     assert (request.chain, request.models) == (spec, ["a", "b"])  # the registry reads a spec
 
 
 def test_other_fields_pass_through_and_tags_default_to_none():
-    request = request_from_options("hi", max_cost=0.5, system="be brief", tags=None,
-                                   log_text=False)
+    request = request_from_options("hi", max_cost=0.5, system="be brief", tags=None, log_text=False)
     assert (request.max_cost, request.system, request.tags, request.log_text) == (
-        0.5, "be brief", [], False)
+        0.5,
+        "be brief",
+        [],
+        False,
+    )
     assert request_from_options("hi", models="").models is None
 
 

@@ -33,8 +33,12 @@ def db(tmp_path):
 
 def demo_engine(db, settings=None, cache=False):
     settings = settings or fast_settings()
-    return Engine(settings, demo=True, ledger=SQLiteLedger(db, settings),
-                  cache=SQLiteCache(db, settings.cache_ttl) if cache else None)
+    return Engine(
+        settings,
+        demo=True,
+        ledger=SQLiteLedger(db, settings),
+        cache=SQLiteCache(db, settings.cache_ttl) if cache else None,
+    )
 
 
 def run(engine, request):
@@ -48,8 +52,12 @@ def test_database_uses_wal_and_all_migrations(db):
 
 
 def test_every_request_and_attempt_is_recorded(db):
-    result = run(demo_engine(db), Request("Prove that sqrt 2 is irrational",
-                                          strategy="fallback", category="math", tags=["t1"]))
+    result = run(
+        demo_engine(db),
+        Request(
+            "Prove that sqrt 2 is irrational", strategy="fallback", category="math", tags=["t1"]
+        ),
+    )
     [row] = list_requests(db)
     assert row["model_used"] == result.model_used and row["demo"] is True
     assert row["cost"] == pytest.approx(result.cost) and row["category"] == "math"
@@ -63,8 +71,10 @@ def test_every_request_and_attempt_is_recorded(db):
 
 
 def test_no_log_keeps_the_cost_but_not_the_text(db):
-    run(demo_engine(db), Request("secret prompt", strategy="single", model="test-small-o",
-                                 log_text=False))
+    run(
+        demo_engine(db),
+        Request("secret prompt", strategy="single", model="test-small-o", log_text=False),
+    )
     full = get_request(db, list_requests(db)[0]["id"])
     assert full["prompt"] is None and full["response"] is None
     assert full["attempts"][0]["text"] is None and full["cost"] > 0
@@ -79,12 +89,21 @@ def test_log_prompts_false_in_config(db):
 
 def test_cache_hit_is_free_marked_and_recorded(db):
     engine = demo_engine(db, cache=True)
-    first = run(engine, Request("What is the capital of France?", strategy="single",
-                                model="test-small-o"))
-    second = run(engine, Request("What is the capital of France?", strategy="single",
-                                 model="test-small-o"))
-    third = run(engine, Request("What is the capital of France?", strategy="single",
-                                model="test-small-o", use_cache=False))
+    first = run(
+        engine, Request("What is the capital of France?", strategy="single", model="test-small-o")
+    )
+    second = run(
+        engine, Request("What is the capital of France?", strategy="single", model="test-small-o")
+    )
+    third = run(
+        engine,
+        Request(
+            "What is the capital of France?",
+            strategy="single",
+            model="test-small-o",
+            use_cache=False,
+        ),
+    )
     assert not first.cached and second.cached and not third.cached
     assert second.cost == 0 and second.response == first.response
     rows = list_requests(db)
@@ -101,19 +120,24 @@ def test_cache_entries_expire(db):
 def test_cache_key_covers_parameters(db):
     engine = demo_engine(db, cache=True)
     run(engine, Request("What is 2+2?", strategy="single", model="test-small-o"))
-    other = run(engine, Request("What is 2+2?", strategy="single", model="test-small-o",
-                                max_tokens=100))
+    other = run(
+        engine, Request("What is 2+2?", strategy="single", model="test-small-o", max_tokens=100)
+    )
     assert not other.cached
 
 
 async def test_stats_keep_demo_apart_and_count_savings(db, fake_api):
-    await demo_engine(db).run_to_result(Request("What is 2+2?", strategy="fallback",
-                                                category="a"))
+    await demo_engine(db).run_to_result(Request("What is 2+2?", strategy="fallback", category="a"))
     settings = fast_settings()
-    real = Engine(settings, Registry.build(settings, environ=api_environ(fake_api)),
-                  ledger=SQLiteLedger(db, settings), limiter=RateLimiter())
-    result = await real.run_to_result(Request("What is 2+2?", strategy="single",
-                                              model="test-small-o", category="b"))
+    real = Engine(
+        settings,
+        Registry.build(settings, environ=api_environ(fake_api)),
+        ledger=SQLiteLedger(db, settings),
+        limiter=RateLimiter(),
+    )
+    result = await real.run_to_result(
+        Request("What is 2+2?", strategy="single", model="test-small-o", category="b")
+    )
     data = stats(db)
     assert data["real"]["requests"] == 1 and data["demo"]["requests"] == 1
     assert data["real"]["cost"] == pytest.approx(result.cost)
@@ -138,8 +162,12 @@ def test_history_filters(db):
 def test_cancelled_request_keeps_what_was_paid(db, fake_api):
     fake_api.script(Reply(input_tokens=5000, gate=Gate(after=2)))  # held mid-stream
     settings = fast_settings()
-    engine = Engine(settings, Registry.build(settings, environ=api_environ(fake_api)),
-                    ledger=SQLiteLedger(db, settings), limiter=RateLimiter())
+    engine = Engine(
+        settings,
+        Registry.build(settings, environ=api_environ(fake_api)),
+        ledger=SQLiteLedger(db, settings),
+        limiter=RateLimiter(),
+    )
 
     async def cancel_midway():
         streaming = asyncio.Event()
@@ -148,8 +176,11 @@ def test_cancelled_request_keeps_what_was_paid(db, fake_api):
             if isinstance(event, TextDelta):  # message_start, with its usage, came first
                 streaming.set()
 
-        task = asyncio.create_task(engine.run_to_result(
-            Request("hi", strategy="single", model="test-small-a"), on_event=on_event))
+        task = asyncio.create_task(
+            engine.run_to_result(
+                Request("hi", strategy="single", model="test-small-a"), on_event=on_event
+            )
+        )
         await asyncio.wait_for(streaming.wait(), timeout=30)
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -166,8 +197,10 @@ def test_cancelled_request_keeps_what_was_paid(db, fake_api):
 
 def test_persistent_budget_refuses_with_which_budget_and_what_is_left(db):
     settings = fast_settings(budget=BudgetSettings(daily=0.0005))
-    result = run(demo_engine(db, settings), Request(
-        "Prove that sqrt 2 is irrational", strategy="single", model="test-large-a"))
+    result = run(
+        demo_engine(db, settings),
+        Request("Prove that sqrt 2 is irrational", strategy="single", model="test-large-a"),
+    )
     assert not result.success
     error = result.metadata["error"]
     assert "daily budget $0.0005" in error and "left" in error and "could cost" in error
@@ -224,19 +257,27 @@ def test_rollups_agree_with_the_recorded_rows(db):
     from orchestrator_tui.store.rollups import rebuild_rollups
 
     engine = demo_engine(db, fast_settings(budget=BudgetSettings(daily=0.01)))
-    for prompt, strategy in (("What is 2+2?", "fallback"), ("Prove it", "cheapest"),
-                             ("Design a cache", "ensemble"), ("Prove it", "fallback")):
+    for prompt, strategy in (
+        ("What is 2+2?", "fallback"),
+        ("Prove it", "cheapest"),
+        ("Design a cache", "ensemble"),
+        ("Prove it", "fallback"),
+    ):
         run(engine, Request(prompt, strategy=strategy, category=strategy[:3]))
     incremental = stats(db)
-    snapshot = [sorted(map(tuple, db.execute(f"SELECT * FROM {t}")))
-                for t in ("rollup_requests", "rollup_models")]
+    snapshot = [
+        sorted(map(tuple, db.execute(f"SELECT * FROM {t}")))
+        for t in ("rollup_requests", "rollup_models")
+    ]
     rebuild_rollups(db)
-    rebuilt = [sorted(map(tuple, db.execute(f"SELECT * FROM {t}")))
-               for t in ("rollup_requests", "rollup_models")]
+    rebuilt = [
+        sorted(map(tuple, db.execute(f"SELECT * FROM {t}")))
+        for t in ("rollup_requests", "rollup_models")
+    ]
     assert len(snapshot[0]) > 1 and len(snapshot[1]) > 1
-    for before, after in zip(snapshot, rebuilt):
+    for before, after in zip(snapshot, rebuilt, strict=False):
         assert [r[:4] for r in before] == [r[:4] for r in after]
-        for row_before, row_after in zip(before, after):
+        for row_before, row_after in zip(before, after, strict=False):
             assert row_before[4:] == pytest.approx(row_after[4:])
     assert incremental["demo"]["requests"] == 4
     direct = db.execute("SELECT SUM(cost) FROM requests").fetchone()[0]

@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
-from orchestrator_tui.engine.run_budget import BudgetPool
 from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.engine.retry import RetryPolicy
+from orchestrator_tui.engine.run_budget import BudgetPool
 
 
 class FakeClock:
@@ -72,7 +72,7 @@ async def test_a_request_larger_than_the_tpm_still_goes_when_the_window_is_empty
 
 
 async def test_a_429_pauses_the_model_for_everyone_until_its_retry_after():
-    limiter, clock = fake_limiter(60.0)
+    limiter, _clock = fake_limiter(60.0)
     await limiter.acquire("m", rpm=50, tpm=50_000, tokens=2_000)
     limiter.slow_down("m", retry_after=0.4, rpm=50)
     waits = []

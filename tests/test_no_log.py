@@ -20,8 +20,9 @@ def home(isolated_home):
 
 def database_bytes(home: Path) -> bytes:
     """The database file and its write-ahead log, as they are on disk."""
-    return b"".join(path.read_bytes() for path in (home / "orch.db", home / "orch.db-wal")
-                    if path.exists())
+    return b"".join(
+        path.read_bytes() for path in (home / "orch.db", home / "orch.db-wal") if path.exists()
+    )
 
 
 @pytest.mark.parametrize("how", ["--no-log", "log_prompts = false"])

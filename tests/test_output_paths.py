@@ -50,8 +50,9 @@ def command(name: str, tmp_path, out: Path) -> list[str]:
 
 @pytest.mark.parametrize("kind", ["missing directory", "directory", "not writable"])
 @pytest.mark.parametrize("name", ["ask", "batch", "export"])
-def test_an_output_that_cannot_be_written_is_refused_before_any_call(home, tmp_path, fake_api,
-                                                                     name, kind):
+def test_an_output_that_cannot_be_written_is_refused_before_any_call(
+    home, tmp_path, fake_api, name, kind
+):
     out, needle = bad_output(kind, tmp_path)
     proc = orch(*command(name, tmp_path, out), home=home, env_extra=api_environ(fake_api))
     assert_one_line_error(proc, str(out), needle)
@@ -64,7 +65,15 @@ def test_an_output_that_cannot_be_written_is_refused_before_any_call(home, tmp_p
 def test_ask_output_to_a_writable_file_still_works(home, tmp_path, fake_api):
     out = tmp_path / "answer.txt"
     out.write_text("old answer\n")
-    proc = orch("ask", "-m", "test-small-o", "-o", str(out), "Capital of France?", home=home,
-                env_extra=api_environ(fake_api))
+    proc = orch(
+        "ask",
+        "-m",
+        "test-small-o",
+        "-o",
+        str(out),
+        "Capital of France?",
+        home=home,
+        env_extra=api_environ(fake_api),
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Paris" in out.read_text() and "old answer" not in out.read_text()

@@ -65,16 +65,23 @@ def test_a_tier_price_the_map_does_not_give_is_left_out():
 
 @pytest.mark.skipif(not PRICE_MAP.is_file(), reason="the price map is not on this machine")
 def test_the_packaged_registry_is_what_the_generator_makes_of_the_price_map():
-    spec = importlib.util.spec_from_file_location("build_registry",
-                                                  REPO / "tools" / "build_registry.py")
+    spec = importlib.util.spec_from_file_location(
+        "build_registry", REPO / "tools" / "build_registry.py"
+    )
     generator = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(generator)
     text = generator.render(json.loads(PRICE_MAP.read_text())["models"])
     assert text == (REPO / "orchestrator_tui" / "data" / "models.toml").read_text()
     tiers = load_packaged_registry()["models"]["gpt-6-luna"]["price_tiers"]
-    assert tiers == [{"above_input_tokens": 272000, "input_cost_per_mtok": 0.2,
-                      "output_cost_per_mtok": 0.75, "cache_read_cost_per_mtok": 0.02,
-                      "cache_write_cost_per_mtok": 0.25}]  # no batch, flex or priority
+    assert tiers == [
+        {
+            "above_input_tokens": 272000,
+            "input_cost_per_mtok": 0.2,
+            "output_cost_per_mtok": 0.75,
+            "cache_read_cost_per_mtok": 0.02,
+            "cache_write_cost_per_mtok": 0.25,
+        }
+    ]  # no batch, flex or priority
 
 
 def packaged_name_pattern() -> re.Pattern:
@@ -93,6 +100,7 @@ def test_no_other_test_names_a_packaged_model():
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         for number, line in enumerate(text.splitlines(), 1):
-            found += [f"{path.relative_to(TESTS)}:{number}: {m.group(1)}"
-                      for m in pattern.finditer(line)]
+            found += [
+                f"{path.relative_to(TESTS)}:{number}: {m.group(1)}" for m in pattern.finditer(line)
+            ]
     assert not found, "packaged model names outside the registry tests:\n" + "\n".join(found)

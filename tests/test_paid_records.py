@@ -75,6 +75,7 @@ async def until(predicate, timeout: float = 30.0) -> None:
 
 def drain(ledger: SQLiteLedger) -> None:
     """Wait until every write submitted to the store's writer has run."""
+    assert ledger.executor is not None
     ledger.executor.submit(lambda: None).result(timeout=30)
 
 
@@ -87,8 +88,11 @@ async def test_a_cancel_while_the_writer_is_busy_still_writes_every_paid_attempt
     # the first member's reservation is settled, then the writer is busy: its record waits
     ledger.executor = writer = CountingExecutor(ledger.executor, block_after="settle")
     engine = Engine(settings, demo=True, ledger=ledger, providers={"demo": demo})
-    run = asyncio.create_task(engine.run_to_result(Request(
-        "What is the capital of France?", strategy="ensemble", models=MEMBERS)))
+    run = asyncio.create_task(
+        engine.run_to_result(
+            Request("What is the capital of France?", strategy="ensemble", models=MEMBERS)
+        )
+    )
     try:
         await asyncio.wait_for(demo.all_started.wait(), 30)
         demo.released[MEMBERS[0]].set()  # one member finishes
@@ -113,23 +117,27 @@ class BrokenCache(NoCache):
 
 async def test_a_cache_that_cannot_be_written_never_costs_the_answer():
     engine = Engine(fast_settings(), demo=True, cache=BrokenCache())
-    result, events = await run_collect(engine, Request("What is 2 + 2?", strategy="single",
-                                                       model="test-small-o"))
+    result, events = await run_collect(
+        engine, Request("What is 2 + 2?", strategy="single", model="test-small-o")
+    )
     assert result.success and result.attempts[0].status == "ok"
-    assert any("response cache could not be used" in e.message for e in events
-               if isinstance(e, Note))
+    assert any(
+        "response cache could not be used" in e.message for e in events if isinstance(e, Note)
+    )
 
 
 async def test_each_try_keeps_its_own_reservation_so_a_retry_never_erases_a_paid_try(
-        make_engine, fake_api, tmp_path):
+    make_engine, fake_api, tmp_path
+):
     settings = fast_settings(budget=BudgetSettings(daily=100.0))
     db = open_db(tmp_path / "orch.db")
     ledger = SQLiteLedger(db, settings)
     held = Gate(after=1)
     fake_api.script(Reply(break_after=3), Reply(gate=held))  # a paid, broken try; then a retry
     engine = make_engine(settings, ledger=ledger)
-    run = asyncio.create_task(run_collect(engine, Request("hi", strategy="single",
-                                                          model="test-small-o")))
+    run = asyncio.create_task(
+        run_collect(engine, Request("hi", strategy="single", model="test-small-o"))
+    )
     await asyncio.to_thread(held.wait)
     drain(ledger)
     amounts = [row[0] for row in db.execute("SELECT amount FROM reservations ORDER BY owner")]
@@ -147,41 +155,50 @@ class FailingReservations(SQLiteLedger):
 
 async def test_a_reservation_the_store_cannot_make_gives_the_run_budget_back(tmp_path):
     settings = fast_settings()
-    engine = Engine(settings, demo=True,
-                    ledger=FailingReservations(open_db(tmp_path / "orch.db"), settings))
+    engine = Engine(
+        settings, demo=True, ledger=FailingReservations(open_db(tmp_path / "orch.db"), settings)
+    )
     from orchestrator_tui.engine.run_budget import BudgetPool
 
     pool = BudgetPool(1.0)
-    result = await engine.run_to_result(Request("hi", strategy="single", model="test-small-o"),
-                                        budget=pool)
+    result = await engine.run_to_result(
+        Request("hi", strategy="single", model="test-small-o"), budget=pool
+    )
     assert not result.success and "disk I/O error" in result.attempts[0].error
     assert pool.reserved == 0.0  # nothing held for a call that was never made
 
 
 async def test_a_secret_in_a_long_error_is_redacted_before_the_error_is_shortened(
-        make_engine, fake_api):
+    make_engine, fake_api
+):
     class LeakyProvider(ExplodingProvider):
         async def stream(self, model, params):
             yield  # an async generator
             raise RuntimeError("x" * 100 + f"Authorization: Bearer {OPENAI_KEY}" + "y" * 500)
 
     engine = make_engine(providers={"openai": LeakyProvider()})
-    result, events = await run_collect(engine, Request("hi", strategy="single",
-                                                       model="test-small-o"))
+    result, events = await run_collect(
+        engine, Request("hi", strategy="single", model="test-small-o")
+    )
     error = result.attempts[0].error
     assert "[redacted]" in error and len(error) <= 300
-    assert not any(OPENAI_KEY[i:i + 8] in repr(events) + error for i in range(len(OPENAI_KEY) - 8))
+    assert not any(
+        OPENAI_KEY[i : i + 8] in repr(events) + error for i in range(len(OPENAI_KEY) - 8)
+    )
 
 
-async def test_a_bug_in_an_adapter_is_not_retried_as_if_the_chunk_were_malformed(make_engine,
-                                                                               fake_api):
+async def test_a_bug_in_an_adapter_is_not_retried_as_if_the_chunk_were_malformed(
+    make_engine, fake_api
+):
     class BuggyProvider(ExplodingProvider):
         async def stream(self, model, params):
             yield  # an async generator
             raise TypeError("unsupported operand type(s) for +: 'int' and 'NoneType'")
 
-    result, events = await run_collect(make_engine(providers={"openai": BuggyProvider()}),
-                                       Request("hi", strategy="single", model="test-small-o"))
+    result, _events = await run_collect(
+        make_engine(providers={"openai": BuggyProvider()}),
+        Request("hi", strategy="single", model="test-small-o"),
+    )
     assert result.attempts[0].retries == 0 and "unexpected error" in result.attempts[0].error
 
 

@@ -16,7 +16,7 @@ from orchestrator_tui.engine.cost import compute_cost, prices_used, worst_case_c
 from orchestrator_tui.engine.events import BudgetRefused
 from orchestrator_tui.heuristics.tokens import estimate_text_tokens
 from orchestrator_tui.registry import Registry
-from orchestrator_tui.types import PriceTier, Prices, Usage
+from orchestrator_tui.types import Prices, PriceTier, Usage
 
 from .conftest import base_settings, fast_settings, run_collect
 from .fake_server import Reply
@@ -26,13 +26,17 @@ def registry_model(name: str):
     return Registry.build(base_settings(), environ={}).model(name)
 
 
-@pytest.mark.parametrize("model, input_tokens, expected", [
-    ("test-small-a", 128_000, 0.0665),
-    ("test-tiered-o", 300_000, 3.045),
-])
+@pytest.mark.parametrize(
+    "model, input_tokens, expected",
+    [
+        ("test-small-a", 128_000, 0.0665),
+        ("test-tiered-o", 300_000, 3.045),
+    ],
+)
 def test_the_issues_long_prompts_cost_their_tier_price(model, input_tokens, expected):
-    cost = compute_cost(Usage(input_tokens=input_tokens, output_tokens=1000),
-                        registry_model(model).prices)
+    cost = compute_cost(
+        Usage(input_tokens=input_tokens, output_tokens=1000), registry_model(model).prices
+    )
     assert cost == pytest.approx(expected, rel=1e-12)
 
 
@@ -52,10 +56,18 @@ def test_the_tier_starts_just_over_its_threshold():
 def test_cached_tokens_count_towards_the_threshold_and_pay_the_tier():
     prices = registry_model("test-small-a").prices
     tier = prices.tiers[0]
-    usage = Usage(input_tokens=150_000, output_tokens=1000, cache_read_tokens=100_000,
-                  cache_write_tokens=20_000)  # only 30,000 uncached
-    expected = (30_000 * tier.input + 100_000 * tier.cache_read + 20_000 * tier.cache_write
-                + 1000 * tier.output) / 1e6
+    usage = Usage(
+        input_tokens=150_000,
+        output_tokens=1000,
+        cache_read_tokens=100_000,
+        cache_write_tokens=20_000,
+    )  # only 30,000 uncached
+    expected = (
+        30_000 * tier.input
+        + 100_000 * tier.cache_read
+        + 20_000 * tier.cache_write
+        + 1000 * tier.output
+    ) / 1e6
     assert compute_cost(usage, prices) == pytest.approx(expected, rel=1e-12)
 
 
@@ -72,12 +84,14 @@ def test_budget_worst_case_and_ranking_use_the_tier_the_estimate_selects():
     model = registry_model("test-tiered-o")
     assert worst_case_cost(model, 300_000, 1000) == pytest.approx(3.045, rel=1e-12)
     base = model.prices
-    assert worst_case_cost(model, 200_000, 1000) == \
-        pytest.approx((200_000 * base.input + 1000 * base.output) / 1e6, rel=1e-12)
+    assert worst_case_cost(model, 200_000, 1000) == pytest.approx(
+        (200_000 * base.input + 1000 * base.output) / 1e6, rel=1e-12
+    )
 
 
 async def test_a_budget_that_covers_the_flat_worst_case_but_not_the_tier_refuses(
-        make_engine, fake_api):
+    make_engine, fake_api
+):
     engine = make_engine()
     model = engine.registry.model("test-small-a")
     prompt = "x" * 330_000  # ~110,000 estimated tokens: over the 100k threshold
@@ -85,41 +99,51 @@ async def test_a_budget_that_covers_the_flat_worst_case_but_not_the_tier_refuses
     flat = model.with_changes(prices=Prices(model.prices.input, model.prices.output))
     flat_worst = worst_case_cost(flat, ctx.input_tokens, ctx.max_tokens)
     tier_worst = worst_case_cost(model, ctx.input_tokens, ctx.max_tokens)
-    result, events = await run_collect(engine, Request(
-        prompt, model=model.name, strategy="single", max_cost=(flat_worst + tier_worst) / 2))
+    result, events = await run_collect(
+        engine,
+        Request(
+            prompt, model=model.name, strategy="single", max_cost=(flat_worst + tier_worst) / 2
+        ),
+    )
     assert [e for e in events if isinstance(e, BudgetRefused)] and not fake_api.requests
     assert result.attempts[0].status == "skipped" and tier_worst > 4 * flat_worst
 
 
-@pytest.mark.parametrize("model, input_tokens, expected, threshold", [
-    ("test-small-a", 128_000, 0.0665, 100_000),
-    ("test-tiered-o", 300_000, 3.045, 272_000),
-])
-async def test_a_real_call_records_its_tier_cost_and_prices(make_engine, fake_api, model,
-                                                            input_tokens, expected, threshold):
+@pytest.mark.parametrize(
+    "model, input_tokens, expected, threshold",
+    [
+        ("test-small-a", 128_000, 0.0665, 100_000),
+        ("test-tiered-o", 300_000, 3.045, 272_000),
+    ],
+)
+async def test_a_real_call_records_its_tier_cost_and_prices(
+    make_engine, fake_api, model, input_tokens, expected, threshold
+):
     fake_api.script(Reply(input_tokens=input_tokens, output_tokens=1000))
     engine = make_engine()
-    result, _ = await run_collect(engine, Request("Summarize it.", model=model,
-                                                  strategy="single"))
+    result, _ = await run_collect(engine, Request("Summarize it.", model=model, strategy="single"))
     attempt = result.attempts[0]
     assert attempt.status == "ok" and attempt.cost == pytest.approx(expected, rel=1e-12)
     assert result.cost == pytest.approx(expected, rel=1e-12)
     assert attempt.prices["tier_above_input_tokens"] == threshold
     tier = engine.registry.model(model).prices.tiers[0]
-    assert (attempt.prices["input_per_mtok"], attempt.prices["output_per_mtok"]) == \
-        (tier.input, tier.output)
+    assert (attempt.prices["input_per_mtok"], attempt.prices["output_per_mtok"]) == (
+        tier.input,
+        tier.output,
+    )
 
 
 async def test_retried_calls_are_priced_one_by_one_not_by_their_sum(make_engine, fake_api):
     """Two 60,000-token calls (a dropped stream, then its retry) stay under the 100k tier."""
     model = "test-small-a"
-    fake_api.script(Reply(input_tokens=60_000, output_tokens=1000, break_after=1),
-                    Reply(input_tokens=60_000, output_tokens=1000))
+    fake_api.script(
+        Reply(input_tokens=60_000, output_tokens=1000, break_after=1),
+        Reply(input_tokens=60_000, output_tokens=1000),
+    )
     settings = fast_settings()
     settings.models[model].tpm = 10_000_000
     engine = make_engine(settings)
-    result, _ = await run_collect(engine, Request("Summarize it.", model=model,
-                                                  strategy="single"))
+    result, _ = await run_collect(engine, Request("Summarize it.", model=model, strategy="single"))
     attempt = result.attempts[0]
     base = engine.registry.model(model).prices
     # the dropped call's output is estimated from the one chunk it sent ("The ")

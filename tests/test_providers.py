@@ -18,11 +18,18 @@ OPENAI_MODEL = "test-small-o"
 
 @pytest.mark.parametrize("model", [ANTHROPIC_MODEL, OPENAI_MODEL])
 async def test_streams_text_and_usage_and_prices_it(make_engine, fake_api, model):
-    fake_api.script(Reply(text="Paris is the capital of France.", input_tokens=1200,
-                          output_tokens=300, cached_tokens=200))
+    fake_api.script(
+        Reply(
+            text="Paris is the capital of France.",
+            input_tokens=1200,
+            output_tokens=300,
+            cached_tokens=200,
+        )
+    )
     engine = make_engine()
-    result, events = await run_collect(engine, Request("Capital of France?", model=model,
-                                                       strategy="single"))
+    result, events = await run_collect(
+        engine, Request("Capital of France?", model=model, strategy="single")
+    )
     deltas = [e.text for e in events if isinstance(e, TextDelta)]
     assert "".join(deltas) == "Paris is the capital of France."
     assert len(deltas) > 3  # it really streamed
@@ -39,17 +46,26 @@ async def test_streams_text_and_usage_and_prices_it(make_engine, fake_api, model
 
 async def test_requests_carry_the_right_parameters(make_engine, fake_api):
     engine = make_engine()
-    anthropic_result, _ = await run_collect(engine, Request(
-        "hi", model=ANTHROPIC_MODEL, strategy="single", system="be brief", max_tokens=77,
-        temperature=0.3))
+    anthropic_result, _ = await run_collect(
+        engine,
+        Request(
+            "hi",
+            model=ANTHROPIC_MODEL,
+            strategy="single",
+            system="be brief",
+            max_tokens=77,
+            temperature=0.3,
+        ),
+    )
     await run_collect(engine, Request("hi", model=OPENAI_MODEL, strategy="single", max_tokens=77))
     anthropic_call, openai_call = fake_api.requests
     assert anthropic_result.success and "temperature" not in anthropic_call["body"]
     assert anthropic_call["path"] == "/v1/messages"
     assert anthropic_call["body"]["max_tokens"] == 77
     assert anthropic_call["body"]["system"] == "be brief"
-    assert ANTHROPIC_KEY in anthropic_call["headers"].get("authorization", "") + \
-        anthropic_call["headers"].get("x-api-key", "")
+    assert ANTHROPIC_KEY in anthropic_call["headers"].get("authorization", "") + anthropic_call[
+        "headers"
+    ].get("x-api-key", "")
     assert openai_call["path"] == "/v1/chat/completions"
     assert openai_call["body"]["stream_options"] == {"include_usage": True}
     assert openai_call["body"]["max_completion_tokens"] == 77  # a reasoning model
@@ -58,10 +74,10 @@ async def test_requests_carry_the_right_parameters(make_engine, fake_api):
 
 @pytest.mark.parametrize("model", [ANTHROPIC_MODEL, OPENAI_MODEL])
 async def test_429_retry_after_is_honoured(make_engine, fake_api, model):
-    fake_api.script(Reply(status=429, error_type="rate_limit_error",
-                          headers={"retry-after": "0.4"}))
-    result, events = await run_collect(make_engine(), Request("hi", model=model,
-                                                              strategy="single"))
+    fake_api.script(
+        Reply(status=429, error_type="rate_limit_error", headers={"retry-after": "0.4"})
+    )
+    result, events = await run_collect(make_engine(), Request("hi", model=model, strategy="single"))
     retries = [e for e in events if isinstance(e, RetryScheduled)]
     assert result.success and len(retries) == 1
     assert 0.4 <= retries[0].wait <= 0.6  # what the server asked, plus jitter
@@ -71,8 +87,9 @@ async def test_429_retry_after_is_honoured(make_engine, fake_api, model):
 
 async def test_retry_after_ms_wins_over_retry_after(make_engine, fake_api):
     fake_api.script(Reply(status=429, headers={"retry-after-ms": "150", "retry-after": "30"}))
-    result, events = await run_collect(make_engine(), Request("hi", model=OPENAI_MODEL,
-                                                              strategy="single"))
+    result, events = await run_collect(
+        make_engine(), Request("hi", model=OPENAI_MODEL, strategy="single")
+    )
     [wait] = [e.wait for e in events if isinstance(e, RetryScheduled)]
     assert 0.15 <= wait <= 0.3 and result.success
 
@@ -80,8 +97,9 @@ async def test_retry_after_ms_wins_over_retry_after(make_engine, fake_api):
 async def test_529_exhausts_retries_then_fallback_moves_on(make_engine, fake_api):
     overloaded = Reply(status=529, error_type="overloaded_error")
     fake_api.script(overloaded, overloaded, overloaded, model=ANTHROPIC_MODEL)
-    result, _ = await run_collect(make_engine(), Request(
-        "hi", strategy="fallback", models=[ANTHROPIC_MODEL, OPENAI_MODEL]))
+    result, _ = await run_collect(
+        make_engine(), Request("hi", strategy="fallback", models=[ANTHROPIC_MODEL, OPENAI_MODEL])
+    )
     assert len(fake_api.calls(ANTHROPIC_MODEL)) == 3  # first try + 2 retries
     assert [a.status for a in result.attempts] == ["error", "ok"]
     assert "529" in result.attempts[0].error
@@ -91,8 +109,9 @@ async def test_529_exhausts_retries_then_fallback_moves_on(make_engine, fake_api
 @pytest.mark.parametrize("status", [400, 401, 403, 404])
 async def test_client_errors_are_not_retried(make_engine, fake_api, status):
     fake_api.script(Reply(status=status, error_type="authentication_error"))
-    result, events = await run_collect(make_engine(), Request("hi", model=ANTHROPIC_MODEL,
-                                                              strategy="single"))
+    result, events = await run_collect(
+        make_engine(), Request("hi", model=ANTHROPIC_MODEL, strategy="single")
+    )
     assert not result.success and len(fake_api.requests) == 1
     assert not [e for e in events if isinstance(e, RetryScheduled)]
     assert str(status) in result.metadata["error"]
@@ -100,8 +119,9 @@ async def test_client_errors_are_not_retried(make_engine, fake_api, status):
 
 async def test_auth_error_never_shows_the_key(make_engine, fake_api):
     fake_api.script(Reply(status=401, error_type="authentication_error"), model=OPENAI_MODEL)
-    result, events = await run_collect(make_engine(), Request("hi", model=OPENAI_MODEL,
-                                                              strategy="single"))
+    result, events = await run_collect(
+        make_engine(), Request("hi", model=OPENAI_MODEL, strategy="single")
+    )
     everything = repr(result.to_dict()) + repr(events)
     assert "API key" in result.metadata["error"]
     assert OPENAI_KEY not in everything and ANTHROPIC_KEY not in everything
@@ -113,10 +133,12 @@ async def test_first_token_timeout_is_retried(make_engine, fake_api, model):
     settings.timeouts.first_token = 1.0  # the retry's first token comes well within it
     settings.timeouts.total = 600.0  # only the first-token deadline can end the held call
     fake_api.script(Reply(gate=Gate()))  # no headers until the test ends
-    result, events = await asyncio.wait_for(run_collect(make_engine(settings), Request(
-        "hi", model=model, strategy="single")), timeout=60)
+    result, events = await asyncio.wait_for(
+        run_collect(make_engine(settings), Request("hi", model=model, strategy="single")),
+        timeout=60,
+    )
     assert result.success
-    retry = [e for e in events if isinstance(e, RetryScheduled)][0]
+    retry = next(e for e in events if isinstance(e, RetryScheduled))
     assert "timed out" in retry.reason or "first token" in retry.reason
 
 
@@ -125,20 +147,21 @@ async def test_truncated_stream_is_a_failure_not_an_answer(make_engine, fake_api
     settings = fast_settings()
     settings.retries.max_retries = 0
     fake_api.script(Reply(truncate=True))
-    result, _ = await run_collect(make_engine(settings), Request("hi", model=model,
-                                                                 strategy="single"))
+    result, _ = await run_collect(
+        make_engine(settings), Request("hi", model=model, strategy="single")
+    )
     assert not result.success
     assert "truncated" in result.attempts[0].error
 
 
 @pytest.mark.parametrize("model", [ANTHROPIC_MODEL, OPENAI_MODEL])
 async def test_broken_connection_mid_stream_is_retried_and_paid_usage_kept(
-        make_engine, fake_api, model):
+    make_engine, fake_api, model
+):
     fake_api.script(Reply(break_after=3, input_tokens=1000))
-    result, events = await run_collect(make_engine(), Request("hi", model=model,
-                                                              strategy="single"))
+    result, events = await run_collect(make_engine(), Request("hi", model=model, strategy="single"))
     assert result.success and len(fake_api.requests) == 2
-    retry = [e for e in events if isinstance(e, RetryScheduled)][0]
+    retry = next(e for e in events if isinstance(e, RetryScheduled))
     assert "connection" in retry.reason or "truncated" in retry.reason
     attempt = result.attempts[0]
     if model == ANTHROPIC_MODEL:  # message_start reported input usage before the break
@@ -148,15 +171,17 @@ async def test_broken_connection_mid_stream_is_retried_and_paid_usage_kept(
 
 async def test_anthropic_error_event_mid_stream_is_retried(make_engine, fake_api):
     fake_api.script(Reply(stream_error="overloaded_error"))
-    result, events = await run_collect(make_engine(), Request("hi", model=ANTHROPIC_MODEL,
-                                                              strategy="single"))
+    result, events = await run_collect(
+        make_engine(), Request("hi", model=ANTHROPIC_MODEL, strategy="single")
+    )
     assert result.success and len(fake_api.requests) == 2
     assert any("Overloaded" in e.reason for e in events if isinstance(e, RetryScheduled))
 
 
 async def test_retry_discards_the_failed_try_text(make_engine, fake_api):
     fake_api.script(Reply(text="broken answer that never ends", break_after=2))
-    result, events = await run_collect(make_engine(), Request("hi", model=OPENAI_MODEL,
-                                                              strategy="single"))
-    finished = [e.attempt for e in events if isinstance(e, AttemptFinished)][0]
+    result, events = await run_collect(
+        make_engine(), Request("hi", model=OPENAI_MODEL, strategy="single")
+    )
+    finished = next(e.attempt for e in events if isinstance(e, AttemptFinished))
     assert finished.text == result.response and "broken" not in result.response

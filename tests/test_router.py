@@ -12,9 +12,9 @@ from orchestrator_tui.engine.ratelimit import RateLimiter
 from orchestrator_tui.errors import UsageError
 from orchestrator_tui.evaluation.dataset import load_dataset
 from orchestrator_tui.evaluation.runner import examples
-from orchestrator_tui.registry import Registry
 from orchestrator_tui.learned.model import LAMBDA_GRID, LearnedRouter
 from orchestrator_tui.learned.train import choose_lambda, feature_matrix, fit_router
+from orchestrator_tui.registry import Registry
 from orchestrator_tui.store.db import open_db
 from orchestrator_tui.store.ledger import SQLiteLedger
 from orchestrator_tui.store.ratings import rate, rated_examples
@@ -67,8 +67,9 @@ def test_saved_router_predicts_the_same(bench, tmp_path):
     router.save(tmp_path / "router.json")
     loaded = LearnedRouter.load(tmp_path / "router.json")
     prompt = "python sort function question 7?"
-    assert [round(p.success, 4) for p in loaded.predict(prompt)] == \
-        [round(p.success, 4) for p in router.predict(prompt)]
+    assert [round(p.success, 4) for p in loaded.predict(prompt)] == [
+        round(p.success, 4) for p in router.predict(prompt)
+    ]
     assert loaded.lam == 0.07 and loaded.info["data"] == "bench"
 
 
@@ -86,8 +87,10 @@ def test_train_then_ask_learned_routes_by_topic(tmp_path, isolated_home):
     summary = json.loads(trained.stdout)
     assert summary["rows"] == 90 and set(summary["models"]) == set(REAL_NAMES.values())
     used = {}
-    for topic, prompt in (("proof", "prove theorem integral bound question?"),
-                          ("greeting", "hello friend nice morning question?")):
+    for topic, prompt in (
+        ("proof", "prove theorem integral bound question?"),
+        ("greeting", "hello friend nice morning question?"),
+    ):
         proc = orch("ask", "-s", "learned", "--demo", "--json", prompt, home=isolated_home)
         assert proc.returncode == 0, proc.stderr
         answer = json.loads(proc.stdout)
@@ -103,9 +106,12 @@ def test_ask_learned_without_a_router_is_one_line(isolated_home):
 
 
 def test_router_train_needs_exactly_one_source(isolated_home):
-    assert_one_line_error(orch("router", "train", home=isolated_home), "--data FILE or --from-history")
-    assert_one_line_error(orch("router", "train", "--from-history", home=isolated_home),
-                          "only 0 rated answers")
+    assert_one_line_error(
+        orch("router", "train", home=isolated_home), "--data FILE or --from-history"
+    )
+    assert_one_line_error(
+        orch("router", "train", "--from-history", home=isolated_home), "only 0 rated answers"
+    )
 
 
 def test_rate_an_answer_from_ask(isolated_home):
@@ -121,8 +127,12 @@ def test_rate_an_answer_from_ask(isolated_home):
 def recording_engine(fake_api, db) -> Engine:
     """Real providers through the fake API, recording to `db`."""
     settings = fast_settings()
-    return Engine(settings, Registry.build(settings, environ=api_environ(fake_api)),
-                  ledger=SQLiteLedger(db, settings), limiter=RateLimiter())
+    return Engine(
+        settings,
+        Registry.build(settings, environ=api_environ(fake_api)),
+        ledger=SQLiteLedger(db, settings),
+        limiter=RateLimiter(),
+    )
 
 
 async def test_training_from_the_rated_history(fake_api, isolated_home):
@@ -134,14 +144,17 @@ async def test_training_from_the_rated_history(fake_api, isolated_home):
     for i in range(12):
         model = "test-mini-a" if i % 2 else "test-small-o"
         prompt = f"{'prove theorem' if i % 2 else 'hello friend'} question {i}"
-        result = await engine.run_to_result(Request(prompt, strategy="single", model=model,
-                                                    use_cache=False))
+        result = await engine.run_to_result(
+            Request(prompt, strategy="single", model=model, use_cache=False)
+        )
         ids.append(result.metadata["history_id"])
         rate(db, ids[-1], "good" if i % 4 < 2 else "bad")
     await engine.aclose()
     settings = engine.settings
     demo = Engine(settings, demo=True, ledger=SQLiteLedger(db, settings))
-    demo_id = (await demo.run_to_result(Request("demo question", use_cache=False))).metadata["history_id"]
+    demo_id = (await demo.run_to_result(Request("demo question", use_cache=False))).metadata[
+        "history_id"
+    ]
     rate(db, demo_id, "good")
     rated = rated_examples(db)
     assert len(rated) == 12 and all(cost and cost > 0 for _, _, _, cost in rated)
@@ -157,8 +170,9 @@ def test_rating_checks_its_input(tmp_path):
         rate(db, 5, "good")
 
 
-@pytest.mark.parametrize("text, verdict", [("GOOD", "good"), ("Bad.", "bad"),
-                                           ("good, not bad", None), ("maybe", None)])
+@pytest.mark.parametrize(
+    "text, verdict", [("GOOD", "good"), ("Bad.", "bad"), ("good, not bad", None), ("maybe", None)]
+)
 def test_judge_verdicts_are_read_strictly(text, verdict):
     from orchestrator_tui.evaluation.judge import parse_verdict
 
@@ -175,8 +189,9 @@ async def test_judge_grades_unrated_answers_and_never_overrules_the_user(fake_ap
     engine = recording_engine(fake_api, db)
     ids = []
     for i in range(3):
-        result = await engine.run_to_result(Request(f"question {i}", strategy="single",
-                                                    model="test-small-o", use_cache=False))
+        result = await engine.run_to_result(
+            Request(f"question {i}", strategy="single", model="test-small-o", use_cache=False)
+        )
         ids.append(result.metadata["history_id"])
     rate(db, ids[0], "bad")  # the user's verdict
     fake_api.script(Reply(text="GOOD"), Reply(text="GOOD"))
@@ -184,8 +199,11 @@ async def test_judge_grades_unrated_answers_and_never_overrules_the_user(fake_ap
     assert (tally.good, tally.bad, tally.unclear, tally.failed) == (2, 0, 0, 0)
     assert tally.cost > 0
     by = {i: (get_request(db, i)["rating"], get_request(db, i)["rated_by"]) for i in ids}
-    assert by == {ids[0]: (0, "user"), ids[1]: (1, "judge:test-mini-a"),
-                  ids[2]: (1, "judge:test-mini-a")}
+    assert by == {
+        ids[0]: (0, "user"),
+        ids[1]: (1, "judge:test-mini-a"),
+        ids[2]: (1, "judge:test-mini-a"),
+    }
     judged = db.execute("SELECT COUNT(*) FROM requests WHERE category = 'judge'").fetchone()[0]
     assert judged == 2  # the judge's calls are in the history, and cost what they cost
     assert len(rated_examples(db)) == 3  # the judge's own requests are never examples
@@ -197,25 +215,39 @@ async def test_judge_grades_unrated_answers_and_never_overrules_the_user(fake_ap
 
 def test_judge_command_needs_a_model_and_a_real_provider(isolated_home):
     assert_one_line_error(orch("router", "judge", home=isolated_home), "no judge model")
-    assert_one_line_error(orch("router", "judge", "-m", "test-mini-a", "--demo",
-                               home=isolated_home), "demo provider cannot judge")
-    assert_one_line_error(orch("router", "judge", "-m", "nope", home=isolated_home),
-                          "unknown model")
+    assert_one_line_error(
+        orch("router", "judge", "-m", "test-mini-a", "--demo", home=isolated_home),
+        "demo provider cannot judge",
+    )
+    assert_one_line_error(
+        orch("router", "judge", "-m", "nope", home=isolated_home), "unknown model"
+    )
 
 
 def test_route_learned_shows_the_ranking(tmp_path, isolated_home):
     data = write_jsonl(tmp_path / "named.jsonl", structured_rows(models=REAL_NAMES))
-    assert orch("router", "train", "--data", str(data), "--lambda", "0.3",
-                home=isolated_home).returncode == 0
-    proc = orch("route", "--learned", "--demo", "--json", "prove the theorem by induction",
-                home=isolated_home)
+    assert (
+        orch(
+            "router", "train", "--data", str(data), "--lambda", "0.3", home=isolated_home
+        ).returncode
+        == 0
+    )
+    proc = orch(
+        "route",
+        "--learned",
+        "--demo",
+        "--json",
+        "prove the theorem by induction",
+        home=isolated_home,
+    )
     assert proc.returncode == 0, proc.stderr
     shown = json.loads(proc.stdout)
     assert shown["lambda"] == 0.3 and shown["model"] == "test-large-a"
     utilities = [row["utility"] for row in shown["ranking"]]
     assert utilities == sorted(utilities, reverse=True) and len(utilities) == 3
-    text = orch("route", "--learned", "--demo", "--cost-weight", "5", "hello friend",
-                home=isolated_home)
+    text = orch(
+        "route", "--learned", "--demo", "--cost-weight", "5", "hello friend", home=isolated_home
+    )
     assert text.stdout.startswith("λ = 5: ") and "test-large-a" not in text.stdout.splitlines()[0]
 
 
@@ -223,11 +255,24 @@ def test_batch_with_the_learned_strategy(tmp_path, isolated_home):
     data = write_jsonl(tmp_path / "named.jsonl", structured_rows(models=REAL_NAMES))
     assert orch("router", "train", "--data", str(data), home=isolated_home).returncode == 0
     prompts = tmp_path / "in.jsonl"
-    prompts.write_text(json.dumps({"id": "p", "prompt": "prove the integral bound"}) + "\n"
-                       + json.dumps({"id": "g", "prompt": "hello friend, nice weather"}) + "\n")
+    prompts.write_text(
+        json.dumps({"id": "p", "prompt": "prove the integral bound"})
+        + "\n"
+        + json.dumps({"id": "g", "prompt": "hello friend, nice weather"})
+        + "\n"
+    )
     out = tmp_path / "out.jsonl"
-    proc = orch("batch", str(prompts), "-o", str(out), "-s", "learned", "--demo", "--quiet",
-                home=isolated_home)
+    proc = orch(
+        "batch",
+        str(prompts),
+        "-o",
+        str(out),
+        "-s",
+        "learned",
+        "--demo",
+        "--quiet",
+        home=isolated_home,
+    )
     assert proc.returncode == 0, proc.stderr
     answers = {a["id"]: a for a in map(json.loads, out.read_text().splitlines())}
     assert answers["p"]["model_used"] == "test-large-a"

@@ -23,7 +23,8 @@ WRITER = CHILD_IMPORT + textwrap.dedent("""
     from orchestrator_tui.store.db import open_db
     from orchestrator_tui.store.ledger import SQLiteLedger
 
-    path, count, label, daily, speed = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], float(sys.argv[5])
+    path, count, label = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+    daily, speed = sys.argv[4], float(sys.argv[5])
     daily = float(daily) if daily != "-" else None
     settings = base_settings(demo_speed=speed, budget=BudgetSettings(daily=daily))
     engine = Engine(settings, demo=True, ledger=SQLiteLedger(open_db(path), settings))
@@ -47,9 +48,12 @@ WRITER = CHILD_IMPORT + textwrap.dedent("""
 
 
 def start_writer(path, count, label, daily="-", speed=0.0):
-    return subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(count), label, daily,
-                             str(speed)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), str(count), label, daily, str(speed)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_two_processes_record_1000_requests_each(tmp_path):
@@ -57,7 +61,7 @@ def test_two_processes_record_1000_requests_each(tmp_path):
     open_db(path).close()
     writers = [start_writer(path, 1000, label) for label in ("a", "b")]
     outputs = [w.communicate(timeout=240) for w in writers]
-    for writer, (out, err) in zip(writers, outputs):
+    for writer, (out, err) in zip(writers, outputs, strict=False):
         assert writer.returncode == 0, err
         assert "locked" not in err and out.split() == ["1000", "0"]
     db = sqlite3.connect(path)
@@ -81,8 +85,9 @@ def test_a_killed_process_leaves_a_consistent_database(tmp_path):
     db.close()
     reopened = open_db(path)
     assert reopened.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    orphans = reopened.execute("SELECT COUNT(*) FROM attempts WHERE request_id NOT IN "
-                               "(SELECT id FROM requests)").fetchone()[0]
+    orphans = reopened.execute(
+        "SELECT COUNT(*) FROM attempts WHERE request_id NOT IN (SELECT id FROM requests)"
+    ).fetchone()[0]
     assert orphans == 0
     statuses = {r[0] for r in reopened.execute("SELECT DISTINCT status FROM requests")}
     # a request it was running (if the kill fell inside one) is closed, never left running

@@ -36,14 +36,19 @@ def start_asking(home):
     """`orch ask -` waits for its prompt on stdin once it has started: the processes are
     released together, at the moment their prompts are written."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    return subprocess.Popen([sys.executable, "-m", "orchestrator_tui", "ask", "--json", "-"],
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env={**env, "ORCH_HOME": str(home)})
+    return subprocess.Popen(
+        [sys.executable, "-m", "orchestrator_tui", "ask", "--json", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**env, "ORCH_HOME": str(home)},
+    )
 
 
 def ask_at_once(home, prompts: list[str]) -> None:
     asking = [start_asking(home) for _ in prompts]
-    for process, prompt in zip(asking, prompts):
+    for process, prompt in zip(asking, prompts, strict=False):
         process.stdin.write(prompt)
         process.stdin.close()
         process.stdin = None  # written and closed: communicate() has only to read
@@ -59,8 +64,7 @@ def test_first_use_from_several_processes_loses_nothing(tmp_path):
         prompts = [f"What is {i} + {round_no}?" for i in range(PROCESSES)]
         ask_at_once(home, prompts)
         db = sqlite3.connect(home / "orch.db")
-        recorded = [row[0] for row in db.execute("SELECT prompt FROM requests "
-                                                 "WHERE status = 'ok'")]
+        recorded = [row[0] for row in db.execute("SELECT prompt FROM requests WHERE status = 'ok'")]
         assert sorted(recorded) == sorted(prompts)
         assert db.execute("SELECT COUNT(*) FROM _migrations").fetchone()[0] == len(MIGRATIONS)
         db.close()
@@ -76,8 +80,7 @@ def history_home(home):
 
 
 @pytest.mark.parametrize("what", ["file", "home"])
-def test_a_read_only_database_is_read_and_never_written(history_home, tmp_path, fake_api,
-                                                        what):
+def test_a_read_only_database_is_read_and_never_written(history_home, tmp_path, fake_api, what):
     """Really unwritable, root included (`unwritable`: chattr +i as root, chmod a-w
     otherwise). "file": the database alone, so SQLite can still keep its WAL index beside
     it; "home": the directory too, so orch must read the file with `immutable=1`."""
@@ -96,8 +99,13 @@ def test_a_read_only_database_is_read_and_never_written(history_home, tmp_path, 
         assert orch("export", "-o", str(exported), home=home).returncode == 0
         assert len(exported.read_text().splitlines()) == 2
         batch = ["batch", str(batch_input), "-o", str(tmp_path / "answers.jsonl")]
-        for args in (["ask", "-m", "test-small-o", "hi"], batch, ["budget", "set", "--daily", "9"],
-                     ["rate", "1", "good"], ["tui"]):
+        for args in (
+            ["ask", "-m", "test-small-o", "hi"],
+            batch,
+            ["budget", "set", "--daily", "9"],
+            ["rate", "1", "good"],
+            ["tui"],
+        ):
             proc = orch(*args, home=home, env_extra=keys)
             assert_one_line_error(proc, "read-only", str(path))
         assert fake_api.requests == []  # refused before any call

@@ -7,24 +7,32 @@ import asyncio
 import pytest
 
 from orchestrator_tui.engine import Request
-from orchestrator_tui.engine.events import (BudgetRefused, Escalated, Note, ResultReady,
-                                            RoutingDecided)
+from orchestrator_tui.engine.events import (
+    BudgetRefused,
+    Escalated,
+    Note,
+    ResultReady,
+    RoutingDecided,
+)
 from orchestrator_tui.errors import UsageError
 
 from .conftest import run_collect
 from .fake_server import Gate, Reply
 
 HEDGED = "I think it might be Paris, but I'm not sure."
-CONFIDENT = ("The capital of France is Paris. This is clearly established and confirmed, "
-             "and it has been the capital for centuries, so the answer is definitely Paris.")
+CONFIDENT = (
+    "The capital of France is Paris. This is clearly established and confirmed, "
+    "and it has been the capital for centuries, so the answer is definitely Paris."
+)
 
 
 async def test_cheapest_sends_a_basic_prompt_to_the_cheapest_model(make_engine, fake_api):
     engine = make_engine()
     result, events = await run_collect(engine, Request("What is 2+2?", strategy="cheapest"))
-    decided = [e for e in events if isinstance(e, RoutingDecided)][0]
-    cheapest_price = min(m.prices.input + m.prices.output for m in engine.registry.models.values()
-                         if m.prices.known)
+    decided = next(e for e in events if isinstance(e, RoutingDecided))
+    cheapest_price = min(
+        m.prices.input + m.prices.output for m in engine.registry.models.values() if m.prices.known
+    )
     chosen = engine.registry.model(result.model_used)
     assert chosen.prices.input + chosen.prices.output == cheapest_price
     assert decided.analysis["level"] == "basic"
@@ -33,12 +41,17 @@ async def test_cheapest_sends_a_basic_prompt_to_the_cheapest_model(make_engine, 
 
 async def test_cheapest_sends_an_expert_prompt_to_an_expert_model(make_engine):
     engine = make_engine()
-    result, _ = await run_collect(engine, Request(
-        "Prove that there are infinitely many primes, and derive the density.",
-        strategy="cheapest"))
+    result, _ = await run_collect(
+        engine,
+        Request(
+            "Prove that there are infinitely many primes, and derive the density.",
+            strategy="cheapest",
+        ),
+    )
     assert engine.registry.model(result.model_used).tier == "expert"
-    expert_prices = sorted(m.prices.output for m in engine.registry.models.values()
-                           if m.tier == "expert")
+    expert_prices = sorted(
+        m.prices.output for m in engine.registry.models.values() if m.tier == "expert"
+    )
     assert engine.registry.model(result.model_used).prices.output == expert_prices[0]
 
 
@@ -46,8 +59,9 @@ async def test_cheapest_moves_to_the_next_cheapest_when_a_call_fails(make_engine
     settings_engine = make_engine()
     settings_engine.policy.max_retries = 0
     fake_api.script(Reply(status=500))
-    result, events = await run_collect(settings_engine, Request("What is 2+2?",
-                                                                strategy="cheapest"))
+    result, events = await run_collect(
+        settings_engine, Request("What is 2+2?", strategy="cheapest")
+    )
     assert result.success and [a.status for a in result.attempts] == ["error", "ok"]
     assert [e for e in events if isinstance(e, Escalated)]
 
@@ -55,8 +69,10 @@ async def test_cheapest_moves_to_the_next_cheapest_when_a_call_fails(make_engine
 async def test_fallback_escalates_on_low_confidence(make_engine, fake_api):
     fake_api.script(Reply(text=HEDGED), model="test-small-a")
     fake_api.script(Reply(text=CONFIDENT), model="test-small-o")
-    result, events = await run_collect(make_engine(), Request(
-        "What is the capital of France?", strategy="fallback", chain="test-mixed"))
+    result, events = await run_collect(
+        make_engine(),
+        Request("What is the capital of France?", strategy="fallback", chain="test-mixed"),
+    )
     escalations = [e for e in events if isinstance(e, Escalated)]
     assert len(escalations) == 1 and "confidence" in escalations[0].reason
     assert escalations[0].to_model == "test-small-o"
@@ -68,8 +84,10 @@ async def test_fallback_escalates_on_low_confidence(make_engine, fake_api):
 
 async def test_fallback_threshold_option_changes_the_decision(make_engine, fake_api):
     fake_api.script(Reply(text=CONFIDENT))
-    strict, _ = await run_collect(make_engine(), Request(
-        "Capital of France?", strategy="fallback", chain="test-fast", threshold=0.99))
+    strict, _ = await run_collect(
+        make_engine(),
+        Request("Capital of France?", strategy="fallback", chain="test-fast", threshold=0.99),
+    )
     assert len(strict.attempts) == 3  # nothing reaches 0.99: the whole chain is tried
     assert strict.metadata["threshold_met"] is False and strict.success
 
@@ -77,8 +95,9 @@ async def test_fallback_threshold_option_changes_the_decision(make_engine, fake_
 async def test_fallback_skips_models_without_a_key(make_engine, fake_api):
     engine = make_engine()
     del engine.registry.environ["ANTHROPIC_API_KEY"]
-    result, events = await run_collect(engine, Request("Capital?", strategy="fallback",
-                                                       chain="test-mixed"))
+    result, events = await run_collect(
+        engine, Request("Capital?", strategy="fallback", chain="test-mixed")
+    )
     notes = [e.message for e in events if isinstance(e, Note)]
     assert any("test-small-a" in n and "ANTHROPIC_API_KEY" in n for n in notes)
     assert all(r["path"].endswith("/chat/completions") for r in fake_api.requests)
@@ -90,8 +109,11 @@ async def test_ensemble_runs_members_concurrently(make_engine, fake_api):
     gates = {model: Gate(after=2) for model in members}  # each stream holds after two chunks
     for model, gate in gates.items():
         fake_api.script(Reply(text=CONFIDENT, output_tokens=40, gate=gate), model=model)
-    run = asyncio.create_task(run_collect(make_engine(), Request(
-        "Capital of France?", strategy="ensemble", models=members)))
+    run = asyncio.create_task(
+        run_collect(
+            make_engine(), Request("Capital of France?", strategy="ensemble", models=members)
+        )
+    )
     for gate in gates.values():  # all three mid-stream at once: members in turn never are
         await asyncio.to_thread(gate.wait)
     assert not run.done()
@@ -107,14 +129,15 @@ async def test_ensemble_runs_members_concurrently(make_engine, fake_api):
 async def test_ensemble_budget_is_one_pool_for_concurrent_members(make_engine, fake_api):
     engine = make_engine()
     members = ["test-small-o", "test-small-a", "test-medium-o"]
-    ctx = engine.context(Request("Capital?", strategy="ensemble", models=members,
-                                 max_tokens=1000))
+    ctx = engine.context(Request("Capital?", strategy="ensemble", models=members, max_tokens=1000))
     from orchestrator_tui.engine.cost import worst_case_cost
 
     worst = [worst_case_cost(engine.registry.model(m), ctx.input_tokens, 1000) for m in members]
     budget = worst[0] + worst[1] + worst[2] / 2  # room for two members, not the third
-    result, events = await run_collect(engine, Request(
-        "Capital?", strategy="ensemble", models=members, max_tokens=1000, max_cost=budget))
+    result, events = await run_collect(
+        engine,
+        Request("Capital?", strategy="ensemble", models=members, max_tokens=1000, max_cost=budget),
+    )
     refused = [e for e in events if isinstance(e, BudgetRefused)]
     assert [e.model for e in refused] == ["test-medium-o"]
     assert len(fake_api.requests) == 2
@@ -123,8 +146,9 @@ async def test_ensemble_budget_is_one_pool_for_concurrent_members(make_engine, f
 
 
 async def test_a_budget_too_small_for_any_call_says_so(make_engine, fake_api):
-    result, _ = await run_collect(make_engine(), Request("Capital?", strategy="fallback",
-                                                         chain="test-fast", max_cost=1e-9))
+    result, _ = await run_collect(
+        make_engine(), Request("Capital?", strategy="fallback", chain="test-fast", max_cost=1e-9)
+    )
     assert not result.success and not fake_api.requests
     assert result.metadata["error"].startswith("the budget is too small for any call")
 
@@ -132,10 +156,11 @@ async def test_a_budget_too_small_for_any_call_says_so(make_engine, fake_api):
 async def test_a_model_without_a_price_never_fits_a_budget(make_engine, fake_api):
     engine = make_engine()
     assert not engine.registry.model("test-unpriced-o").prices.known
-    result, events = await run_collect(engine, Request("hi", model="test-unpriced-o",
-                                                       strategy="single", max_cost=100.0))
+    result, events = await run_collect(
+        engine, Request("hi", model="test-unpriced-o", strategy="single", max_cost=100.0)
+    )
     assert not result.success and not fake_api.requests
-    assert "no known price" in [e for e in events if isinstance(e, BudgetRefused)][0].reason
+    assert "no known price" in next(e for e in events if isinstance(e, BudgetRefused)).reason
 
 
 async def test_unknown_model_suggests_close_names(make_engine):

@@ -56,8 +56,7 @@ async def run_toy(ctx: RunContext) -> OrchestrationResult:
     return build_result(ctx, None, Toss(model.name), error=failure_summary([attempt]))
 
 
-TOY = StrategySpec("toy", run_toy, "the last model of the chain, no questions asked",
-                   ("chain",))
+TOY = StrategySpec("toy", run_toy, "the last model of the chain, no questions asked", ("chain",))
 
 
 @pytest.fixture
@@ -70,8 +69,9 @@ def toy():
 async def test_the_engine_runs_a_registered_strategy(toy):
     engine = Engine(fast_settings(), demo=True)
     events = []
-    result = await engine.run_to_result(Request("What is 2+2?", strategy="toy"),
-                                        on_event=events.append)
+    result = await engine.run_to_result(
+        Request("What is 2+2?", strategy="toy"), on_event=events.append
+    )
     assert result.success and result.strategy == "toy"
     assert result.detail(Toss) == Toss(result.model_used)
     assert result.to_dict()["metadata"]["toss"] == {"model": result.model_used}
@@ -84,8 +84,11 @@ def test_the_config_accepts_a_registered_strategy_as_the_default(toy, tmp_path):
     settings, _ = load_settings(path)
     assert settings.default_strategy == "toy"
     unregister_strategy("toy")
-    with pytest.raises(ConfigError, match=r"default_strategy: unknown strategy 'toy' \(choose "
-                                          r"from single, cheapest, fallback, ensemble"):
+    with pytest.raises(
+        ConfigError,
+        match=r"default_strategy: unknown strategy 'toy' \(choose "
+        r"from single, cheapest, fallback, ensemble",
+    ):
         load_settings(path)
 
 
@@ -112,8 +115,11 @@ def test_orch_ask_help_lists_it_and_forgets_it_once_unregistered(toy):
 
 def test_an_unknown_strategy_is_one_line_naming_the_choices(toy):
     engine = Engine(fast_settings(), demo=True)
-    with pytest.raises(UsageError, match=r"unknown strategy 'tyo' \(choose from single, .*, "
-                                         r"learned, toy\)"):
+    with pytest.raises(
+        UsageError,
+        match=r"unknown strategy 'tyo' \(choose from single, .*, "
+        r"learned, toy\)",
+    ):
         engine.check(Request("hi", strategy="tyo"))
 
 
@@ -126,7 +132,9 @@ async def test_the_tui_offers_it_in_the_selector_f4_palette_and_help(toy, tmp_pa
         for _ in strategy_names():  # F4 goes through every strategy, the toy too, and round
             before = app.strategy
             await pilot.press("f4")
-            await wait_until(pilot, lambda: app.strategy != before, what="the next strategy")
+            await wait_until(
+                pilot, lambda before=before: app.strategy != before, what="the next strategy"
+            )
             seen.append(app.strategy)
         assert seen[0] == seen[-1] and sorted(seen[1:]) == sorted(strategy_names())
         await use_strategy(pilot, "toy")
@@ -136,8 +144,11 @@ async def test_the_tui_offers_it_in_the_selector_f4_palette_and_help(toy, tmp_pa
         await pilot.press("ctrl+p")
         palette = await shown(pilot, CommandPalette)
         await pilot.press(*"strategy: toy")
-        await wait_until(pilot, lambda: highlighted(palette).startswith("Strategy: toy"),
-                         what="the toy strategy in the palette")
+        await wait_until(
+            pilot,
+            lambda: highlighted(palette).startswith("Strategy: toy"),
+            what="the toy strategy in the palette",
+        )
         await pilot.press("enter")
         await wait_until(pilot, lambda: app.strategy == "toy", what="the toy chosen")
         await pilot.press("f1")

@@ -41,6 +41,7 @@ async def single(engine, model):
 
 # --- chunks that cannot be read --------------------------------------------------------
 
+
 @pytest.mark.parametrize("model", BOTH)
 async def test_malformed_chunk_is_retried_and_the_retry_answers(make_engine, fake_api, model):
     fake_api.script(Reply(malformed_after=2))
@@ -52,10 +53,13 @@ async def test_malformed_chunk_is_retried_and_the_retry_answers(make_engine, fak
 
 @pytest.mark.parametrize("model", BOTH)
 async def test_malformed_chunk_fails_over_and_its_partial_answer_is_never_accepted(
-        make_engine, fake_api, model):
+    make_engine, fake_api, model
+):
     fake_api.script(Reply(malformed_after=2), model=model)
-    result, _ = await run_collect(make_engine(no_retries()), Request(
-        "hi", strategy="fallback", models=[model, other_model(model)]))
+    result, _ = await run_collect(
+        make_engine(no_retries()),
+        Request("hi", strategy="fallback", models=[model, other_model(model)]),
+    )
     broken, answered = result.attempts
     assert (broken.status, answered.status) == ("error", "ok")
     assert "unreadable stream chunk" in broken.error and not broken.accepted
@@ -65,10 +69,12 @@ async def test_malformed_chunk_fails_over_and_its_partial_answer_is_never_accept
 
 # --- error events inside a stream ----------------------------------------------------
 
+
 @pytest.mark.parametrize("model", BOTH)
 @pytest.mark.parametrize("error_type", ["overloaded_error", "rate_limit_error", "api_error"])
-async def test_retryable_error_event_mid_stream_is_retried(make_engine, fake_api, model,
-                                                           error_type):
+async def test_retryable_error_event_mid_stream_is_retried(
+    make_engine, fake_api, model, error_type
+):
     fake_api.script(Reply(stream_error=error_type))
     result, events = await single(make_engine(), model)
     assert result.success and len(fake_api.requests) == 2
@@ -76,11 +82,11 @@ async def test_retryable_error_event_mid_stream_is_retried(make_engine, fake_api
 
 
 @pytest.mark.parametrize("model", BOTH)
-async def test_client_error_event_mid_stream_fails_over_without_retry(make_engine, fake_api,
-                                                                      model):
+async def test_client_error_event_mid_stream_fails_over_without_retry(make_engine, fake_api, model):
     fake_api.script(Reply(stream_error="invalid_request_error"), model=model)
-    result, events = await run_collect(make_engine(), Request(
-        "hi", strategy="fallback", models=[model, other_model(model)]))
+    result, events = await run_collect(
+        make_engine(), Request("hi", strategy="fallback", models=[model, other_model(model)])
+    )
     assert not retry_reasons(events) and len(fake_api.calls(model)) == 1
     assert [a.status for a in result.attempts] == ["error", "ok"]
     assert "stream error" in result.attempts[0].error
@@ -88,8 +94,8 @@ async def test_client_error_event_mid_stream_fails_over_without_retry(make_engin
 
 # --- streams cut short ---------------------------------------------------------------
 
-async def test_openai_stream_cut_before_its_usage_is_truncated_not_an_answer(make_engine,
-                                                                            fake_api):
+
+async def test_openai_stream_cut_before_its_usage_is_truncated_not_an_answer(make_engine, fake_api):
     fake_api.script(Reply(cut_before_usage=True))
     result, _ = await single(make_engine(no_retries()), OPENAI_MODEL)
     [attempt] = result.attempts
@@ -99,13 +105,15 @@ async def test_openai_stream_cut_before_its_usage_is_truncated_not_an_answer(mak
     assert attempt.cost > 0
 
 
-async def test_a_server_that_reports_no_usage_can_say_so_and_is_estimated(make_engine,
-                                                                         fake_api):
+async def test_a_server_that_reports_no_usage_can_say_so_and_is_estimated(make_engine, fake_api):
     settings = fast_settings(
-        providers={"local": ProviderEntry(kind="openai", base_url=fake_api.url + "/v1",
-                                          stream_usage=False)})
-    settings.models["local-llm"] = ModelEntry(provider="local", input_cost_per_mtok=1.0,
-                                              output_cost_per_mtok=2.0)
+        providers={
+            "local": ProviderEntry(kind="openai", base_url=fake_api.url + "/v1", stream_usage=False)
+        }
+    )
+    settings.models["local-llm"] = ModelEntry(
+        provider="local", input_cost_per_mtok=1.0, output_cost_per_mtok=2.0
+    )
     fake_api.script(Reply(cut_before_usage=True))
     result, _ = await single(make_engine(settings), "local-llm")
     [attempt] = result.attempts
@@ -131,7 +139,8 @@ async def test_call_cut_mid_stream_is_charged_an_estimate(make_engine, fake_api,
 
 @pytest.mark.parametrize("model", BOTH)
 async def test_connection_dropped_before_headers_is_retried_and_costs_nothing(
-        make_engine, fake_api, model):
+    make_engine, fake_api, model
+):
     fake_api.script(Reply(drop_before_headers=True))
     result, events = await single(make_engine(), model)
     assert result.success and result.attempts[0].retries == 1
@@ -141,9 +150,11 @@ async def test_connection_dropped_before_headers_is_retried_and_costs_nothing(
 
 # --- deadlines -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("model", BOTH)
-async def test_total_deadline_fires_while_the_server_holds_the_headers(make_engine, fake_api,
-                                                                      model):
+async def test_total_deadline_fires_while_the_server_holds_the_headers(
+    make_engine, fake_api, model
+):
     """Before the fix, a 7 s reply succeeded under `total = 3`: the deadline never fired."""
     fake_api.script(Reply(gate=Gate()))
     result, _ = await single(make_engine(no_retries(first_token=60, total=0.5)), model)
@@ -152,8 +163,9 @@ async def test_total_deadline_fires_while_the_server_holds_the_headers(make_engi
 
 
 @pytest.mark.parametrize("model", BOTH)
-async def test_first_token_deadline_fires_after_headers_without_a_token(make_engine, fake_api,
-                                                                       model):
+async def test_first_token_deadline_fires_after_headers_without_a_token(
+    make_engine, fake_api, model
+):
     fake_api.script(Reply(gate=Gate(after=0)))
     result, _ = await single(make_engine(no_retries(first_token=0.3, total=30)), model)
     attempt = result.attempts[0]
@@ -182,6 +194,7 @@ async def test_a_stalled_try_is_retried_and_the_retry_answers(make_engine, fake_
 
 # --- whatever else a provider raises -------------------------------------------------
 
+
 class ExplodingProvider:
     """A provider with a bug: it raises something no one classified, mid-stream."""
 
@@ -206,10 +219,12 @@ class ExplodingProvider:
 
 
 async def test_anything_a_provider_raises_ends_the_attempt_as_an_error_and_fallback_moves_on(
-        make_engine, fake_api):
+    make_engine, fake_api
+):
     engine = make_engine(providers={"openai": ExplodingProvider()})
-    result, events = await run_collect(engine, Request(
-        "hi", strategy="fallback", models=[OPENAI_MODEL, ANTHROPIC_MODEL]))
+    result, events = await run_collect(
+        engine, Request("hi", strategy="fallback", models=[OPENAI_MODEL, ANTHROPIC_MODEL])
+    )
     finished = [e.attempt for e in events if isinstance(e, AttemptFinished)]
     assert [a.status for a in finished] == ["error", "ok"]
     assert "RuntimeError: a bug in a provider" in finished[0].error
@@ -218,11 +233,13 @@ async def test_anything_a_provider_raises_ends_the_attempt_as_an_error_and_fallb
 
 
 async def test_an_ensemble_member_that_raises_ends_as_error_and_the_others_finish(
-        make_engine, fake_api):
+    make_engine, fake_api
+):
     fake_api.script(Reply(chunk_delay=0.01))
     engine = make_engine(providers={"openai": ExplodingProvider()})
-    result, events = await run_collect(engine, Request(
-        "hi", strategy="ensemble", models=[ANTHROPIC_MODEL, OPENAI_MODEL]))
+    result, events = await run_collect(
+        engine, Request("hi", strategy="ensemble", models=[ANTHROPIC_MODEL, OPENAI_MODEL])
+    )
     statuses = {a.model: a.status for a in result.attempts}
     assert statuses == {ANTHROPIC_MODEL: "ok", OPENAI_MODEL: "error"}
     assert result.success and result.model_used == ANTHROPIC_MODEL

@@ -16,8 +16,7 @@ from orchestrator_tui.tui.widgets.dashboard import Dashboard
 from orchestrator_tui.tui.widgets.pane import ModelPane
 from orchestrator_tui.tui.widgets.prompt import PromptEditor
 
-from .tui_helpers import (SIZE, GatedDemo, make_app, send, settle, shown, use_strategy,
-                          wait_until)
+from .tui_helpers import SIZE, GatedDemo, make_app, send, settle, shown, use_strategy, wait_until
 
 
 def panes(app) -> list[ModelPane]:
@@ -65,15 +64,15 @@ async def test_escape_cancels_and_the_partial_call_is_recorded(tmp_path):
         gate = GatedDemo(held={"test-small-a", "test-small-o", "test-medium-o"})
         app.engine._providers["demo"] = gate
         await send(pilot, "What is the capital of France?", wait=False)
-        await wait_until(pilot, lambda: any(p.status == "streaming" for p in panes(app)),
-                         what="a pane streaming")
+        await wait_until(
+            pilot, lambda: any(p.status == "streaming" for p in panes(app)), what="a pane streaming"
+        )
         await pilot.press("escape")
         await settle(pilot)
         assert {p.status for p in panes(app)} == {"cancelled"}
         record = get_request(app.db, list_requests(app.db)[0]["id"])
         assert record["status"] == "cancelled"
-        assert all(a["status"] == "cancelled" and a["input_tokens"] > 0
-                   for a in record["attempts"])
+        assert all(a["status"] == "cancelled" and a["input_tokens"] > 0 for a in record["attempts"])
 
 
 async def test_prompt_recall_and_conversation(tmp_path):
@@ -88,8 +87,12 @@ async def test_prompt_recall_and_conversation(tmp_path):
         editor = app.screen.query_one(PromptEditor)
         editor.focus()
         await wait_until(pilot, lambda: app.focused is editor, what="the editor focused")
-        for key, shown_text in [("up", "What is 3+3?"), ("up", "What is 2+2?"),
-                                ("down", "What is 3+3?"), ("down", "")]:
+        for key, shown_text in [
+            ("up", "What is 3+3?"),
+            ("up", "What is 2+2?"),
+            ("down", "What is 3+3?"),
+            ("down", ""),
+        ]:
             await pilot.press(key)
             await wait_until(pilot, lambda text=shown_text: editor.text == text, what=shown_text)
         await pilot.press("ctrl+n")
@@ -106,8 +109,11 @@ async def test_chain_editor_moves_adds_removes_saves_and_uses(tmp_path):
         assert editor.chain_name == "test-mixed"
         original = list(editor.models)
         await pilot.press("shift+down")  # first model moves to second place
-        await wait_until(pilot, lambda: editor.models[:2] == [original[1], original[0]],
-                         what="the first model moved down")
+        await wait_until(
+            pilot,
+            lambda: editor.models[:2] == [original[1], original[0]],
+            what="the first model moved down",
+        )
         await pilot.press("x")  # removes the row under the cursor (the moved model)
         await wait_until(pilot, lambda: original[0] not in editor.models, what="it removed")
         await pilot.press("a")
@@ -162,8 +168,11 @@ async def test_command_palette_finds_the_chain_editor(tmp_path):
         await pilot.press("ctrl+p")
         palette = await shown(pilot, CommandPalette)
         await pilot.press(*"chain")
-        await wait_until(pilot, lambda: highlighted(palette).startswith("Chain editor"),
-                         what="the chain editor found")
+        await wait_until(
+            pilot,
+            lambda: highlighted(palette).startswith("Chain editor"),
+            what="the chain editor found",
+        )
         await pilot.press("enter")
         await shown(pilot, ChainEditorScreen)
 
@@ -265,8 +274,11 @@ async def test_a_member_whose_stream_breaks_ends_as_an_error_pane_not_pending(tm
         app.engine._providers["demo"] = MalformedDemo(broken={"test-small-o"})
         await send(pilot, "What is the capital of France?")
         statuses = {p.model: p.status.split(":")[0] for p in panes(app)}
-        assert statuses == {"test-small-a": "done", "test-small-o": "failed",
-                            "test-medium-o": "done"}
+        assert statuses == {
+            "test-small-a": "done",
+            "test-small-o": "failed",
+            "test-medium-o": "done",
+        }
         broken = next(p for p in panes(app) if p.model == "test-small-o")
         assert "unreadable stream chunk" in broken.status and broken.has_class("-failed")
         assert any(p.has_class("-winner") for p in panes(app))

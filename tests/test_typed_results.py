@@ -13,6 +13,7 @@ from orchestrator_tui.engine.details import (
     Routing,
     ThresholdOutcome,
 )
+from orchestrator_tui.engine.events import Event
 from orchestrator_tui.engine.status import AttemptStatus, RequestStatus
 
 from .conftest import fast_settings
@@ -23,14 +24,17 @@ def demo_engine() -> Engine:
 
 
 async def run(request: Request):
-    events = []
+    events: list[Event] = []
     result = await demo_engine().run_to_result(request, on_event=events.append)
     return result, events
 
 
 async def test_fallback_keeps_its_escalations_and_whether_the_threshold_was_met():
-    result, events = await run(Request("Prove that sqrt 2 is irrational", strategy="fallback",
-                                       threshold=0.99, use_cache=False))
+    result, events = await run(
+        Request(
+            "Prove that sqrt 2 is irrational", strategy="fallback", threshold=0.99, use_cache=False
+        )
+    )
     assert result.detail(ThresholdOutcome) == ThresholdOutcome(False) and result.success
     announced = [e for e in events if isinstance(e, Escalated)]
     assert announced and list(result.escalations) == announced
@@ -39,27 +43,43 @@ async def test_fallback_keeps_its_escalations_and_whether_the_threshold_was_met(
 
 
 async def test_ensemble_scores_are_typed_and_their_json_is_unchanged():
-    result, _ = await run(Request("What is the capital of France?", strategy="ensemble",
-                                  use_cache=False))
+    result, _ = await run(
+        Request("What is the capital of France?", strategy="ensemble", use_cache=False)
+    )
     verdict = result.detail(EnsembleVerdict)
-    assert verdict is not None and {s.attempt_id for s in verdict.scores} == \
-        {a.attempt_id for a in result.attempts}
+    assert verdict is not None and {s.attempt_id for s in verdict.scores} == {
+        a.attempt_id for a in result.attempts
+    }
     assert verdict.score_of(verdict.scores[0].attempt_id) is verdict.scores[0]
     metadata = result.to_dict()["metadata"]
-    assert list(metadata) == ["threshold", "max_tokens", "estimated_input_tokens", "demo",
-                              "consensus", "scores"]
+    assert list(metadata) == [
+        "threshold",
+        "max_tokens",
+        "estimated_input_tokens",
+        "demo",
+        "consensus",
+        "scores",
+    ]
     assert metadata["consensus"] == {"level": verdict.level, "agreement": verdict.agreement}
-    assert list(metadata["scores"][0]) == ["index", "model", "score", "confidence",
-                                           "tier_score", "completeness", "agreement",
-                                           "attempt_id"]
+    assert list(metadata["scores"][0]) == [
+        "index",
+        "model",
+        "score",
+        "confidence",
+        "tier_score",
+        "completeness",
+        "agreement",
+        "attempt_id",
+    ]
 
 
 async def test_cheapest_and_consensus_details():
     cheap, _ = await run(Request("What is 2+2?", strategy="cheapest", use_cache=False))
     routing = cheap.detail(Routing)
     assert routing is not None and cheap.metadata["routing"] == dict(routing.analysis)
-    agreed, _ = await run(Request("What is the capital of France?", strategy="consensus",
-                                  use_cache=False))
+    agreed, _ = await run(
+        Request("What is the capital of France?", strategy="consensus", use_cache=False)
+    )
     assert agreed.detail(Agreement) == Agreement(2, 0)
     assert agreed.metadata["agreement"] == {"agreed": 2, "escalations": 0}
 
@@ -70,8 +90,9 @@ def test_router_choice_rounds_only_in_json():
 
 
 async def test_a_run_the_budget_refused_entirely_is_skipped_not_failed():
-    result, _ = await run(Request("What is 2+2?", strategy="cheapest", max_cost=1e-10,
-                                  use_cache=False))
+    result, _ = await run(
+        Request("What is 2+2?", strategy="cheapest", max_cost=1e-10, use_cache=False)
+    )
     assert result.status == RequestStatus.SKIPPED and not result.success
     assert all(a.status is AttemptStatus.SKIPPED for a in result.attempts)
     assert result.error.startswith("the budget is too small") and result.budget.limit == 1e-10

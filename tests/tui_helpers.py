@@ -74,8 +74,7 @@ def make_app(tmp_path, config_path=None, **settings_changes) -> OrchApp:
     phase would differ between two screenshots of the same screen)."""
     settings = fast_settings(**{"cursor_blink": False, **settings_changes})
     db = open_db(tmp_path / "orch.db")
-    return OrchApp(settings=settings, db=db, config_path=config_path, demo=True,
-                   clock=TickClock())
+    return OrchApp(settings=settings, db=db, config_path=config_path, demo=True, clock=TickClock())
 
 
 async def wait_until(pilot, predicate, timeout: float = 30.0, what: str = "") -> None:
@@ -101,8 +100,11 @@ async def shown(pilot, kind, focused: bool = True):
 
     def ready() -> bool:
         screen = app.screen
-        return isinstance(screen, kind) and screen.is_mounted and \
-            (not focused or screen.focused is not None)
+        return (
+            isinstance(screen, kind)
+            and screen.is_mounted
+            and (not focused or screen.focused is not None)
+        )
 
     await wait_until(pilot, ready, what=f"the {kind.__name__}")
     return app.screen
@@ -128,9 +130,13 @@ async def send(pilot, prompt: str, wait: bool = True) -> None:
 
 def streaming(app, model: str) -> bool:
     """`model`'s pane is streaming and shows all the text it was given."""
-    return any(p.model == model and p.status == "streaming" and not p._pending
-               and len(p.query_one("Markdown").source) == p.chars
-               for p in app.screen.query("ModelPane"))
+    return any(
+        p.model == model
+        and p.status == "streaming"
+        and not p._pending
+        and len(p.query_one("Markdown").source) == p.chars
+        for p in app.screen.query("ModelPane")
+    )
 
 
 FIXED_TIMESTAMP = 1_795_600_000.0  # 2026-11-25, so the history screen looks the same each run
@@ -164,8 +170,9 @@ async def scenario_history(pilot) -> None:
     await use_strategy(pilot, "single")
     await send(pilot, "What is the capital of France?")
     await pilot.press("f8")  # rated good
-    await wait_until(pilot, lambda: list_requests(app.db)[0]["rating"] is not None,
-                     what="the rating")
+    await wait_until(
+        pilot, lambda: list_requests(app.db)[0]["rating"] is not None, what="the rating"
+    )
     await use_strategy(pilot, "cheapest")
     await send(pilot, "Design a rate limiter for an API gateway")
     app.db.execute("UPDATE requests SET timestamp = ? + id * 60", (FIXED_TIMESTAMP,))
@@ -173,6 +180,10 @@ async def scenario_history(pilot) -> None:
     await shown(pilot, HistoryScreen)
 
 
-SCENARIOS = {"ensemble": scenario_ensemble, "fallback": scenario_fallback_midway,
-             "consensus": scenario_consensus,
-             "chain-editor": scenario_chain_editor, "history": scenario_history}
+SCENARIOS = {
+    "ensemble": scenario_ensemble,
+    "fallback": scenario_fallback_midway,
+    "consensus": scenario_consensus,
+    "chain-editor": scenario_chain_editor,
+    "history": scenario_history,
+}

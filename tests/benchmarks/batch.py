@@ -34,17 +34,24 @@ class Server:
         command = [sys.executable, "-m", "tests.fake_server", "--latency", str(latency)]
         if rate_limit:
             command += ["--rate-limit", rate_limit]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, text=True)
-        self.url = self.process.stdout.readline().strip()
+        self.process = subprocess.Popen(
+            command, cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        assert self.process.stdout is not None and self.process.stdin is not None
+        self.stdout, self.stdin = self.process.stdout, self.process.stdin
+        self.url = self.stdout.readline().strip()
 
     def environ(self) -> dict[str, str]:
-        return {"OPENAI_API_KEY": "k", "OPENAI_BASE_URL": self.url + "/v1",
-                "ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": self.url}
+        return {
+            "OPENAI_API_KEY": "k",
+            "OPENAI_BASE_URL": self.url + "/v1",
+            "ANTHROPIC_API_KEY": "k",
+            "ANTHROPIC_BASE_URL": self.url,
+        }
 
     def stop(self) -> dict:
-        self.process.stdin.close()
-        counts = json.loads(self.process.stdout.readline())
+        self.stdin.close()
+        counts = json.loads(self.stdout.readline())
         self.process.wait(timeout=10)
         return counts
 
@@ -59,8 +66,9 @@ def engine_for(server: Server, rpm=None, window: float = 60.0) -> Engine:
 
 async def run_batch(engine: Engine, count: int, concurrency: int, folder: Path) -> float:
     items = [BatchItem(str(i), f"What is {i} + 1?") for i in range(count)]
-    runner = BatchRunner(engine, Request("", strategy="single", model=MODEL, use_cache=False),
-                         concurrency, None)
+    runner = BatchRunner(
+        engine, Request("", strategy="single", model=MODEL, use_cache=False), concurrency, None
+    )
     started = time.perf_counter()
     progress = await runner.run(items, folder / f"out-{time.time_ns()}.jsonl")
     elapsed = time.perf_counter() - started
@@ -75,42 +83,72 @@ def throughput(folder: Path, count=2000, concurrency=50, latency=0.05) -> None:
     elapsed = asyncio.run(run_batch(engine_for(server), count, concurrency, folder))
     server.stop()
     ideal = count * latency / concurrency
-    print(f"batch {count} prompts, concurrency {concurrency}, {latency * 1000:.0f} ms each: "
-          f"{elapsed:.2f} s, ideal {ideal:.2f} s: {ideal / elapsed:.0%} of ideal throughput")
+    print(
+        f"batch {count} prompts, concurrency {concurrency}, {latency * 1000:.0f} ms each: "
+        f"{elapsed:.2f} s, ideal {ideal:.2f} s: {ideal / elapsed:.0%} of ideal throughput"
+    )
 
 
 def whole_command(folder: Path, count=300, concurrency=30, latency=0.2) -> None:
     server = Server(latency)
     source = folder / "in.jsonl"
-    source.write_text("".join(json.dumps({"id": str(i), "prompt": f"What is {i}+1?"}) + "\n"
-                              for i in range(count)))
+    source.write_text(
+        "".join(
+            json.dumps({"id": str(i), "prompt": f"What is {i}+1?"}) + "\n" for i in range(count)
+        )
+    )
     env = {**os.environ, **server.environ(), "ORCH_HOME": str(write_config(folder / "home").parent)}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "orchestrator_tui", "batch", str(source), "-o",
-                    str(folder / "cmd.jsonl"), "-m", MODEL, "--concurrency", str(concurrency),
-                    "--quiet", "--no-cache"], env=env, check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "orchestrator_tui",
+            "batch",
+            str(source),
+            "-o",
+            str(folder / "cmd.jsonl"),
+            "-m",
+            MODEL,
+            "--concurrency",
+            str(concurrency),
+            "--quiet",
+            "--no-cache",
+        ],
+        env=env,
+        check=True,
+    )
     elapsed = time.perf_counter() - started
     server.stop()
     ideal = count * latency / concurrency
-    print(f"orch batch {count} prompts, concurrency {concurrency}, {latency * 1000:.0f} ms "
-          f"each, start-up included: {elapsed:.2f} s, ideal {ideal:.2f} s "
-          f"({elapsed / ideal:.2f}x)")
+    print(
+        f"orch batch {count} prompts, concurrency {concurrency}, {latency * 1000:.0f} ms "
+        f"each, start-up included: {elapsed:.2f} s, ideal {ideal:.2f} s "
+        f"({elapsed / ideal:.2f}x)"
+    )
 
 
 def pacing(folder: Path, count=300, rpm=100, server_limit="110/1") -> None:
     server = Server(0.02, server_limit)
     elapsed = asyncio.run(run_batch(engine_for(server, rpm=rpm, window=1.0), count, 50, folder))
     counts = server.stop()
-    print(f"pacing: {count} prompts at {rpm} per second configured, server limit "
-          f"{server_limit.replace('/1', '')} per second: {elapsed:.2f} s (ideal "
-          f"{(count - rpm) / rpm:.2f} s), {counts['rejected']} answered 429")
+    print(
+        f"pacing: {count} prompts at {rpm} per second configured, server limit "
+        f"{server_limit.replace('/1', '')} per second: {elapsed:.2f} s (ideal "
+        f"{(count - rpm) / rpm:.2f} s), {counts['rejected']} answered 429"
+    )
 
 
 async def ensemble_case(server: Server) -> tuple[float, float]:
     engine = engine_for(server)
-    result = await engine.run_to_result(Request(
-        "What is the capital of France?", strategy="ensemble",
-        models=["test-small-o", "test-medium-o", "test-small-a"], use_cache=False))
+    result = await engine.run_to_result(
+        Request(
+            "What is the capital of France?",
+            strategy="ensemble",
+            models=["test-small-o", "test-medium-o", "test-small-a"],
+            use_cache=False,
+        )
+    )
     await engine.aclose()
     return result.latency, max(a.latency for a in result.attempts)
 
@@ -121,8 +159,10 @@ def ensemble(runs: int = 10) -> None:
     pairs = [asyncio.run(ensemble_case(server)) for _ in range(runs)]
     server.stop()
     overhead = max(wall / slowest - 1 for wall, slowest in pairs)
-    print(f"ensemble of 3 (300 ms each): wall time within {overhead:.1%} of its slowest "
-          f"member (worst of {runs})")
+    print(
+        f"ensemble of 3 (300 ms each): wall time within {overhead:.1%} of its slowest "
+        f"member (worst of {runs})"
+    )
 
 
 def in_flight_memory(folder: Path, count=1000) -> None:
@@ -131,8 +171,10 @@ def in_flight_memory(folder: Path, count=1000) -> None:
     elapsed = asyncio.run(run_batch(engine_for(server), count, count, folder))
     peak = peak_rss_megabytes()
     server.stop()
-    print(f"{count} requests in flight at once: {elapsed:.2f} s; resident set {before:.0f} MB "
-          f"before, {peak:.0f} MB at peak")
+    print(
+        f"{count} requests in flight at once: {elapsed:.2f} s; resident set {before:.0f} MB "
+        f"before, {peak:.0f} MB at peak"
+    )
 
 
 def rss_megabytes() -> float:
@@ -145,12 +187,12 @@ def peak_rss_megabytes() -> float:
 
 def status_megabytes(key: str) -> float:
     with open("/proc/self/status") as status:
-        return int(next(l for l in status if l.startswith(key)).split()[1]) / 1024
+        return int(next(line for line in status if line.startswith(key)).split()[1]) / 1024
 
 
 def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        folder = Path(folder)
+    with tempfile.TemporaryDirectory() as name:
+        folder = Path(name)
         throughput(folder)
         whole_command(folder)
         pacing(folder)

@@ -44,8 +44,7 @@ def run_once(home: Path) -> tuple[float, float]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
     env["ORCH_HOME"] = str(home)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    proc = subprocess.Popen(COMMAND, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(COMMAND, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
@@ -65,26 +64,32 @@ def main() -> None:
         home.mkdir()
     (with_file / "config.toml").write_text(CONFIG)
     run_once(without), run_once(with_file)  # warm: database created, file validated
-    figures = {"without": [], "with": []}
+    figures: dict[str, list[tuple[float, float]]] = {"without": [], "with": []}
     for index in range(runs):
         order = (("without", without), ("with", with_file))
         for label, home in order if index % 2 == 0 else order[::-1]:
             if cold and label == "with":
                 (home / "settings-cache.json").unlink(missing_ok=True)
             figures[label].append(run_once(home))
-    print(f"orch ask --no-cache hi, demo provider, {runs} pairs"
-          f"{' (settings cache deleted before each run: validated every time)' if cold else ''}")
+    print(
+        f"orch ask --no-cache hi, demo provider, {runs} pairs"
+        f"{' (settings cache deleted before each run: validated every time)' if cold else ''}"
+    )
     for label, rows in figures.items():
         cpu = [c for c, _ in rows]
         rss = [r for _, r in rows]
-        print(f"{label + ' config file':<22} CPU median {statistics.median(cpu):.3f} s "
-              f"(mean {statistics.mean(cpu):.3f})   max RSS median "
-              f"{statistics.median(rss):.1f} MiB")
-    diffs = [w[0] - o[0] for w, o in zip(figures["with"], figures["without"])]
-    rss_diffs = [w[1] - o[1] for w, o in zip(figures["with"], figures["without"])]
-    print(f"paired difference (with - without): CPU median {statistics.median(diffs):+.3f} s, "
-          f"mean {statistics.mean(diffs):+.3f} s; max RSS median "
-          f"{statistics.median(rss_diffs):+.1f} MiB")
+        print(
+            f"{label + ' config file':<22} CPU median {statistics.median(cpu):.3f} s "
+            f"(mean {statistics.mean(cpu):.3f})   max RSS median "
+            f"{statistics.median(rss):.1f} MiB"
+        )
+    diffs = [w[0] - o[0] for w, o in zip(figures["with"], figures["without"], strict=False)]
+    rss_diffs = [w[1] - o[1] for w, o in zip(figures["with"], figures["without"], strict=False)]
+    print(
+        f"paired difference (with - without): CPU median {statistics.median(diffs):+.3f} s, "
+        f"mean {statistics.mean(diffs):+.3f} s; max RSS median "
+        f"{statistics.median(rss_diffs):+.1f} MiB"
+    )
 
 
 if __name__ == "__main__":

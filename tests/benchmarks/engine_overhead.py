@@ -15,13 +15,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from orchestrator_tui.engine import Engine, Request  # noqa: E402
-from orchestrator_tui.engine.ratelimit import RateLimiter  # noqa: E402
-from orchestrator_tui.providers.base import CallParams  # noqa: E402
-from orchestrator_tui.registry import Registry  # noqa: E402
-from orchestrator_tui.types import Message  # noqa: E402
-from tests.fake_server import FakeAPI  # noqa: E402
-from tests.registry_settings import base_settings  # noqa: E402
+from orchestrator_tui.engine import Engine, Request
+from orchestrator_tui.engine.ratelimit import RateLimiter
+from orchestrator_tui.providers.base import CallParams
+from orchestrator_tui.registry import Registry
+from orchestrator_tui.types import Message
+from tests.fake_server import FakeAPI
+from tests.registry_settings import base_settings
 
 MODELS = {"openai": "test-small-o", "anthropic": "test-small-a"}
 
@@ -35,8 +35,9 @@ async def bare_sdk(engine: Engine, model_name: str) -> None:
 
 
 async def through_engine(engine: Engine, model_name: str) -> None:
-    request = Request("What is the capital of France?", strategy="single", model=model_name,
-                      max_tokens=256)
+    request = Request(
+        "What is the capital of France?", strategy="single", model=model_name, max_tokens=256
+    )
     async for _ in engine.run(request):
         pass
 
@@ -51,8 +52,12 @@ async def timed(call, engine, model, count: int) -> list[float]:
 
 
 async def measure(api: FakeAPI, provider: str, count: int) -> tuple[float, float]:
-    environ = {"ANTHROPIC_API_KEY": "k", "ANTHROPIC_BASE_URL": api.url,
-               "OPENAI_API_KEY": "k", "OPENAI_BASE_URL": api.url + "/v1"}
+    environ = {
+        "ANTHROPIC_API_KEY": "k",
+        "ANTHROPIC_BASE_URL": api.url,
+        "OPENAI_API_KEY": "k",
+        "OPENAI_BASE_URL": api.url + "/v1",
+    }
     settings = base_settings()
     registry = Registry.build(settings, environ=environ)
     model = MODELS[provider]
@@ -73,8 +78,10 @@ def main(count: int = 500) -> None:
     with FakeAPI() as api:
         for provider in MODELS:
             bare, full = asyncio.run(measure(api, provider, count))
-            print(f"{provider:9}  bare SDK {bare * 1000:6.2f} ms   engine {full * 1000:6.2f} ms"
-                  f"   overhead {(full - bare) * 1000:5.2f} ms per request (median of {count})")
+            print(
+                f"{provider:9}  bare SDK {bare * 1000:6.2f} ms   engine {full * 1000:6.2f} ms"
+                f"   overhead {(full - bare) * 1000:5.2f} ms per request (median of {count})"
+            )
 
 
 if __name__ == "__main__":

@@ -27,8 +27,16 @@ from tests.fake_server import FakeAPI, Gate, Reply  # noqa: E402
 from tests.registry_settings import write_config  # noqa: E402
 from tests.test_cli_history import read_until  # noqa: E402
 
-COMMAND = [sys.executable, "-m", "orchestrator_tui", "ask", "-m", "test-large-a", "--no-cache",
-           "Design a distributed cache"]
+COMMAND = [
+    sys.executable,
+    "-m",
+    "orchestrator_tui",
+    "ask",
+    "-m",
+    "test-large-a",
+    "--no-cache",
+    "Design a distributed cache",
+]
 
 
 def environ(api: FakeAPI, home: str) -> dict[str, str]:
@@ -42,8 +50,9 @@ def after_ctrl_c(api: FakeAPI, home: str) -> float:
     """Seconds from SIGINT (three chunks on the screen, the rest held) to the exit."""
     api.script(Reply(gate=Gate(after=3)))
     terminal, stdout = pty.openpty()
-    process = subprocess.Popen(COMMAND, env=environ(api, home), stdout=stdout,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        COMMAND, env=environ(api, home), stdout=stdout, stderr=subprocess.DEVNULL
+    )
     os.close(stdout)
     read_until(terminal, b"The capital of")
     process.send_signal(signal.SIGINT)
@@ -66,8 +75,10 @@ def main() -> None:
     with FakeAPI() as api, tempfile.TemporaryDirectory() as home:
         for name, measure in (("after Ctrl+C", after_ctrl_c), ("whole command", whole_command)):
             times = sorted(measure(api, home) for _ in range(runs))
-            print(f"{name:14} median {statistics.median(times):.3f} s, "
-                  f"worst {times[-1]:.3f} s ({runs} runs)")
+            print(
+                f"{name:14} median {statistics.median(times):.3f} s, "
+                f"worst {times[-1]:.3f} s ({runs} runs)"
+            )
 
 
 if __name__ == "__main__":

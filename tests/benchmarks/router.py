@@ -47,8 +47,10 @@ def main() -> None:
         for prompt in prompts:
             loaded.compute(prompt)
         per_prediction = (time.perf_counter() - started) / len(prompts)
-    print(f"data: {data.name}, {len(data.items):,} rows, {len(router.models)} models, "
-          f"{len(router.vocabulary.index):,} terms")
+    print(
+        f"data: {data.name}, {len(data.items):,} rows, {len(router.models)} models, "
+        f"{len(router.vocabulary.index):,} terms"
+    )
     print(f"training (one fit, all rows): {trained:.2f} s")
     print(f"saved file: {size / 1e6:.2f} MB")
     print(f"loading: {1000 * statistics.median(loads):.0f} ms (median of 5)")

@@ -18,15 +18,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from textual import events  # noqa: E402
+from textual import events
+from textual.widgets import Markdown
 
-from orchestrator_tui.providers.base import Provider, StopPart, TextPart, UsagePart  # noqa: E402
-from orchestrator_tui.store.db import open_db  # noqa: E402
-from orchestrator_tui.tui.app import OrchApp  # noqa: E402
-from orchestrator_tui.tui.widgets.pane import ModelPane  # noqa: E402
-from orchestrator_tui.tui.widgets.prompt import PromptEditor  # noqa: E402
-from orchestrator_tui.types import Usage  # noqa: E402
-from tests.registry_settings import base_settings  # noqa: E402
+from orchestrator_tui.providers.base import Provider, StopPart, TextPart, UsagePart
+from orchestrator_tui.store.db import open_db
+from orchestrator_tui.tui.app import OrchApp
+from orchestrator_tui.tui.widgets.pane import ModelPane
+from orchestrator_tui.tui.widgets.prompt import PromptEditor
+from orchestrator_tui.types import Usage
+from tests.registry_settings import base_settings
 
 MODELS = ["test-small-a", "test-small-o", "test-medium-o", "test-large-a"]
 
@@ -60,7 +61,8 @@ def make_app(folder: Path, tokens: int, rate: float) -> OrchApp:
     app.engine.registry.chains["bench"] = MODELS
     for name in MODELS:
         app.engine.registry.models[name] = app.engine.registry.models[name].with_changes(
-            rpm=None, tpm=None)
+            rpm=None, tpm=None
+        )
     app.engine._providers["demo"] = PacedProvider(tokens, rate)
     app.target = "chain:bench"
     return app
@@ -96,14 +98,18 @@ async def streaming_run(folder: Path, tokens: int, rate: float) -> None:
             await asyncio.sleep(0.2)
         elapsed = time.perf_counter() - started
         await pilot.pause(0.3)
-        shown = [pane.query_one("Markdown").source.count(" ") for pane in app.screen.query(ModelPane)]
+        shown = [pane.query_one(Markdown).source.count(" ") for pane in app.screen.query(ModelPane)]
         typed = editor.text.count("x")
-    print(f"streaming: {len(shown)} panes x {tokens:,} tokens at {rate:g} tokens/s, "
-          f"{elapsed:.2f} s (ideal {tokens / rate:.2f} s)")
+    print(
+        f"streaming: {len(shown)} panes x {tokens:,} tokens at {rate:g} tokens/s, "
+        f"{elapsed:.2f} s (ideal {tokens / rate:.2f} s)"
+    )
     print(f"  tokens shown per pane: {shown} (every token: {all(s == tokens for s in shown)})")
-    print(f"  key presses while streaming: {len(latencies)} ({typed} reached the editor); "
-          f"handled in median {statistics.median(latencies) * 1000:.1f} ms, "
-          f"max {max(latencies) * 1000:.1f} ms")
+    print(
+        f"  key presses while streaming: {len(latencies)} ({typed} reached the editor); "
+        f"handled in median {statistics.median(latencies) * 1000:.1f} ms, "
+        f"max {max(latencies) * 1000:.1f} ms"
+    )
 
 
 async def session_memory(folder: Path, requests: int) -> None:
@@ -117,8 +123,10 @@ async def session_memory(folder: Path, requests: int) -> None:
             if index % 10 == 9:
                 gc.collect()
                 readings.append(rss_megabytes())
-    print(f"memory over a {requests}-request session (4 panes x 200 tokens each), resident "
-          f"set after every 10 requests: {', '.join(f'{r:.0f}' for r in readings)} MB")
+    print(
+        f"memory over a {requests}-request session (4 panes x 200 tokens each), resident "
+        f"set after every 10 requests: {', '.join(f'{r:.0f}' for r in readings)} MB"
+    )
 
 
 def rss_megabytes() -> float:
