@@ -6,6 +6,8 @@ the config.toml that `isolated_home` (or write_config) puts in its ORCH_HOME."""
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
 from orchestrator_tui.config import RetrySettings, Settings, TimeoutSettings
@@ -16,6 +18,13 @@ from orchestrator_tui.registry import Registry
 
 from .fake_server import FakeAPI
 from .registry_settings import base_settings, registry_data, write_config
+
+# A suite started in the background by a shell without job control (`pytest … &` in a script)
+# inherits SIGINT ignored, and so would every `orch` it starts: Python keeps an ignored SIGINT
+# ignored, so the Ctrl+C tests would wait for an exit that never comes. The processes the
+# tests start take Ctrl+C as a terminal delivers it.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 ANTHROPIC_KEY = "sk-ant-test-SECRET-0123456789"
 OPENAI_KEY = "sk-openai-test-SECRET-0123456789"
