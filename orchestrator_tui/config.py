@@ -90,6 +90,14 @@ class PriceTierEntry:
     output_cost_per_mtok: float | None = None
     cache_read_cost_per_mtok: float | None = None
     cache_write_cost_per_mtok: float | None = None
+    batch_input_cost_per_mtok: float | None = None
+    """The tier's input price in a provider batch; left out: unknown, not the flat one."""
+    batch_output_cost_per_mtok: float | None = None
+    """The tier's output price in a provider batch."""
+    batch_cache_read_cost_per_mtok: float | None = None
+    """The tier's cache-read price in a provider batch."""
+    batch_cache_write_cost_per_mtok: float | None = None
+    """The tier's cache-write price in a provider batch."""
 
     def __post_init__(self):
         if self.above_input_tokens < 1:
@@ -107,6 +115,15 @@ class ModelEntry:
     output_cost_per_mtok: float | None = None
     cache_read_cost_per_mtok: float | None = None
     cache_write_cost_per_mtok: float | None = None
+    batch_input_cost_per_mtok: float | None = None
+    """USD per million input tokens in a provider batch (often half the price). A batch
+    price left out is unknown: never the standard price, nor half of it."""
+    batch_output_cost_per_mtok: float | None = None
+    """USD per million output tokens in a provider batch."""
+    batch_cache_read_cost_per_mtok: float | None = None
+    """USD per million cache-read tokens in a provider batch."""
+    batch_cache_write_cost_per_mtok: float | None = None
+    """USD per million cache-write tokens in a provider batch."""
     context_window: int | None = None
     max_output: int | None = None
     reasoning: bool | None = None
@@ -114,7 +131,8 @@ class ModelEntry:
     tpm: int | None = None
     api_name: str | None = None
     price_tiers: list[PriceTierEntry] | None = None
-    """Replace the model's price tiers (`[]`: flat prices at any prompt size)."""
+    """Replace the model's price tiers, their batch prices included (`[]`: flat prices at any
+    prompt size)."""
 
     def __post_init__(self):
         thresholds = [tier.above_input_tokens for tier in self.price_tiers or ()]

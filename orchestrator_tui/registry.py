@@ -6,7 +6,7 @@ import difflib
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib import resources
 
 from .config import ModelEntry, PriceTierEntry, ProviderEntry, Settings
@@ -20,6 +20,7 @@ PRICE_FIELDS = {
     "cache_read": "cache_read_cost_per_mtok",
     "cache_write": "cache_write_cost_per_mtok",
 }
+BATCH_PRICE_FIELDS = {kind: f"batch_{key}" for kind, key in PRICE_FIELDS.items()}
 PLAIN_FIELDS = (
     "provider",
     "tier",
@@ -155,10 +156,8 @@ def packaged_entry(raw: dict) -> ModelEntry:
     return ModelEntry(**{**raw, "price_tiers": [PriceTierEntry(**t) for t in tiers]})
 
 
-def price_tier(entry: PriceTierEntry) -> PriceTier:
-    return PriceTier(
-        entry.above_input_tokens, **{k: getattr(entry, f) for k, f in PRICE_FIELDS.items()}
-    )
+def price_tier(entry: PriceTierEntry, fields: dict[str, str] = PRICE_FIELDS) -> PriceTier:
+    return PriceTier(entry.above_input_tokens, **{k: getattr(entry, f) for k, f in fields.items()})
 
 
 def merge_model(base: ModelConfig | None, name: str, entry: ModelEntry) -> ModelConfig:
@@ -170,15 +169,22 @@ def merge_model(base: ModelConfig | None, name: str, entry: ModelEntry) -> Model
             )
         base = ModelConfig(name=name, provider=entry.provider)
     plain = {f: getattr(entry, f) for f in PLAIN_FIELDS if getattr(entry, f) is not None}
-    prices = {
-        k: getattr(entry, f) for k, f in PRICE_FIELDS.items() if getattr(entry, f) is not None
-    }
+    return base.with_changes(**plain, prices=merge_prices(base.prices, entry))
+
+
+def merge_prices(base: Prices, entry: ModelEntry) -> Prices:
+    """`base` with the prices `entry` sets: flat prices one by one, tiers all at once. The
+    batch prices merge the same way, from the batch_ fields (none known: `batch` is None)."""
+    batch = price_changes(base.batch or Prices(), entry, BATCH_PRICE_FIELDS)
+    return replace(
+        price_changes(base, entry, PRICE_FIELDS), batch=batch if batch.any_known else None
+    )
+
+
+def price_changes(base: Prices, entry: ModelEntry, fields: dict[str, str]) -> Prices:
+    changes: dict = {k: getattr(entry, f) for k, f in fields.items()}
+    changes = {k: price for k, price in changes.items() if price is not None}
     if entry.price_tiers is not None:
-        prices["tiers"] = tuple(
-            sorted(
-                (price_tier(t) for t in entry.price_tiers), key=lambda tier: tier.above_input_tokens
-            )
-        )
-    if prices:
-        plain["prices"] = Prices(**{**base.prices.__dict__, **prices})
-    return base.with_changes(**plain)
+        tiers = (price_tier(t, fields) for t in entry.price_tiers)
+        changes["tiers"] = tuple(sorted(tiers, key=lambda tier: tier.above_input_tokens))
+    return replace(base, **changes)

@@ -32,17 +32,36 @@ class PriceTier:
 @dataclass(frozen=True)
 class Prices:
     """USD per million tokens; None where the price is not known. `tiers` replace these
-    prices for calls whose input exceeds their threshold."""
+    prices for calls whose input exceeds their threshold. `batch`: the prices of the calls of
+    a provider batch (with their own tiers), None when no batch price is known."""
 
     input: float | None = None
     output: float | None = None
     cache_read: float | None = None
     cache_write: float | None = None
     tiers: tuple[PriceTier, ...] = ()
+    batch: Prices | None = None
 
     @property
     def known(self) -> bool:
         return self.input is not None and self.output is not None
+
+    @property
+    def any_known(self) -> bool:
+        """Whether any price, flat or tier, is known (batch prices aside)."""
+        flat = (self.input, self.output, self.cache_read, self.cache_write)
+        tiers = [(t.input, t.output, t.cache_read, t.cache_write) for t in self.tiers]
+        return any(price is not None for prices in (flat, *tiers) for price in prices)
+
+    @property
+    def batch_prices(self) -> Prices:
+        """What a provider batch's call pays: `batch`, or no known price when there is none
+        (never these prices, nor a fraction of them)."""
+        return self.batch or Prices()
+
+    def charged(self, batch: bool = False) -> Prices:
+        """The prices a call pays: these, or `batch_prices` for a call of a provider batch."""
+        return self.batch_prices if batch else self
 
     def tier_for(self, input_tokens: int) -> PriceTier | None:
         """The tier a call with this many input tokens pays: the highest threshold it
@@ -54,7 +73,7 @@ class Prices:
         """The flat prices (no tiers) a call with this many input tokens pays."""
         tier = self.tier_for(input_tokens)
         if tier is None:
-            return replace(self, tiers=())
+            return Prices(self.input, self.output, self.cache_read, self.cache_write)
         return Prices(tier.input, tier.output, tier.cache_read, tier.cache_write)
 
 

@@ -6,9 +6,12 @@ The tiers and rate limits below are orch's own choices (prices never are): every
 comes from the price map, and a model without a price in it gets none.
 
 Prices above a prompt size (`input_cost_per_token_above_272k_tokens` and its output, cache
-read and cache write companions) become `[[models."x".price_tiers]]` tables. Only the standard
-tier fields are read; the batch, flex, priority, 1-hour/12-hour cache and other variants are
-left out. A tier price the map does not give is left out too: unknown, never the flat price.
+read and cache write companions) become `[[models."x".price_tiers]]` tables. Batch prices
+(`input_cost_per_token_batches` and its companions, and per tier
+`input_cost_per_token_above_272k_tokens_batches` and its) become the `batch_` prices of the
+model and of its tiers. The flex, priority, 1-hour/12-hour cache and other variants are left
+out. A price the map does not give is left out too: unknown, never the flat price, nor half of
+it for a batch.
 """
 
 import json
@@ -55,6 +58,8 @@ HEADER = """\
 # as of 2026-11-26. A price the map does not give is left out: such a model has no price.
 # [[models."x".price_tiers]]: the prices of a whole call whose input, cached tokens included,
 # exceeds above_input_tokens (the map's *_above_Nk_tokens fields; a price it lacks is unknown).
+# batch_*: the prices of a call in a provider batch (the map's *_batches fields, in its copy
+# refreshed 2026-11-27); a model or tier without them has no batch price.
 # Tiers and rate limits (rpm, tpm) are orch's defaults, not the providers' figures: the limits
 # are conservative entry-level values; set your own account's limits in config.toml.
 source = "litellm 1.110.2 model_prices_and_context_window_backup.json"
@@ -63,14 +68,20 @@ source_date = "2026-11-26"
 
 
 # The four kinds of price, as (LiteLLM field, orch key).
-PRICE_KINDS = (
+STANDARD_KINDS = (
     ("input_cost_per_token", "input_cost_per_mtok"),
     ("output_cost_per_token", "output_cost_per_mtok"),
     ("cache_read_input_token_cost", "cache_read_cost_per_mtok"),
     ("cache_creation_input_token_cost", "cache_write_cost_per_mtok"),
 )
-# e.g. input_cost_per_token_above_272k_tokens; not ..._above_272k_tokens_batches, not ..._above_1hr
-TIER_FIELD = re.compile(r"^(?P<kind>\w+?)_above_(?P<count>\d+)(?P<k>k?)_tokens$")
+# ...and in a provider batch: input_cost_per_token_batches -> batch_input_cost_per_mtok.
+BATCH_KINDS = tuple((f"{field}_batches", f"batch_{key}") for field, key in STANDARD_KINDS)
+PRICE_KINDS = STANDARD_KINDS + BATCH_KINDS
+# e.g. input_cost_per_token_above_272k_tokens, input_cost_per_token_above_272k_tokens_batches;
+# not ..._above_272k_tokens_flex, not ..._above_1hr
+TIER_FIELD = re.compile(
+    r"^(?P<kind>\w+?)_above_(?P<count>\d+)(?P<k>k?)_tokens(?P<batch>_batches)?$"
+)
 
 
 def per_million(value):
@@ -84,21 +95,30 @@ def toml_lines(header: str, fields: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def standard_tiers(data: dict) -> dict[int, dict[str, float]]:
-    """{prompt size: {orch key: price per mtok}} from the standard tier fields, smallest first."""
+def tier_prices(name: str, data: dict) -> dict[int, dict[str, float]]:
+    """{prompt size: {orch key: price per mtok}} from the tier fields, standard and batch,
+    smallest first. A tier is a prompt size with standard prices: a batch price at a size
+    without any is not handled (an error, not a guess)."""
     orch_key = dict(PRICE_KINDS)
     tiers: dict[int, dict[str, float]] = {}
     for field, value in data.items():
         match = TIER_FIELD.match(field)
-        if match and match["kind"] in orch_key:
+        if match is None:
+            continue
+        kind = match["kind"] + (match["batch"] or "")
+        if kind in orch_key:
             threshold = int(match["count"]) * (1000 if match["k"] else 1)
-            tiers.setdefault(threshold, {})[orch_key[match["kind"]]] = per_million(value)
+            tiers.setdefault(threshold, {})[orch_key[kind]] = per_million(value)
+    standard = {key for _, key in STANDARD_KINDS}
+    for threshold, prices in tiers.items():
+        if not standard & set(prices):
+            sys.exit(f"{name}: batch prices above {threshold} tokens but no standard tier there")
     return dict(sorted(tiers.items()))
 
 
 def price_tiers(name: str, data: dict) -> str:
     tables = []
-    for threshold, prices in standard_tiers(data).items():
+    for threshold, prices in tier_prices(name, data).items():
         fields: dict[str, float | int | None] = {"above_input_tokens": threshold}
         fields.update({key: prices.get(key) for _, key in PRICE_KINDS})
         tables.append(toml_lines(f'\n[[models."{name}".price_tiers]]', fields))

@@ -9,6 +9,7 @@ from ..textfiles import shown
 
 
 def model_record(registry, model) -> dict:
+    batch = model.prices.batch_prices  # no known price when the model has no batch prices
     return {
         "name": model.name,
         "provider": model.provider,
@@ -17,6 +18,10 @@ def model_record(registry, model) -> dict:
         "output_cost_per_mtok": model.prices.output,
         "cache_read_cost_per_mtok": model.prices.cache_read,
         "cache_write_cost_per_mtok": model.prices.cache_write,
+        "batch_input_cost_per_mtok": batch.input,
+        "batch_output_cost_per_mtok": batch.output,
+        "batch_cache_read_cost_per_mtok": batch.cache_read,
+        "batch_cache_write_cost_per_mtok": batch.cache_write,
         "context_window": model.context_window,
         "max_output": model.max_output,
         "rpm": model.rpm,
@@ -28,7 +33,7 @@ def model_record(registry, model) -> dict:
 def models_table(records: list[dict]) -> list[str]:
     """Aligned plain-text rows: cheaper to print than a Rich table, which `orch models`'s
     start-up time notices."""
-    rows = [("model", "provider", "tier", "$ in/M", "$ out/M", "context", "key")]
+    rows = [("model", "provider", "tier", "$ in/M", "$ out/M", "batch in/out", "context", "key")]
     for r in records:
         rows.append(
             (
@@ -37,11 +42,19 @@ def models_table(records: list[dict]) -> list[str]:
                 r["tier"],
                 price_text(r["input_cost_per_mtok"]),
                 price_text(r["output_cost_per_mtok"]),
+                price_pair(r["batch_input_cost_per_mtok"], r["batch_output_cost_per_mtok"]),
                 short_count(r["context_window"]),
                 "yes" if r["available"] else "no",
             )
         )
-    return aligned(rows, right_aligned={3, 4, 5})
+    return aligned(rows, right_aligned={3, 4, 5, 6})
+
+
+def price_pair(input_price: float | None, output_price: float | None) -> str:
+    """`0.5/2.5`; `—` when neither price is known."""
+    if input_price is None and output_price is None:
+        return "—"
+    return f"{price_text(input_price)}/{price_text(output_price)}"
 
 
 def aligned(rows: Sequence[tuple[str, ...]], right_aligned: set[int]) -> list[str]:

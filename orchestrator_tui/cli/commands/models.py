@@ -11,7 +11,7 @@ from ..state import STATE
 
 
 def models(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False):
-    """List the models orch knows, their tiers and prices (USD per million tokens)."""
+    """List the models orch knows: tiers, prices, batch prices (USD per million tokens)."""
     from ...registry import Registry
     from ..tables import model_record, models_table
 
