@@ -493,7 +493,11 @@ def serve(
     with api:
         print(api.url, flush=True)
         sys.stdin.read()
-        print(json.dumps({"requests": len(api.requests), "rejected": api.rejected}), flush=True)
+        times = [request["time"] for request in api.requests] or [None]
+        counts = {"requests": len(api.requests), "rejected": api.rejected}
+        # time.monotonic() is the system's: a benchmark compares it with its own
+        counts.update(first=times[0], last=times[-1])
+        print(json.dumps(counts), flush=True)
 
 
 if __name__ == "__main__":

@@ -205,15 +205,14 @@ def bare_sdk_run(folder: Path, source: Path, concurrency: int, stream: bool, lim
     return elapsed, json.loads(target.read_text()), rejected
 
 
-def orch_batch_run(folder: Path, source: Path, concurrency: int, limit: str):
+def orch_batch_run(folder: Path, source: Path, concurrency: int, limit: str, home: Path):
     """(wall time, answers by id as [text, input, output], 429s) of `orch batch`."""
     server = Server(0.2, limit, echo=True)
-    home = write_config(folder / f"home-{time.time_ns()}").parent
     env = {**os.environ, **server.environ(), "ORCH_HOME": str(home)}
     target = folder / f"orch-{time.time_ns()}.jsonl"
     command = [sys.executable, "-m", "orchestrator_tui", "batch", str(source), "-o", str(target)]
     command += ["-m", MODEL, "--concurrency", str(concurrency), "--quiet", "--no-cache"]
-    elapsed = timed_process(command + ["--json"], env)
+    elapsed = timed_process([*command, "--json"], env)
     rejected = server.stop()["rejected"]
     records = [json.loads(line) for line in target.read_text().splitlines()]
     answers = {
@@ -228,7 +227,8 @@ def side_by_side(folder: Path, rounds=3, count=300, concurrency=30, latency=0.2)
     """`orch batch` against the bare SDK script, not streamed (the fair comparison: neither
     needs tokens as they come), alternating, on the same prompts; the streamed bare script
     once, for reference. Each run has a fresh server with a limit of 550 requests a minute,
-    above the 500 rpm the tests' registry gives the model."""
+    above the 500 rpm the tests' registry gives the model. orch runs in one home, whose
+    database and config an untimed run of 10 prompts made first, as a user's would be."""
     limit = "550/60"
     source = folder / "side.jsonl"
     source.write_text(
@@ -236,12 +236,18 @@ def side_by_side(folder: Path, rounds=3, count=300, concurrency=30, latency=0.2)
             json.dumps({"id": str(i), "prompt": f"What is {i}+1?"}) + "\n" for i in range(count)
         )
     )
+    home = write_config(folder / "side-home").parent
+    first = folder / "side-first.jsonl"
+    first.write_text("".join(source.read_text().splitlines(keepends=True)[:10]))
+    orch_batch_run(folder, first, concurrency, limit, home)
     bare_times, orch_times, matched, rejected = [], [], True, 0
     for _ in range(rounds):
         bare_time, bare_answers, bare_rejected = bare_sdk_run(
             folder, source, concurrency, False, limit
         )
-        orch_time, orch_answers, orch_rejected = orch_batch_run(folder, source, concurrency, limit)
+        orch_time, orch_answers, orch_rejected = orch_batch_run(
+            folder, source, concurrency, limit, home
+        )
         bare_times.append(bare_time)
         orch_times.append(orch_time)
         matched &= len(orch_answers) == count and orch_answers == bare_answers
