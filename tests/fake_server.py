@@ -1,10 +1,11 @@
-"""A loopback HTTP server that speaks Anthropic's and OpenAI's streaming wire formats.
+"""A loopback HTTP server that speaks Anthropic's and OpenAI's wire formats, streamed or not.
 
 The real SDK clients talk to it over TCP. Each request takes the next scripted `Reply` for its
 model (or for any model), else a default answer: text, usage, stops, errors with retry-after,
-delays, truncated streams and connections dropped mid-stream. A `Gate` holds a reply at a
-point until the test releases it, and tells the test when the reply got there: tests wait for
-that, never for an amount of time.
+delays, truncated streams and connections dropped mid-stream. A request that does not ask for
+a stream (`"stream": true` absent) gets the same answer as one JSON body, with the faults that
+fit one. A `Gate` holds a reply at a point until the test releases it, and tells the test when
+the reply got there: tests wait for that, never for an amount of time.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -28,7 +29,8 @@ DEFAULT_TEXT = (
 @dataclass
 class Gate:
     """Holds a reply before its headers (`after=None`) or after `after` text chunks (sent and
-    flushed) until the test calls `release`; `reached` is set when the reply gets there."""
+    flushed; a reply not streamed: after its headers, before its body) until the test calls
+    `release`; `reached` is set when the reply gets there."""
 
     after: int | None = None
     reached: threading.Event = field(default_factory=threading.Event)
@@ -62,6 +64,7 @@ class Reply:
     stream_error: str | None = None  # an in-stream error of this type after the text
     malformed_after: int | None = None  # a `data:` line that is not JSON after N text chunks
     cut_before_usage: bool = False  # openai: end after finish_reason, before the usage chunk
+    omit_usage: bool = False  # not streamed: a whole answer without its `usage`
     drop_before_headers: bool = False  # close the connection without answering
     gate: Gate | None = None  # hold the reply there until the test releases it (a stall)
 
@@ -91,6 +94,7 @@ class FakeAPI:
         self.server = LoopbackServer(("127.0.0.1", port), make_handler(self))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.rate_limit: tuple[int, float] | None = None  # (requests, per seconds) → 429
+        self.echo = False  # True: each answer ends with the request's last message
         self.admitted: deque[float] = deque()
         self.rejected = 0
 
@@ -163,6 +167,8 @@ def make_handler(api: FakeAPI):
             body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
             api.record(self.path, self.headers, body)
             reply = api.next_reply(body.get("model", ""))
+            if api.echo and reply.status == 200:
+                reply = replace(reply, text=f"{reply.text} You asked: {last_message(body)}")
             time.sleep(reply.delay_before_headers)
             if reply.gate is not None and reply.gate.after is None:
                 reply.gate.hold()
@@ -174,8 +180,10 @@ def make_handler(api: FakeAPI):
             try:
                 if reply.status != 200:
                     self.send_error_reply(reply, wire)
-                else:
+                elif body.get("stream"):
                     self.send_stream(reply, wire, body)
+                else:
+                    self.send_whole(reply, wire, body)
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
@@ -214,12 +222,47 @@ def make_handler(api: FakeAPI):
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
 
+        def send_whole(self, reply: Reply, wire, body: dict) -> None:
+            """The answer not streamed: one JSON body, sent when the whole text is ready
+            (after `chunk_delay` per chunk). Its faults: no stop reason (`truncate`), no usage
+            (`omit_usage`), a body that is not JSON (`malformed_after`), an error object with
+            status 200 (`stream_error`), the connection dropped mid-body (`break_after`), a
+            stall after the headers (a gate with any `after`)."""
+            if reply.chunk_delay:
+                time.sleep(reply.chunk_delay * len(reply.chunks()))
+            if reply.malformed_after is not None:
+                payload = wire.MALFORMED_WHOLE.encode()
+            elif reply.stream_error:
+                payload = json.dumps(wire.error_body(reply, reply.stream_error)).encode()
+            else:
+                payload = json.dumps(wire.whole(reply, body)).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(payload)))
+            self.end_headers()
+            self.wfile.flush()
+            if reply.gate is not None and reply.gate.after is not None:
+                reply.gate.hold()
+            if reply.break_after is not None:
+                self.wfile.write(payload[: len(payload) // 2])
+                self.wfile.flush()
+                self.connection.shutdown(2)
+                return
+            self.wfile.write(payload)
+            self.wfile.flush()
+
         def write_chunk(self, text: str) -> None:
             raw = text.encode()
             self.wfile.write(f"{len(raw):x}\r\n".encode() + raw + b"\r\n")
             self.wfile.flush()
 
     return Handler
+
+
+def last_message(body: dict) -> str:
+    messages = body.get("messages") or [{}]
+    content = messages[-1].get("content", "")
+    return content if isinstance(content, str) else json.dumps(content)
 
 
 def text_events(reply: Reply, make_event):
@@ -239,14 +282,37 @@ def text_events(reply: Reply, make_event):
 
 class AnthropicWire:
     MALFORMED = 'event: content_block_delta\ndata: {"type": "content_block_delta", "ind\n\n'
+    MALFORMED_WHOLE = '{"id": "msg_fake", "type": "message", "content": [{"type": "te'
 
     @staticmethod
     def frame(kind: str, data: dict) -> str:
         return f"event: {kind}\ndata: {json.dumps(data)}\n\n"
 
     @staticmethod
-    def error_body(reply: Reply) -> dict:
-        return {"type": "error", "error": {"type": reply.error_type, "message": "scripted error"}}
+    def error_body(reply: Reply, error_type: str | None = None) -> dict:
+        return {
+            "type": "error",
+            "error": {"type": error_type or reply.error_type, "message": "scripted error"},
+        }
+
+    @staticmethod
+    def whole(reply: Reply, body: dict) -> dict:
+        answer: dict[str, Any] = {
+            "id": "msg_fake",
+            "type": "message",
+            "role": "assistant",
+            "model": body.get("model"),
+            "content": [{"type": "text", "text": reply.text}],
+            "stop_reason": None if reply.truncate else "end_turn",
+            "stop_sequence": None,
+        }
+        if not reply.omit_usage:
+            answer["usage"] = {
+                "input_tokens": reply.input_tokens - reply.cached_tokens,
+                "output_tokens": reply.out_tokens(),
+                "cache_read_input_tokens": reply.cached_tokens,
+            }
+        return answer
 
     @staticmethod
     def events(reply: Reply, body: dict):
@@ -311,21 +377,51 @@ class AnthropicWire:
 
 class OpenAIWire:
     MALFORMED = 'data: {"id": "chatcmpl-fake", "choices": [{"delta": {"cont\n\n'
+    MALFORMED_WHOLE = '{"id": "chatcmpl-fake", "object": "chat.completion", "choices": [{"mes'
 
     @staticmethod
     def frame(kind: str, data) -> str:
         return f"data: {data if isinstance(data, str) else json.dumps(data)}\n\n"
 
     @staticmethod
-    def error_body(reply: Reply) -> dict:
+    def error_body(reply: Reply, error_type: str | None = None) -> dict:
         return {
             "error": {
                 "message": "scripted error",
-                "type": reply.error_type,
+                "type": error_type or reply.error_type,
                 "param": None,
                 "code": None,
             }
         }
+
+    @staticmethod
+    def usage(reply: Reply) -> dict:
+        return {
+            "prompt_tokens": reply.input_tokens,
+            "completion_tokens": reply.out_tokens(),
+            "total_tokens": reply.input_tokens + reply.out_tokens(),
+            "prompt_tokens_details": {"cached_tokens": reply.cached_tokens},
+        }
+
+    @classmethod
+    def whole(cls, reply: Reply, body: dict) -> dict:
+        answer: dict[str, Any] = {
+            "id": "chatcmpl-fake",
+            "object": "chat.completion",
+            "created": 0,
+            "model": body.get("model"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": reply.text, "refusal": None},
+                    "logprobs": None,
+                    "finish_reason": None if reply.truncate else "stop",
+                }
+            ],
+        }
+        if not reply.omit_usage:
+            answer["usage"] = cls.usage(reply)
+        return answer
 
     @staticmethod
     def chunk(body: dict, delta: dict, finish=None) -> dict:
@@ -363,12 +459,6 @@ class OpenAIWire:
         if reply.cut_before_usage:
             return
         if body.get("stream_options", {}).get("include_usage"):
-            usage = {
-                "prompt_tokens": reply.input_tokens,
-                "completion_tokens": reply.out_tokens(),
-                "total_tokens": reply.input_tokens + reply.out_tokens(),
-                "prompt_tokens_details": {"cached_tokens": reply.cached_tokens},
-            }
             yield (
                 "data",
                 {
@@ -377,19 +467,23 @@ class OpenAIWire:
                     "created": 0,
                     "model": body.get("model"),
                     "choices": [],
-                    "usage": usage,
+                    "usage": cls.usage(reply),
                 },
             )
         yield "data", "[DONE]"
 
 
-def serve(latency: float, rate_limit: str | None, model_latency: Sequence[str] = ()) -> None:
+def serve(
+    latency: float, rate_limit: str | None, model_latency: Sequence[str] = (), echo: bool = False
+) -> None:
     """Run a server in its own process for benchmarks: prints its URL, stops on stdin EOF.
-    `model_latency`: "MODEL=SECONDS" items, that model's delay before headers."""
+    `model_latency`: "MODEL=SECONDS" items, that model's delay before headers. `echo`: each
+    answer ends with the prompt, so that answers to different prompts differ."""
     import sys
 
     text = "Paris is the capital of France."
     api = FakeAPI(Reply(text=text, delay_before_headers=latency))
+    api.echo = echo
     for item in model_latency:
         model, seconds = item.split("=")
         api.defaults[model] = Reply(text=text, delay_before_headers=float(seconds))
@@ -399,7 +493,11 @@ def serve(latency: float, rate_limit: str | None, model_latency: Sequence[str] =
     with api:
         print(api.url, flush=True)
         sys.stdin.read()
-        print(json.dumps({"requests": len(api.requests), "rejected": api.rejected}), flush=True)
+        times = [request["time"] for request in api.requests] or [None]
+        counts = {"requests": len(api.requests), "rejected": api.rejected}
+        # time.monotonic() is the system's: a benchmark compares it with its own
+        counts.update(first=times[0], last=times[-1])
+        print(json.dumps(counts), flush=True)
 
 
 if __name__ == "__main__":
@@ -414,5 +512,6 @@ if __name__ == "__main__":
         default=[],
         help="MODEL=SECONDS: that model's latency (repeatable)",
     )
+    parser.add_argument("--echo", action="store_true", help="end each answer with the prompt")
     arguments = parser.parse_args()
-    serve(arguments.latency, arguments.rate_limit, arguments.model_latency)
+    serve(arguments.latency, arguments.rate_limit, arguments.model_latency, arguments.echo)

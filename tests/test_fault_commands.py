@@ -46,7 +46,9 @@ def test_ask_with_a_malformed_chunk_is_one_line_and_the_partial_call_is_recorded
     assert "~$" in shown.stdout  # an estimated cost is marked as one
 
 
-def test_batch_goes_on_past_a_malformed_chunk_and_keeps_every_answer(home, fake_api, tmp_path):
+def test_batch_goes_on_past_a_malformed_answer_and_keeps_every_answer(home, fake_api, tmp_path):
+    """A batch's calls are not streamed: the malformed answer is a whole body that is not
+    JSON."""
     source, out = write_jsonl(tmp_path / "in.jsonl", 6), tmp_path / "out.jsonl"
     fake_api.script(Reply(), Reply(), Reply(malformed_after=1), model=MODEL)
     proc = orch(
@@ -67,7 +69,7 @@ def test_batch_goes_on_past_a_malformed_chunk_and_keeps_every_answer(home, fake_
     records = read_output(out)
     assert sorted(r["status"] for r in records) == ["failed"] + ["ok"] * 5
     [failed] = [r for r in records if r["status"] == "failed"]
-    assert "unreadable stream chunk" in failed["error"]
+    assert "unreadable answer (JSONDecodeError" in failed["error"]
 
 
 class TerminalAsk:

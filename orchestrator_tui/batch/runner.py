@@ -77,6 +77,7 @@ class BatchRunner:
             model=item.model or base.model,
             tags=list(base.tags),
             category=item.category or base.category,
+            stream=False,  # nobody watches a batch's tokens: each answer comes in one piece
         )
 
     def plan(self, items: list[BatchItem], output: Path, on_changed: str = "refuse") -> Plan:

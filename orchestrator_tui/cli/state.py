@@ -39,12 +39,17 @@ class CliState:
             require_writable(self._db)
         return self._db
 
-    def engine(self, demo: bool | None = None, record: bool = True, use_cache: bool = True):
-        """An engine that records to the history and enforces the persistent budgets."""
+    def engine(
+        self, demo: bool | None = None, record: bool = True, use_cache: bool = True, **options
+    ):
+        """An engine that records to the history and enforces the persistent budgets.
+        `options`: more Engine arguments (a registry already built, …)."""
         from ..frontend import build_engine
 
         db = self.db(write=True) if record else None
-        return build_engine(self.settings(), db=db, record=record, use_cache=use_cache, demo=demo)
+        return build_engine(
+            self.settings(), db=db, record=record, use_cache=use_cache, demo=demo, **options
+        )
 
     def close(self) -> None:
         """Close the databases this command opened: its own connection and, after the

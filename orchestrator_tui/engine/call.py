@@ -276,10 +276,15 @@ async def stream_with_deadlines(
     ticket: Ticket,
 ) -> None:
     """Stream one call under the first-token and total deadlines (from when the request is
-    sent); demand a proper stop. Anything raised becomes a classified ProviderError."""
+    sent); demand a proper stop. Anything raised becomes a classified ProviderError. A call
+    not streamed (`params.stream` False: its whole answer comes at once) has no first token
+    to wait for: only the total deadline applies."""
     loop = asyncio.get_running_loop()
     total_deadline = loop.time() + ctx.timeouts.total
-    first_deadline = min(total_deadline, loop.time() + ctx.timeouts.first_token)
+    streamed = ctx.params.stream
+    first_deadline = (
+        min(total_deadline, loop.time() + ctx.timeouts.first_token) if streamed else total_deadline
+    )
     sent = ctx.clock()
     try:
         async with asyncio.timeout_at(first_deadline) as deadline:
@@ -295,7 +300,7 @@ async def stream_with_deadlines(
         if not deadline.expired():
             raise classify_exception(exc, model.name) from exc
         raise ProviderError(
-            timeout_message(ctx, model, bool(state.pieces)), kind="timeout"
+            timeout_message(ctx, model, bool(state.pieces) or not streamed), kind="timeout"
         ) from exc
     except ProviderError:
         raise

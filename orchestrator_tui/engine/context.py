@@ -50,7 +50,9 @@ class RunContext:
         )
         temperature = settings.temperature if request.temperature is None else request.temperature
         messages = request.messages()
-        self.params = CallParams(messages, request.system, self.max_tokens, temperature)
+        self.params = CallParams(
+            messages, request.system, self.max_tokens, temperature, stream=request.stream
+        )
         self.input_tokens = estimate_tokens(messages, request.system)
         self.budget = budget or BudgetPool(request.max_cost)
         self.attempts: list[Attempt] = []

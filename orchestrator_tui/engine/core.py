@@ -201,6 +201,22 @@ class Engine:
         for model in usable:
             self.provider_for(model).prepare()
 
+    def models_named(self, request: Request) -> list[ModelConfig]:
+        """The models a run of `request` calls first, as far as it names them (its model, its
+        models, else its chain's or the default chain's first), that can be called: the ones
+        worth getting ready before it runs. Unknown names are left to the run to report."""
+        registry = self.registry
+        try:
+            if request.model:
+                models = [registry.model(request.model)]
+            elif request.models:
+                models = [registry.model(name) for name in request.models]
+            else:
+                models = registry.chain(request.chain or self.settings.default_chain)[:1]
+        except UsageError:
+            return []
+        return [m for m in models if self.demo or registry.has_credentials(m.provider)]
+
     def redact(self, text: str) -> str:
         """`text` with every secret from the environment replaced, so no key is ever shown."""
         key_names = {p.api_key_env for p in self.registry.providers.values() if p.api_key_env}

@@ -33,6 +33,7 @@ class Request:
     conversation_id: str | None = None
     log_text: bool = True  # False: the cost is kept, no text (history and cache alike)
     use_cache: bool = True
+    stream: bool = True  # False: no one watches the tokens (a batch); see CallParams.stream
 
     def messages(self) -> list[Message]:
         return [*self.history, Message("user", self.prompt)]

@@ -1,4 +1,5 @@
-"""Anthropic's Messages API, streamed, through the official SDK (imported on first call)."""
+"""Anthropic's Messages API, streamed (or, for a batch, not streamed), through the official
+SDK (imported on first call)."""
 
 from __future__ import annotations
 
@@ -8,14 +9,15 @@ from typing import Any
 
 from ..types import ModelConfig, Usage
 from .base import CallParams, StartPart, StopPart, StreamPart, TextPart, UsagePart
-from .sdk_provider import Client, SDKProvider
-from .warmup import ANTHROPIC_REHEARSAL
+from .sdk_provider import Client, SDKProvider, parts_of
+from .warmup import ANTHROPIC_REHEARSAL, ANTHROPIC_REHEARSAL_WHOLE
 
 
 class AnthropicProvider(SDKProvider):
     sdk_name = "anthropic"
 
     rehearsal = ANTHROPIC_REHEARSAL
+    rehearsal_whole = ANTHROPIC_REHEARSAL_WHOLE
 
     def make_client(self, sdk: ModuleType, timeout: Any, http_client: Any) -> Client:
         return sdk.AsyncAnthropic(
@@ -49,6 +51,18 @@ class AnthropicProvider(SDKProvider):
                 elif event.type == "message_stop":
                     yield StopPart(stop_reason or "end_turn")
 
+    async def _send_whole(self, client: Client, model: ModelConfig, params: CallParams) -> Any:
+        # an explicit timeout also spares the SDK's refusal of a large max_tokens unstreamed
+        return await client.messages.with_raw_response.create(
+            **request_body(model, params), timeout=self.whole_timeout()
+        )
+
+    def read_whole(self, answer: dict[str, Any]) -> list[StreamPart]:
+        """A `message` object: its text blocks, stop reason and usage (always reported: a
+        message without it is malformed, as its stream's `message_start` would be)."""
+        text = "".join(block["text"] for block in answer["content"] if block["type"] == "text")
+        return parts_of(text, usage_from_json(answer["usage"]), answer.get("stop_reason"))
+
 
 def request_body(model: ModelConfig, params: CallParams) -> dict[str, Any]:
     """The Messages API call. No temperature: the current SDK (2.x) no longer accepts one,
@@ -70,6 +84,18 @@ def usage_from_start(raw: Any) -> Usage:
     return Usage(
         input_tokens=(raw.input_tokens or 0) + cache_read + cache_write,
         output_tokens=raw.output_tokens or 0,
+        cache_read_tokens=cache_read,
+        cache_write_tokens=cache_write,
+    )
+
+
+def usage_from_json(raw: dict[str, Any]) -> Usage:
+    """`usage_from_start` for a whole message's JSON `usage` object."""
+    cache_read = raw.get("cache_read_input_tokens") or 0
+    cache_write = raw.get("cache_creation_input_tokens") or 0
+    return Usage(
+        input_tokens=(raw.get("input_tokens") or 0) + cache_read + cache_write,
+        output_tokens=raw.get("output_tokens") or 0,
         cache_read_tokens=cache_read,
         cache_write_tokens=cache_write,
     )

@@ -27,6 +27,10 @@ class CallParams:
     system: str | None
     max_tokens: int
     temperature: float | None
+    stream: bool = True
+    """False: nobody watches the tokens (a batch). A provider may then make one call that
+    answers in one piece, and yield its parts at once: StartPart, the whole text in one
+    TextPart, UsagePart and StopPart (no stop reason: no StopPart, as for a stream)."""
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""OpenAI Chat Completions, streamed with usage, through the official SDK (imported on first
-call). Serves OpenAI itself and any OpenAI-compatible endpoint (Ollama, vLLM, LM Studio)."""
+"""OpenAI Chat Completions, streamed with usage (or, for a batch, not streamed), through the
+official SDK (imported on first call). Serves OpenAI itself and any OpenAI-compatible endpoint
+(Ollama, vLLM, LM Studio)."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ from .base import (
     TextPart,
     UsagePart,
 )
-from .sdk_provider import Client, SDKProvider
-from .warmup import OPENAI_REHEARSAL
+from .sdk_provider import Client, SDKProvider, parts_of
+from .warmup import OPENAI_REHEARSAL, OPENAI_REHEARSAL_WHOLE
 
 KEYLESS = "no-key-needed"  # the SDK insists on a key; local servers ignore it
 
@@ -27,6 +28,7 @@ class OpenAIProvider(SDKProvider):
     sdk_name = "openai"
 
     rehearsal = OPENAI_REHEARSAL
+    rehearsal_whole = OPENAI_REHEARSAL_WHOLE
 
     def make_client(self, sdk: ModuleType, timeout: Any, http_client: Any) -> Client:
         key = self.api_key() if self.config.api_key_env else KEYLESS
@@ -66,16 +68,35 @@ class OpenAIProvider(SDKProvider):
         if finish_reason is not None:
             yield StopPart(finish_reason)
 
+    async def _send_whole(self, client: Client, model: ModelConfig, params: CallParams) -> Any:
+        return await client.chat.completions.with_raw_response.create(
+            **request_body(model, params), timeout=self.whole_timeout()
+        )
+
+    def read_whole(self, answer: dict[str, Any]) -> list[StreamPart]:
+        """A `chat.completion` object: its choices' text, finish reason and usage. Without
+        usage it is refused like a stream without it (unless `stream_usage = false`)."""
+        text, finish_reason = "", None
+        for choice in answer["choices"]:
+            text += (choice.get("message") or {}).get("content") or ""
+            finish_reason = choice.get("finish_reason") or finish_reason
+        raw_usage = answer.get("usage")
+        if finish_reason is not None and raw_usage is None and self.config.stream_usage:
+            raise ProviderError(
+                f"{self.name}: the answer carried no usage (malformed; for a server that never "
+                f"reports usage, set stream_usage = false under [providers.{self.name}])",
+                kind="malformed",
+            )
+        usage = None if raw_usage is None else usage_from_json(raw_usage)
+        return parts_of(text, usage, finish_reason)
+
 
 def request_body(model: ModelConfig, params: CallParams) -> dict[str, Any]:
     messages = [{"role": "system", "content": params.system}] if params.system else []
     messages += [{"role": m.role, "content": m.content} for m in params.messages]
-    body: dict[str, Any] = {
-        "model": model.wire_name,
-        "messages": messages,
-        "stream": True,
-        "stream_options": {"include_usage": True},
-    }
+    body: dict[str, Any] = {"model": model.wire_name, "messages": messages}
+    if params.stream:
+        body.update(stream=True, stream_options={"include_usage": True})
     if model.reasoning:  # o-series and gpt-5+: no max_tokens, default temperature only
         body["max_completion_tokens"] = params.max_tokens
     else:
@@ -93,4 +114,16 @@ def usage_from_chunk(raw: Any) -> Usage:
         output_tokens=raw.completion_tokens or 0,
         cache_read_tokens=getattr(prompt_details, "cached_tokens", None) or 0,
         reasoning_tokens=getattr(completion_details, "reasoning_tokens", None) or 0,
+    )
+
+
+def usage_from_json(raw: dict[str, Any]) -> Usage:
+    """`usage_from_chunk` for a whole answer's JSON `usage` object."""
+    prompt_details = raw.get("prompt_tokens_details") or {}
+    completion_details = raw.get("completion_tokens_details") or {}
+    return Usage(
+        input_tokens=raw.get("prompt_tokens") or 0,
+        output_tokens=raw.get("completion_tokens") or 0,
+        cache_read_tokens=prompt_details.get("cached_tokens") or 0,
+        reasoning_tokens=completion_details.get("reasoning_tokens") or 0,
     )

@@ -2,6 +2,11 @@
 SDK's own retries off, the SDK made ready in a thread before the first call (see `warmup`),
 and the translation of everything a stream can raise into a classified ProviderError. Both
 SDKs have the same exception shapes (`status_code`, `response.headers`, `body`).
+
+A call not streamed (`CallParams.stream` False, as a batch makes them) goes through the SDK's
+raw-response interface (`with_raw_response`): the SDK's auth, base URL, request building and
+error classes, but the answer's JSON is read here rather than built into the SDK's typed
+objects, which is most of an SDK's CPU per call.
 """
 
 from __future__ import annotations
@@ -9,25 +14,30 @@ from __future__ import annotations
 import asyncio
 import functools
 import importlib
+import json
 import ssl
 from abc import abstractmethod
 from collections.abc import AsyncGenerator
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ..types import Message, ModelConfig, ProviderConfig
+from ..types import Message, ModelConfig, ProviderConfig, Usage
 from .base import (
     CallParams,
     Provider,
     ProviderError,
+    StartPart,
+    StopPart,
     StreamPart,
+    TextPart,
+    UsagePart,
     classify_exception,
     describe_status,
     kind_for_error_type,
     kind_for_status,
     parse_retry_after,
 )
-from .warmup import get_ready
+from .warmup import get_ready, rehearsal_transport
 
 if TYPE_CHECKING:
     from ..config import TimeoutSettings
@@ -42,13 +52,15 @@ class SDKProvider(Provider):
     """A provider backed by an official SDK module, imported on the first call."""
 
     sdk_name: str
-    rehearsal: bytes  # a canned answer in the provider's wire format (see `warmup`)
+    rehearsal: bytes  # a canned stream in the provider's wire format (see `warmup`)
+    rehearsal_whole: bytes  # the same answer not streamed: one JSON body
 
     def __init__(
         self, config: ProviderConfig, timeouts: TimeoutSettings, environ: dict[str, str]
     ) -> None:
         super().__init__(config, timeouts, environ)
         self._clients: dict[asyncio.AbstractEventLoop, Client] = {}  # loop → its client
+        self._whole_timeout: Any = None
 
     def sdk(self) -> ModuleType:
         return importlib.import_module(self.sdk_name)
@@ -62,22 +74,21 @@ class SDKProvider(Provider):
             await asyncio.wrap_future(future)
 
     async def rehearse(self) -> None:
-        """One call to the canned `rehearsal` answer, in memory: it imports and builds what a
-        first call would (run in a thread by `warmup`, on an event loop of its own)."""
+        """A call streamed and one not to the canned answers, in memory: they import and
+        build what a first call of either kind would (run in a thread by `warmup`, on an
+        event loop of its own)."""
         import httpx2
 
         shared_tls_context()
-        canned = httpx2.Response(
-            200, headers={"content-type": "text/event-stream"}, content=self.rehearsal
-        )
-        transport = httpx2.MockTransport(lambda request: canned)
+        transport = rehearsal_transport(self.rehearsal, self.rehearsal_whole)
         sdk = self.sdk()
         client = self.make_client(sdk, sdk.Timeout(5.0), httpx2.AsyncClient(transport=transport))
         model = ModelConfig(name="rehearsal", provider=self.name)
-        params = CallParams([Message("user", "hi")], None, 1, None)
         try:
-            async for _ in self._stream(client, model, params):
-                pass
+            for stream in (True, False):
+                params = CallParams([Message("user", "hi")], None, 1, None, stream=stream)
+                async for _ in self.call(client, model, params):
+                    pass
         finally:
             await client.close()
 
@@ -117,14 +128,62 @@ class SDKProvider(Provider):
     def _stream(
         self, client: Client, model: ModelConfig, params: CallParams
     ) -> AsyncGenerator[StreamPart, None]:
-        """The call itself, with `client`; may raise the SDK's exceptions."""
+        """The call itself, streamed, with `client`; may raise the SDK's exceptions."""
+
+    @abstractmethod
+    async def _send_whole(self, client: Client, model: ModelConfig, params: CallParams) -> Any:
+        """The call not streamed, through the SDK's `with_raw_response` (with the timeout
+        `whole_timeout`); its raw response, once the whole body is read."""
+
+    @abstractmethod
+    def read_whole(self, answer: dict[str, Any]) -> list[StreamPart]:
+        """The parts of a whole answer's JSON object; may raise KeyError, TypeError and the
+        like on an unexpected shape (classified as malformed by `_whole`)."""
+
+    def call(
+        self, client: Client, model: ModelConfig, params: CallParams
+    ) -> AsyncGenerator[StreamPart, None]:
+        return (
+            self._stream(client, model, params)
+            if params.stream
+            else self._whole(client, model, params)
+        )
+
+    async def _whole(
+        self, client: Client, model: ModelConfig, params: CallParams
+    ) -> AsyncGenerator[StreamPart, None]:
+        """The call not streamed: the same parts a stream yields, at once. An error status
+        raises the SDK's exception before anything is read, as for a stream."""
+        raw = await self._send_whole(client, model, params)
+        yield StartPart()
+        answer = answer_json(raw.http_response.content, self.name)
+        error = answer_error(answer, self.name)
+        if error is not None:
+            raise error
+        try:
+            parts = self.read_whole(answer)
+        except (LookupError, TypeError, AttributeError, ValueError) as exc:
+            raise ProviderError(
+                f"{self.name}: unreadable answer ({type(exc).__name__}: {exc})", kind="malformed"
+            ) from exc
+        for part in parts:
+            yield part
+
+    def whole_timeout(self) -> Any:
+        """The SDK timeout of a call not streamed: its headers come only once the whole
+        answer is ready, so the read timeout is the engine's total deadline (which cuts the
+        call first), not the first token's."""
+        if self._whole_timeout is None:
+            total = self.timeouts.total + READ_GRACE
+            self._whole_timeout = self.sdk().Timeout(total, connect=self.timeouts.connect)
+        return self._whole_timeout
 
     async def stream(
         self, model: ModelConfig, params: CallParams
     ) -> AsyncGenerator[StreamPart, None]:
         sdk = self.sdk()
         try:
-            async for part in self._stream(self.client(), model, params):
+            async for part in self.call(self.client(), model, params):
                 yield part
         except ProviderError:
             raise
@@ -145,6 +204,45 @@ def shared_tls_context() -> ssl.SSLContext:
     import httpx2
 
     return httpx2.create_ssl_context()
+
+
+def answer_json(content: bytes, provider: str) -> dict[str, Any]:
+    """A whole answer's JSON object; a body that is not one is malformed (retried)."""
+    try:
+        answer = json.loads(content)
+    except ValueError as exc:  # also a body that is not UTF-8
+        raise ProviderError(
+            f"{provider}: unreadable answer ({type(exc).__name__}: {exc})", kind="malformed"
+        ) from exc
+    if not isinstance(answer, dict):
+        raise ProviderError(
+            f"{provider}: unreadable answer (a JSON {type(answer).__name__}, not an object)",
+            kind="malformed",
+        )
+    return answer
+
+
+def answer_error(answer: dict[str, Any], provider: str) -> ProviderError | None:
+    """An error reported in a body that came with status 200 (`{"error": {…}}`, Anthropic's
+    `{"type": "error", …}`): the same kind as the same error in a stream."""
+    inner = answer.get("error")
+    if inner is None or (answer.get("type") not in (None, "error")):
+        return None
+    detail = inner.get("message") if isinstance(inner, dict) else inner
+    error_type = str(inner.get("type") or "") if isinstance(inner, dict) else ""
+    return ProviderError(
+        f"{provider}: error in the answer: {detail}", kind=kind_for_error_type(error_type)
+    )
+
+
+def parts_of(text: str, usage: Usage | None, stop: str | None) -> list[StreamPart]:
+    """A whole answer's parts, in a stream's order: text, usage, stop (none: truncated)."""
+    parts: list[StreamPart] = [TextPart(text)] if text else []
+    if usage is not None:
+        parts.append(UsagePart(usage))
+    if stop is not None:
+        parts.append(StopPart(stop))
+    return parts
 
 
 def error_detail(exc: Exception) -> str:

@@ -15,7 +15,7 @@ import concurrent.futures
 import json
 import os
 import threading
-from typing import Protocol
+from typing import Any, Protocol
 
 
 class Rehearsing(Protocol):
@@ -67,6 +67,21 @@ def run_rehearsal(provider: Rehearsing, future: concurrent.futures.Future[None])
         pass
     finally:
         future.set_result(None)
+
+
+def rehearsal_transport(streamed: bytes, whole: bytes) -> Any:
+    """An httpx2 transport in memory that answers a request asking for a stream with
+    `streamed` (server-sent events) and any other with `whole` (one JSON body)."""
+    import httpx2
+
+    def answer(request: httpx2.Request) -> httpx2.Response:
+        if json.loads(request.content or b"{}").get("stream"):
+            return httpx2.Response(
+                200, headers={"content-type": "text/event-stream"}, content=streamed
+            )
+        return httpx2.Response(200, headers={"content-type": "application/json"}, content=whole)
+
+    return httpx2.MockTransport(answer)
 
 
 def sse(events: list[tuple[str | None, object]]) -> bytes:
@@ -152,3 +167,33 @@ OPENAI_REHEARSAL = sse(
         (None, "[DONE]"),
     ]
 )
+
+ANTHROPIC_REHEARSAL_WHOLE = json.dumps(
+    {
+        "id": "rehearsal",
+        "type": "message",
+        "role": "assistant",
+        "content": [{"type": "text", "text": "ok"}],
+        "model": "rehearsal",
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": 1, "output_tokens": 1},
+    }
+).encode()
+
+OPENAI_REHEARSAL_WHOLE = json.dumps(
+    {
+        "id": "rehearsal",
+        "object": "chat.completion",
+        "created": 0,
+        "model": "rehearsal",
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "ok"},
+                "finish_reason": "stop",
+            }
+        ],
+        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
+    }
+).encode()

@@ -68,10 +68,9 @@ def batch(
     are skipped, so rerunning the command resumes it)."""
     from ...batch.runner import BatchRunner
     from ...engine import Request
-    from ...frontend import request_from_options
+    from ...frontend import request_from_options, warm_up_early
 
     on_changed = changed_policy(rerun_changed, skip_changed)
-    items = checked_items(input_path, output, system, category)
     template = request_from_options(
         "",
         strategy=strategy,
@@ -88,8 +87,14 @@ def batch(
         log_text=not no_log,
         use_cache=not no_cache,
     )
-    engine = STATE.engine(demo=demo)
+    # the SDK's import starts now, in the background, while INPUT is read and the database
+    # opened; the first call waits for what is left of it
+    registry = warm_up_early(STATE.settings(), template, demo)
+    items = checked_items(input_path, output, system, category)
+    engine = STATE.engine(demo=demo, registry=registry)
     engine.check(Request("check", strategy=template.strategy))
+    named = sorted({item.model for item in items if item.model})  # INPUT's own models
+    engine.warm_up([m for name in named for m in engine.models_named(Request("", model=name))])
     from ..batch_view import BatchView
     from ..interrupt import Interrupted, run_interruptibly
 
