@@ -90,6 +90,8 @@ class FakeAPI:
         self.scripts: dict[str, deque[Reply]] = defaultdict(deque)
         self.requests: list[dict] = []
         self.lock = threading.Lock()
+        self.arrived = threading.Condition(self.lock)  # notified as each request is recorded
+        self.closed = threading.Event()  # set on exit: simulated latency ends with the server
         self.gates: list[Gate] = []  # released on exit, so no handler thread stays blocked
         self.server = LoopbackServer(("127.0.0.1", port), make_handler(self))
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -137,6 +139,17 @@ class FakeAPI:
                     "time": time.monotonic(),
                 }
             )
+            self.arrived.notify_all()
+
+    def wait_for_requests(self, count: int, timeout: float = 60.0) -> None:
+        """Block until the server has received `count` requests in all."""
+        with self.arrived:
+            reached = self.arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+        assert reached, f"the server never received {count} requests ({len(self.requests)})"
+
+    def pause(self, seconds: float) -> None:
+        """The server's own latency (a slow API), cut short when the server closes."""
+        self.closed.wait(seconds)
 
     def calls(self, model: str | None = None) -> list[dict]:
         return [r for r in self.requests if model is None or r["body"].get("model") == model]
@@ -146,6 +159,7 @@ class FakeAPI:
         return self
 
     def __exit__(self, *exc):
+        self.closed.set()
         for gate in self.gates:
             gate.release()
         self.server.shutdown()
@@ -169,7 +183,7 @@ def make_handler(api: FakeAPI):
             reply = api.next_reply(body.get("model", ""))
             if api.echo and reply.status == 200:
                 reply = replace(reply, text=f"{reply.text} You asked: {last_message(body)}")
-            time.sleep(reply.delay_before_headers)
+            api.pause(reply.delay_before_headers)
             if reply.gate is not None and reply.gate.after is None:
                 reply.gate.hold()
             if reply.drop_before_headers:
@@ -210,7 +224,7 @@ def make_handler(api: FakeAPI):
                     self.connection.shutdown(2)
                     return
                 if kind == "sleep":
-                    time.sleep(data)
+                    api.pause(data)
                     continue
                 if kind == "malformed":
                     self.write_chunk(wire.MALFORMED)
@@ -229,7 +243,7 @@ def make_handler(api: FakeAPI):
             status 200 (`stream_error`), the connection dropped mid-body (`break_after`), a
             stall after the headers (a gate with any `after`)."""
             if reply.chunk_delay:
-                time.sleep(reply.chunk_delay * len(reply.chunks()))
+                api.pause(reply.chunk_delay * len(reply.chunks()))
             if reply.malformed_after is not None:
                 payload = wire.MALFORMED_WHOLE.encode()
             elif reply.stream_error:

@@ -15,7 +15,6 @@ import os
 import random
 import subprocess
 import sys
-import time
 from collections import defaultdict
 
 import pytest
@@ -38,14 +37,6 @@ CUT = b'{"id": "p199", "request_hash": "sha256:0f", "response": "The capital of 
 def home(isolated_home):
     write_config(isolated_home, "demo_speed = 0\n")
     return isolated_home
-
-
-def wait_until(condition, what: str, timeout: float = 60.0) -> None:
-    """Poll for an observable event (no inotify in the standard library), with a deadline."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.005)
 
 
 def start_batch(home, fake_api, source, out, log):
@@ -74,11 +65,10 @@ def start_batch(home, fake_api, source, out, log):
     )
 
 
-def kill_after_growth(process, out, lines: int) -> None:
-    wait_until(
-        lambda: out.read_bytes().count(b"\n") >= lines or process.poll() is not None,
-        f"{out} to reach {lines} lines",
-    )
+def kill_at_request(process, fake_api, count: int) -> None:
+    """SIGKILL the batch as the server receives its `count`-th request in all: answers are
+    then being written, others are in flight."""
+    fake_api.wait_for_requests(count)
     process.kill()
     process.wait(timeout=30)
 
@@ -127,8 +117,9 @@ def test_sigkill_at_random_moments_loses_and_damages_nothing(home, tmp_path, fak
     partials: list[bytes] = []
     with (tmp_path / "stderr.log").open("wb") as log:
         for kill in range(KILLS):
-            lines = out.read_bytes().count(b"\n") + rng.randint(1, 8)
-            kill_after_growth(start_batch(home, fake_api, source, out, log), out, lines)
+            # every run asks for prompts not yet answered: at most 20 × 8 < 200 requests here
+            at = len(fake_api.requests) + rng.randint(1, 8)
+            kill_at_request(start_batch(home, fake_api, source, out, log), fake_api, at)
             if partial_tail(out):
                 partials.append(partial_tail(out))  # a write cut by the kill
             elif kill == KILLS // 2:
