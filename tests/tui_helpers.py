@@ -7,6 +7,7 @@ import asyncio
 import time
 import weakref
 
+from orchestrator_tui.config import Settings
 from orchestrator_tui.providers.demo import DemoProvider
 from orchestrator_tui.store.db import open_db
 from orchestrator_tui.store.history import list_requests
@@ -69,10 +70,12 @@ async def aenumerate(iterator):
         index += 1
 
 
-def make_app(tmp_path, config_path=None, **settings_changes) -> OrchApp:
+def make_app(tmp_path, config_path=None, packaged=False, **settings_changes) -> OrchApp:
     """The app on the demo provider, a tick clock and a cursor that does not blink (a blink
-    phase would differ between two screenshots of the same screen)."""
-    settings = fast_settings(**{"cursor_blink": False, **settings_changes})
+    phase would differ between two screenshots of the same screen). `packaged`: on the
+    packaged registry, as a user sees it (the README's screenshots), not the tests' own."""
+    changes = {"cursor_blink": False, **settings_changes}
+    settings = Settings(demo_speed=0.0, **changes) if packaged else fast_settings(**changes)
     db = open_db(tmp_path / "orch.db")
     return OrchApp(settings=settings, db=db, config_path=config_path, demo=True, clock=TickClock())
 
@@ -148,10 +151,11 @@ async def scenario_ensemble(pilot) -> None:
 
 async def scenario_fallback_midway(pilot) -> None:
     app = pilot.app
-    app.engine._providers["demo"] = GatedDemo(held={"test-small-o"})
+    second = app.engine.registry.chain(app.settings.default_chain)[1].name  # held mid-answer
+    app.engine._providers["demo"] = GatedDemo(held={second})
     await use_strategy(pilot, "fallback")
     await send(pilot, "Prove that sqrt 2 is irrational", wait=False)
-    await wait_until(pilot, lambda: streaming(app, "test-small-o"), what="test-small-o streaming")
+    await wait_until(pilot, lambda: streaming(app, second), what=f"{second} streaming")
 
 
 async def scenario_consensus(pilot) -> None:

@@ -17,7 +17,7 @@ from tests.tui_helpers import SCENARIOS, SIZE, make_app  # noqa: E402
 
 
 async def shoot(name: str, scenario, folder: Path) -> Path:
-    app = make_app(folder)
+    app = make_app(folder, packaged=True)
     async with app.run_test(size=SIZE) as pilot:
         await scenario(pilot)
         await pilot.pause(0.2)
