@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 
 import pytest
 
@@ -17,7 +15,7 @@ from orchestrator_tui.registry import Registry
 
 from .conftest import api_environ, fast_settings, write_config
 from .fake_server import Gate, Reply
-from .test_cli import assert_one_line_error, orch
+from .test_cli import assert_one_line_error, orch, start_orch
 
 
 @pytest.fixture
@@ -183,25 +181,13 @@ def test_ctrl_c_leaves_only_whole_answers(home, tmp_path, fake_api):
     out = tmp_path / "out.jsonl"
     held = [Reply(gate=Gate(after=2)) for _ in range(37)]  # two chunks, then wait
     fake_api.script(Reply(), Reply(), Reply(), *held)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    env.update(api_environ(fake_api), ORCH_HOME=str(home))
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orchestrator_tui",
-            "batch",
-            str(source),
-            "-o",
-            str(out),
-            "-m",
-            "test-small-o",
-            "--concurrency",
-            "2",
-            "--quiet",
-            "--no-cache",
-        ],
-        env=env,
+    batch = ["batch", str(source), "-o", str(out), "-m", "test-small-o", "--concurrency", "2"]
+    process = start_orch(
+        *batch,
+        "--quiet",
+        "--no-cache",
+        home=home,
+        fake_api=fake_api,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -11,16 +11,15 @@ partial last line stays as it is, on its own line, and its id is asked again.
 from __future__ import annotations
 
 import json
-import os
 import random
 import subprocess
-import sys
 from collections import defaultdict
 
 import pytest
 
-from .conftest import api_environ, write_config
+from .conftest import write_config
 from .fake_server import Reply
+from .test_cli import start_orch
 
 SEED = 20_26
 PROMPTS = 200
@@ -40,26 +39,14 @@ def home(isolated_home):
 
 
 def start_batch(home, fake_api, source, out, log):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    env.update(api_environ(fake_api), ORCH_HOME=str(home))
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orchestrator_tui",
-            "batch",
-            str(source),
-            "-o",
-            str(out),
-            "-m",
-            "test-small-o",
-            "--concurrency",
-            "4",
-            "--quiet",
-            "--no-cache",
-            "--no-log",
-        ],
-        env=env,
+    batch = ["batch", str(source), "-o", str(out), "-m", "test-small-o", "--concurrency", "4"]
+    return start_orch(
+        *batch,
+        "--quiet",
+        "--no-cache",
+        "--no-log",
+        home=home,
+        fake_api=fake_api,
         stdout=subprocess.DEVNULL,
         stderr=log,
     )

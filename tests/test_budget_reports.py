@@ -4,11 +4,9 @@ chart, and money spent told apart from money held by calls in flight."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import sqlite3
 import subprocess
-import sys
 import time
 
 import pytest
@@ -17,7 +15,7 @@ from orchestrator_tui.formatting import cost_text
 from orchestrator_tui.store.periods import start_of_day
 
 from .conftest import write_config
-from .test_cli import orch
+from .test_cli import orch, start_orch
 
 NEGATIVE_AXIS = re.compile(r"^\s*-\d[\d.]*┤", re.MULTILINE)
 
@@ -71,22 +69,12 @@ def start_slow_call(home, tmp_path):
     """An `orch ask` whose demo call takes minutes: it holds its budget reservation."""
     slow = tmp_path / "slow.toml"
     write_config(slow, "demo_speed = 1000\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orchestrator_tui",
-            "--config",
-            str(slow),
-            "ask",
-            "-m",
-            "test-large-a",
-            "--max-tokens",
-            "8000",
-            "Write a long essay on budgets",
-        ],
-        env={**env, "ORCH_HOME": str(home)},
+    ask = ["ask", "-m", "test-large-a", "--max-tokens", "8000", "Write a long essay on budgets"]
+    return start_orch(
+        "--config",
+        str(slow),
+        *ask,
+        home=home,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -12,13 +12,29 @@ import pytest
 from .conftest import OPENAI_KEY, TEST_MODELS, api_environ, base_settings, write_config
 from .fake_server import Reply
 
+ORCH = [sys.executable, "-m", "orchestrator_tui"]
+
+
+def orch_environ(home, fake_api=None, **extra: str) -> dict[str, str]:
+    """The environment of an `orch` under test: none of the developer's keys, `home` as its
+    ORCH_HOME, and the fake server's keys and addresses when one is given."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
+    env.update({"ORCH_HOME": str(home), "COLUMNS": "120"}, **extra)
+    if fake_api is not None:
+        env.update(api_environ(fake_api))
+    return env
+
+
+def start_orch(*args: str, home, fake_api=None, env_extra=None, **popen) -> subprocess.Popen:
+    """`orch ARGS` started in the background (Popen's keywords pass through)."""
+    env = orch_environ(home, fake_api, **(env_extra or {}))
+    return subprocess.Popen([*ORCH, *args], env=env, **popen)
+
 
 def orch(*args, home, env_extra=None, stdin=None):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    env.update({"ORCH_HOME": str(home), "COLUMNS": "120"}, **(env_extra or {}))
     return subprocess.run(
-        [sys.executable, "-m", "orchestrator_tui", *args],
-        env=env,
+        [*ORCH, *args],
+        env=orch_environ(home, **(env_extra or {})),
         input=stdin or "",
         capture_output=True,
         text=True,

@@ -9,14 +9,13 @@ import pty
 import select
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
 
-from .conftest import api_environ, write_config
+from .conftest import write_config
 from .fake_server import Gate, Reply
-from .test_cli import assert_one_line_error, orch
+from .test_cli import assert_one_line_error, orch, start_orch
 
 
 @pytest.fixture
@@ -173,20 +172,14 @@ def read_until(fd: int, needle: bytes, timeout: float = 30.0) -> bytes:
 
 def test_ctrl_c_during_ask_records_the_partial_call(home, fake_api):
     fake_api.script(Reply(gate=Gate(after=3)))  # three chunks, then held until the test ends
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    env.update(api_environ(fake_api), ORCH_HOME=str(home))
     terminal, stdout = pty.openpty()  # on a terminal, `orch ask` streams the answer as it comes
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "orchestrator_tui",
-            "ask",
-            "-m",
-            "test-large-a",
-            "Design a distributed cache",
-        ],
-        env=env,
+    process = start_orch(
+        "ask",
+        "-m",
+        "test-large-a",
+        "Design a distributed cache",
+        home=home,
+        fake_api=fake_api,
         stdout=stdout,
         stderr=subprocess.PIPE,
         text=True,

@@ -9,7 +9,6 @@ import pty
 import select
 import signal
 import subprocess
-import sys
 import time
 
 import pytest
@@ -17,7 +16,7 @@ import pytest
 from .conftest import api_environ, write_config
 from .fake_server import Gate, Reply
 from .test_batch import read_output, write_jsonl
-from .test_cli import orch
+from .test_cli import orch, start_orch
 
 MODEL = "test-small-a"
 
@@ -77,12 +76,13 @@ class TerminalAsk:
     test can wait for the first words to reach the screen."""
 
     def __init__(self, home, fake_api, *args):
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-        env.update(api_environ(fake_api), ORCH_HOME=str(home), COLUMNS="100")
         self.master, terminal = pty.openpty()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "orchestrator_tui", "ask", *args],
-            env=env,
+        self.process = start_orch(
+            "ask",
+            *args,
+            home=home,
+            fake_api=fake_api,
+            env_extra={"COLUMNS": "100"},
             stdin=subprocess.DEVNULL,
             stdout=terminal,
             stderr=subprocess.PIPE,

@@ -4,10 +4,8 @@ first use from several processes at once, a read-only home, a damaged page."""
 from __future__ import annotations
 
 import json
-import os
 import sqlite3
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +14,7 @@ from orchestrator_tui.store.migrations import MIGRATIONS
 
 from .conftest import api_environ, write_config
 from .store_helpers import damage_middle_page, fill_history, unwritable
-from .test_cli import assert_one_line_error, orch
+from .test_cli import assert_one_line_error, orch, start_orch
 
 ROUNDS, PROCESSES = 4, 8
 READ_COMMANDS = [["history"], ["stats"], ["report"], ["budget"]]
@@ -35,14 +33,15 @@ def home(isolated_home):
 def start_asking(home):
     """`orch ask -` waits for its prompt on stdin once it has started: the processes are
     released together, at the moment their prompts are written."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("ANTHROPIC_", "OPENAI_"))}
-    return subprocess.Popen(
-        [sys.executable, "-m", "orchestrator_tui", "ask", "--json", "-"],
+    return start_orch(
+        "ask",
+        "--json",
+        "-",
+        home=home,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**env, "ORCH_HOME": str(home)},
     )
 
 
