@@ -21,11 +21,10 @@ from .state import STATE
 
 def environment_help() -> str:
     """The variables orch reads, for `orch --help` (from the built-in provider classes)."""
-    from ..providers.kinds import builtin_providers
+    from ..providers.kinds import BUILTIN_VARIABLES  # plain data: no provider imported
 
-    builtin = builtin_providers().values()
-    keys = [p.api_key_env for p in builtin if p.api_key_env]
-    urls = [p.base_url_env for p in builtin if p.base_url_env]
+    keys = [key for key, _, _ in BUILTIN_VARIABLES.values()]
+    urls = [url for _, _, url in BUILTIN_VARIABLES.values()]
     return (
         "\b\nEnvironment:\n"
         "  ORCH_HOME       one directory for config.toml, keys.json and the database\n"
