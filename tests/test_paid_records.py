@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import select
 import sqlite3
 import threading
-import time
+from collections import defaultdict
 
 import pytest
 
@@ -48,29 +49,24 @@ class HeldDemo(DemoProvider):
 
 
 class CountingExecutor:
-    """The store's executor, counting what is submitted to it by method name; once
-    `block_after` is submitted, the writer is kept busy (another process holding the write
-    lock) until `busy` is set."""
+    """The store's executor, noting what is submitted to it by method name (`arrived[name]`
+    is set at the first); once `block_after` is submitted, the writer is kept busy (another
+    process holding the write lock) until `busy` is set. The engine submits from its loop."""
 
     def __init__(self, executor, block_after: str):
         self.executor, self.block_after = executor, block_after
         self.submitted: list[str] = []
+        self.arrived: defaultdict[str, asyncio.Event] = defaultdict(asyncio.Event)
         self.busy = threading.Event()
 
     def submit(self, function, *args):
         name = getattr(function, "__name__", "")
         self.submitted.append(name)
+        self.arrived[name].set()
         future = self.executor.submit(function, *args)
         if name == self.block_after and self.submitted.count(name) == 1:
             self.executor.submit(self.busy.wait)
         return future
-
-
-async def until(predicate, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        await asyncio.sleep(0.005)
 
 
 def drain(ledger: SQLiteLedger) -> None:
@@ -96,7 +92,8 @@ async def test_a_cancel_while_the_writer_is_busy_still_writes_every_paid_attempt
     try:
         await asyncio.wait_for(demo.all_started.wait(), 30)
         demo.released[MEMBERS[0]].set()  # one member finishes
-        await until(lambda: writer.submitted.count("attempt_finished") == 1)
+        await asyncio.wait_for(writer.arrived["attempt_finished"].wait(), 30)
+        assert writer.submitted.count("attempt_finished") == 1
         run.cancel()  # Escape while the other still streams
     finally:
         writer.busy.set()
@@ -216,11 +213,12 @@ def test_a_forked_child_records_on_its_own_writer(tmp_path):
     child = os.fork()
     if child == 0:
         os._exit(0 if run_once() else 1)
-    deadline = time.monotonic() + 60
-    while (done := os.waitpid(child, os.WNOHANG))[0] == 0:
-        if time.monotonic() > deadline:
+    exited = os.pidfd_open(child)  # readable once the child has exited
+    try:
+        if not select.select([exited], [], [], 60)[0]:
             os.kill(child, 9)
             pytest.fail("the forked child never finished recording")
-        time.sleep(0.05)  # polling a process we wait for, with a deadline
-    assert os.waitstatus_to_exitcode(done[1]) == 0
+    finally:
+        os.close(exited)
+    assert os.waitstatus_to_exitcode(os.waitpid(child, 0)[1]) == 0
     assert open_db(path).execute("SELECT COUNT(*) FROM attempts").fetchone()[0] == 2
