@@ -191,3 +191,14 @@ SCENARIOS = {
     "chain-editor": scenario_chain_editor,
     "history": scenario_history,
 }
+
+
+class ScriptedDemo(DemoProvider):
+    """The demo provider answering every prompt with `text` (a code block, a long answer)."""
+
+    def __init__(self, text: str):
+        super().__init__(speed=0)
+        self.text = text
+
+    def answer(self, model, prompt: str) -> str:
+        return self.text

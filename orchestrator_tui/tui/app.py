@@ -1,11 +1,13 @@
-"""The orch TUI application: builds the engine (with the history ledger and cache) once, and
-holds the session; screens do the rest."""
+"""The orch TUI application: builds the engine (with the history ledger and cache) once, holds
+the session, and keeps what should survive a restart (theme, strategy, target, prompts, the
+unsent draft) in a state file beside the config; screens do the rest."""
 
 from __future__ import annotations
 
 import time
 import uuid
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
@@ -14,7 +16,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from ..engine import Engine, Request
-from ..engine.strategies import strategy_specs
+from ..engine.strategies import strategy_names, strategy_specs
 from .screens.main import MainScreen
 from .session import Session
 
@@ -33,6 +35,7 @@ class OrchApp(App):
         config_path: Path | None = None,
         demo: bool | None = None,
         clock=time.perf_counter,
+        state_path: Path | None = None,
     ):
         super().__init__()
         from ..frontend import load_settings
@@ -45,6 +48,47 @@ class OrchApp(App):
         self.strategy = "ensemble"  # side-by-side comparison is what the TUI is for
         self.target = f"chain:{self.settings.default_chain}"
         self.other_target: str | None = None  # the chain (or model) to return to
+        self.state_path = state_path
+        self.restore_state()
+
+    def restore_state(self) -> None:
+        """What the last session left: kept only where it still names something that exists."""
+        from .saved_state import load_state
+
+        if self.state_path is None:
+            return
+        state = load_state(self.state_path)
+        registry = self.engine.registry
+        if state.strategy in strategy_names():
+            self.strategy = state.strategy
+        kind, _, name = (state.target or "").partition(":")
+        if (kind == "chain" and name in registry.chains) or (
+            kind == "model" and name in registry.models
+        ):
+            self.target = state.target
+        if state.theme in self.available_themes:
+            self.theme = state.theme
+        self.session.prompts = list(state.prompts)
+        self.session.draft = state.draft
+
+    def save_state(self) -> None:
+        from .saved_state import TuiState, save_state
+
+        if self.state_path is None:
+            return
+        session = self.session
+        state = TuiState(
+            theme=self.theme,
+            strategy=self.strategy,
+            target=self.target,
+            prompts=session.prompts,
+            draft=session.draft,
+        )
+        save_state(self.state_path, state)
+
+    def watch_theme(self, theme: str) -> None:
+        if self.is_running:
+            self.save_state()
 
     def build_engine(self, demo, clock) -> Engine:
         from ..frontend import build_engine
@@ -58,13 +102,17 @@ class OrchApp(App):
         # SDK imports in a thread once the first frame is up, not on the loop at the first send
         self.call_after_refresh(self.engine.warm_up)
 
-    def banner_text(self) -> str:
+    def banner_text(self, short: bool = False) -> str:
         if self.engine.demo:
+            if short:
+                return "[b black on yellow] DEMO [/] simulated answers"
             return (
-                "[b black on yellow] DEMO [/] no API key found: the demo provider gives "
-                "simulated answers, priced as the real models would charge"
+                "[b black on yellow] DEMO [/] no API key found: simulated answers, "
+                "priced as the real models would charge"
             )
-        return f"[b]orch[/b]  providers with keys: {', '.join(self.providers_with_keys())}"
+        if short:
+            return "[b]orch[/b]"
+        return f"[b]orch[/b]  keys: {', '.join(self.providers_with_keys())}"
 
     def providers_with_keys(self) -> list[str]:
         registry = self.engine.registry
@@ -117,6 +165,11 @@ class OrchApp(App):
 
         self.push_screen(HistoryScreen())
 
+    def action_conversations(self) -> None:
+        from .screens.conversations import ConversationsScreen
+
+        self.push_screen(ConversationsScreen())
+
     def action_help(self) -> None:
         from .screens.help import HelpScreen
 
@@ -144,28 +197,55 @@ class OrchApp(App):
             "Chain editor", "Edit, reorder and save fallback chains (F2)", self.action_chains
         )
         yield SystemCommand("History", "Browse and search past requests (F3)", self.action_history)
+        yield SystemCommand(
+            "Conversations", "Reopen a past conversation (F5)", self.action_conversations
+        )
         yield SystemCommand("Help", "Every key binding (F1)", self.action_help)
         main = self.get_screen_of(MainScreen)
         if main is not None:
-            yield SystemCommand(
-                "New conversation",
-                "Forget the conversation so far (Ctrl+N)",
-                main.action_new_conversation,
-            )
-            yield SystemCommand("Cancel", "Stop the request in flight (Escape)", main.action_cancel)
-            for spec in strategy_specs():
-                yield SystemCommand(
-                    f"Strategy: {spec.name}",
-                    f"Route the next prompt with {spec.name}: {spec.description}",
-                    lambda s=spec.name: main.set_strategy(s),
-                )
+            yield from main_screen_commands(main)
 
     async def on_unmount(self) -> None:
         await self.engine.aclose()
 
+    async def action_quit(self) -> None:
+        main = self.get_screen_of(MainScreen)
+        if main is not None:
+            main.keep_draft()
+        self.save_state()
+        await super().action_quit()
+
+
+def main_screen_commands(main: MainScreen) -> Iterable[SystemCommand]:
+    """Every main-screen action that has a key, and every strategy."""
+    actions = [
+        ("New conversation", "Forget the conversation so far (Ctrl+N)", "new_conversation"),
+        ("Cancel", "Stop the request in flight (Ctrl+C)", "cancel"),
+        (
+            "Maximize pane",
+            "The focused answer fills the screen; again restores (F6, z)",
+            "maximize_pane",
+        ),
+        ("Copy answer", "Copy the focused answer to the clipboard (F7, y)", "copy_answer"),
+        ("Copy code block", "Copy the focused answer's last code block (Shift+F7, c)", "copy_code"),
+        ("Toggle dashboard", "Show or fold the session dashboard (Ctrl+B)", "toggle_dashboard"),
+        ("Rate good", "Rate the answer on screen good (F8)", "rate('good')"),
+        ("Rate bad", "Rate the answer on screen bad (F9)", "rate('bad')"),
+    ]
+    for title, help_text, action in actions:
+        yield SystemCommand(title, help_text, partial(main.app.run_action, action, main))
+    for spec in strategy_specs():
+        yield SystemCommand(
+            f"Strategy: {spec.name}",
+            f"Route the next prompt with {spec.name}: {spec.description}",
+            partial(main.set_strategy, spec.name),
+        )
+
 
 def run_tui(config_path: Path | None = None, demo: bool | None = None) -> None:
-    app = OrchApp(config_path=config_path, demo=demo)
+    from .saved_state import state_path
+
+    app = OrchApp(config_path=config_path, demo=demo, state_path=state_path())
     try:
         app.run()
     finally:

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from ..types import Message
 
+PROMPTS_KEPT = 200
+
 
 @dataclass
 class ModelTotals:
@@ -23,6 +25,7 @@ class Session:
     conversation: list[Message] = field(default_factory=list)
     conversation_id: str | None = None
     prompts: list[str] = field(default_factory=list)  # every prompt sent, for recall
+    draft: str = ""  # the unsent text in the editor, kept across a restart
     requests: int = 0
     cost: float = 0.0
     input_tokens: int = 0
@@ -47,6 +50,11 @@ class Session:
         self.costs_per_request.append(result.cost or 0.0)
         if result.success:
             self.conversation += [Message("user", prompt), Message("assistant", result.response)]
+
+    def remember_prompt(self, prompt: str) -> None:
+        """For recall: the newest last, at most `PROMPTS_KEPT`."""
+        self.prompts.append(prompt)
+        del self.prompts[:-PROMPTS_KEPT]
 
     def new_conversation(self) -> None:
         self.conversation = []

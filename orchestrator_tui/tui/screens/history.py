@@ -7,19 +7,15 @@ from typing import TYPE_CHECKING
 from rich.markup import escape
 from textual import on
 from textual.binding import Binding
-from textual.containers import Grid
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
-from ...engine.events import Attempt
-from ...engine.status import AttemptStatus
 from ...formatting import cost_text
 from ...store.history import get_request, search_requests
 from ...store.periods import local_time as when
 from ...store.ratings import rating_label
 from ...textfiles import shown
-from ...types import Usage
-from ..widgets.pane import ModelPane
+from ..widgets.board import PaneBoard
 
 if TYPE_CHECKING:
     from ..app import OrchApp
@@ -84,7 +80,8 @@ class HistoryScreen(Screen):
 
 
 class RequestScreen(Screen):
-    """One past request: its prompt and every attempt's pane, as they ended."""
+    """One past request as it ended: its prompt, rating and every attempt's pane, with the
+    scores, consensus and escalation reasons it showed live."""
 
     if TYPE_CHECKING:
         app: OrchApp  # the app this screen runs in, with its engine, settings and database
@@ -93,60 +90,30 @@ class RequestScreen(Screen):
 
     def __init__(self, request_id: int):
         super().__init__()
-        self.record = None
         self.request_id = request_id
 
     def compose(self):
         yield Static("", id="request-title")
-        yield Grid(id="request-panes")
+        yield PaneBoard(id="request-panes")
         yield Footer()
 
     async def on_mount(self) -> None:
+        from ..reopen import show_request
+
         record = get_request(self.app.db, self.request_id)
         title = self.query_one("#request-title", Static)
         if record is None:  # cleared from the history since the list was shown
             title.update(f"[b]#{self.request_id}[/b] is no longer in the history")
             return
+        rating = rating_label(record["rating"], record["rated_by"])
         title.update(
             f"[b]#{record['id']}[/b] {when(record['timestamp'])} · {record['strategy']} · "
-            f"{cost_text(record['cost'], unknown='$?')}\n[b]prompt:[/b] "
-            f"{escape(shown(record['prompt'] or '(not logged)'))}"
+            f"{cost_text(record['cost'], unknown='$?')}"
+            + (f" · rated {rating}" if rating else "")
+            + f"\n[b]prompt:[/b] {escape(shown(record['prompt'] or '(not logged)'))}"
         )
-        grid = self.query_one(Grid)
-        grid.styles.grid_size_columns = max(1, min(len(record["attempts"]), 3))
-        for row in record["attempts"]:
-            pane = ModelPane(row["model"], row["provider"], classes="pane")
-            await grid.mount(pane)
-            attempt = attempt_from_row(row)
-            await pane.finish(attempt)
-            await pane.show_text(row["text"] or "*(not logged)*")
-            if attempt.accepted:
-                pane.set_note("★ accepted", winner=True)
-
-
-def attempt_from_row(row: dict) -> Attempt:
-    usage = Usage(
-        row["input_tokens"],
-        row["output_tokens"],
-        row["cache_read_tokens"],
-        row["cache_write_tokens"],
-        row["reasoning_tokens"],
-    )
-    return Attempt(
-        row["attempt_no"],
-        row["model"],
-        row["provider"],
-        AttemptStatus(row["status"]),
-        row["text"] or "",
-        usage,
-        row["cost"],
-        row["prices"] or {},
-        row["latency"] or 0.0,
-        row["time_to_first_token"],
-        row["confidence"],
-        row["error"],
-        row["retries"],
-        bool(row["accepted"]),
-        cached=bool(row["cached"]),
-        estimated=bool(row.get("estimated")),
-    )
+        board = self.query_one(PaneBoard)
+        await show_request(board, record)
+        pane = board.focused_pane()
+        if pane is not None:
+            pane.focus()

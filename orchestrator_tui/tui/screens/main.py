@@ -1,4 +1,7 @@
-"""The main screen: prompt editor, strategy and target, the live panes and the dashboard."""
+"""The main screen, a chat: a title line with the strategy and target, the transcript of the
+conversation, the current turn's panes, the session dashboard beside them, and the prompt at
+the bottom. Below `NARROW` columns the dashboard folds into the title line (Ctrl+B unfolds
+it) and the panes become tabs."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.binding import Binding
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Select, Static
 
@@ -17,10 +20,15 @@ from ...engine.strategies import strategy_names
 from ...errors import OrchError
 from ..widgets.board import PaneBoard
 from ..widgets.dashboard import Dashboard
+from ..widgets.pane import ModelPane
 from ..widgets.prompt import PromptEditor
+from ..widgets.transcript import Transcript, Turn, TurnView
 
 if TYPE_CHECKING:
     from ..app import OrchApp
+
+NARROW = 110  # columns below which the dashboard folds into the title line
+SHORT = 26  # rows below which the prompt keeps one line
 
 
 class MainScreen(Screen):
@@ -28,38 +36,83 @@ class MainScreen(Screen):
         app: OrchApp  # the app this screen runs in, with its engine, settings and database
 
     BINDINGS = [
-        Binding("escape", "cancel", "Cancel", id="cancel"),
-        Binding("ctrl+n", "new_conversation", "New chat", id="new_conversation"),
+        Binding("ctrl+c", "interrupt", "Cancel", id="cancel", priority=True),
+        Binding("escape", "back", "Back", show=False, id="back"),
+        Binding("ctrl+n", "new_conversation", "New", id="new_conversation"),
         Binding("f2", "app.chains", "Chains", id="chains"),
         Binding("f3", "app.history", "History", id="history"),
         Binding("f4", "next_strategy", "Strategy", id="next_strategy"),
-        Binding("f8", "rate('good')", "Rate good", id="rate_good"),
-        Binding("f9", "rate('bad')", "Rate bad", id="rate_bad"),
+        Binding("f5", "app.conversations", "Chats", id="conversations"),
+        # priority: the editor's own F6/F7 (select line, select all) would shadow them
+        Binding("f6", "maximize_pane", "Maximize", id="maximize", priority=True),
+        Binding("f7", "copy_answer", "Copy", id="copy_answer", priority=True),
+        Binding("shift+f7", "copy_code", "Copy code", show=False, id="copy_code", priority=True),
+        Binding("ctrl+b", "toggle_dashboard", "Dashboard", show=False, id="toggle_dashboard"),
+        Binding("f8", "rate('good')", "Good", id="rate_good"),
+        Binding("f9", "rate('bad')", "Bad", id="rate_bad"),
         Binding("f1", "app.help", "Help", id="help"),
     ]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.dashboard_choice: bool | None = None  # Ctrl+B's, over the width's default
+        self.turn: TurnView | None = None  # the turn whose answers are on the board
+
     def compose(self):
         app = self.app
-        yield Static(app.banner_text(), id="banner")
-        with Horizontal(id="controls"):
+        with Horizontal(id="titlebar"):
+            yield Static(app.banner_text(), id="banner")
             yield Select(
                 [(s, s) for s in strategy_names()],
                 value=app.strategy,
                 allow_blank=False,
+                compact=True,
                 id="strategy",
             )
-            yield Select(app.target_options(), value=app.target, allow_blank=False, id="target")
-            yield Static("", id="conversation")
-        yield PromptEditor(id="prompt", cursor_blink=app.settings.cursor_blink)
+            yield Select(
+                app.target_options(),
+                value=app.target,
+                allow_blank=False,
+                compact=True,
+                id="target",
+            )
         with Horizontal(id="body"):
-            yield PaneBoard(id="board")
+            with Vertical(id="chat"):
+                yield Transcript(id="transcript")
+                yield PaneBoard(id="board")
             yield Dashboard(id="dashboard")
+        yield PromptEditor(id="prompt", cursor_blink=app.settings.cursor_blink)
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(PromptEditor).focus()
+        editor = self.query_one(PromptEditor)
+        editor.remember(self.app.session.prompts)
+        editor.load_text(self.app.session.draft)
+        editor.move_cursor(editor.document.end)
+        editor.focus()
         self.refresh_dashboard()
-        self.show_conversation()
+
+    def on_resize(self) -> None:
+        self.fit_layout()
+
+    def fit_layout(self) -> None:
+        width, height = self.size
+        narrow = width < NARROW
+        self.set_class(narrow, "-narrow")
+        self.set_class(height < SHORT, "-short")
+        shown = self.dashboard_choice if self.dashboard_choice is not None else not narrow
+        self.query_one(Dashboard).display = shown
+        self.show_banner()
+
+    def show_banner(self) -> None:
+        """The banner, and the dashboard's one-line summary while the dashboard is folded."""
+        from ..figures import dashboard_summary
+
+        text = self.app.banner_text(short=self.has_class("-narrow"))
+        if not self.query_one(Dashboard).display:
+            summary = dashboard_summary(self.app.session, self.app.daily_budget())
+            text = f"{text}  [dim]{summary}[/]"
+        self.query_one("#banner", Static).update(text, layout=False)
 
     @on(Select.Changed, "#strategy")
     def strategy_changed(self, event: Select.Changed) -> None:
@@ -67,10 +120,12 @@ class MainScreen(Screen):
         target = self.query_one("#target", Select)
         target.set_options(self.app.target_options())
         target.value = self.app.target
+        self.app.save_state()
 
     @on(Select.Changed, "#target")
     def target_changed(self, event: Select.Changed) -> None:
         self.app.target = str(event.value)
+        self.app.save_state()
 
     def action_next_strategy(self) -> None:
         """F4: the next registered strategy, after the last the first."""
@@ -90,30 +145,42 @@ class MainScreen(Screen):
 
     @on(PromptEditor.Submitted)
     def submit(self, event: PromptEditor.Submitted) -> None:
+        if self.running():
+            self.notify("a request is still running: Ctrl+C cancels it", severity="warning")
+            return
         session = self.app.session
-        session.prompts.append(event.text)
+        session.remember_prompt(event.text)
         editor = self.query_one(PromptEditor)
         editor.remember(session.prompts)
         editor.load_text("")
-        self.run_request(self.app.build_request(event.text))
+        session.draft = ""
+        self.app.save_state()
+        self.run_request(event.text, self.app.build_request(event.text))
+
+    def running(self) -> bool:
+        return any(w.is_running and w.group == "run" for w in self.workers)
 
     @work(exclusive=True, group="run", exit_on_error=False, description="run a request")
-    async def run_request(self, request: Request) -> None:
+    async def run_request(self, prompt: str, request: Request) -> None:
         board = self.query_one(PaneBoard)
         await board.reset()
+        self.turn = await self.query_one(Transcript).add_turn(Turn(prompt))
+        turn = self.turn
         try:
             async for event in self.app.engine.run(request):
                 await board.handle(event)
-                self.on_engine_event(event, request)
+                self.on_engine_event(event, request, turn)
         except OrchError as error:
+            turn.finish(Turn(prompt, status="error", error=str(error)))
             self.notify(str(error), severity="error", timeout=8)
         except asyncio.CancelledError:
             board.mark_unfinished("cancelled")
+            turn.finish(Turn(prompt, status="cancelled", error="cancelled"))
             raise
         finally:
             self.refresh_dashboard()
 
-    def on_engine_event(self, event: ev.Event, request: Request) -> None:
+    def on_engine_event(self, event: ev.Event, request: Request, turn: TurnView) -> None:
         session = self.app.session
         if isinstance(event, ev.Note):
             self.notify(event.message, timeout=5)
@@ -123,20 +190,82 @@ class MainScreen(Screen):
         elif isinstance(event, ev.ResultReady):
             session.add_result(request.prompt, event.result)
             session.last_history_id = event.result.history_id
-            self.show_conversation()
+            turn.finish(Turn.from_result(request.prompt, event.result))
             self.warn_about_budgets()
             if not event.result.success:
                 self.notify(event.result.error or "no answer", severity="error")
+
+    def action_interrupt(self) -> None:
+        """Ctrl+C: cancel the request in flight; with none, copy the editor's selection (as
+        the editor's own Ctrl+C does), else say how to quit."""
+        if self.running():
+            self.action_cancel()
+            return
+        editor = self.query_one(PromptEditor)
+        if self.focused is editor and editor.selected_text:
+            editor.action_copy()
+        else:
+            self.notify("nothing to cancel (Ctrl+Q quits)", timeout=3)
 
     def action_cancel(self) -> None:
         running = [w for w in self.workers.cancel_group(self, "run") if w.is_running]
         if running:
             self.notify("cancelled; what was already used is recorded")
 
+    def action_back(self) -> None:
+        """Escape: restore a maximized pane, else back to the prompt, else cancel."""
+        editor = self.query_one(PromptEditor)
+        if self.maximized is not None:
+            self.minimize()
+        elif self.focused is not editor:
+            editor.focus()
+        else:
+            self.action_cancel()
+
+    def action_focus_panes(self) -> None:
+        pane = self.query_one(PaneBoard).focused_pane()
+        if pane is not None:
+            pane.focus()
+        else:
+            self.focus_next()
+
+    def action_maximize_pane(self) -> None:
+        if self.maximized is not None:
+            self.minimize()
+            return
+        pane = self.query_one(PaneBoard).focused_pane()
+        if pane is None:
+            self.notify("no answer on the board yet", severity="warning")
+            return
+        pane.focus()
+        self.maximize(pane, container=False)
+
+    def action_copy_answer(self) -> None:
+        pane = self.query_one(PaneBoard).focused_pane()
+        if pane is None:
+            self.notify("no answer to copy yet", severity="warning")
+        else:
+            pane.action_copy_answer()
+
+    def action_copy_code(self) -> None:
+        pane = self.query_one(PaneBoard).focused_pane()
+        if pane is None:
+            self.notify("no answer to copy yet", severity="warning")
+        else:
+            pane.action_copy_code()
+
+    def action_toggle_dashboard(self) -> None:
+        dashboard = self.query_one(Dashboard)
+        self.dashboard_choice = not dashboard.display
+        self.fit_layout()
+
     def action_rate(self, verdict: str) -> None:
-        """Rate the last answer (the signal `orch router train --from-history` learns)."""
+        """Rate the answer on screen (the signal `orch router train --from-history` learns)."""
         from ...store.ratings import rate
 
+        if self.running():
+            self.notify("wait for the answer to finish before rating it", severity="warning")
+            return
         history_id = self.app.session.last_history_id
         if history_id is None or self.app.db is None:
             self.notify("no answer in the history to rate yet", severity="warning")
@@ -148,19 +277,47 @@ class MainScreen(Screen):
             return
         self.notify(f"request {history_id} rated {verdict}")
 
-    def action_new_conversation(self) -> None:
+    async def action_new_conversation(self) -> None:
+        if self.running():
+            self.action_cancel()
         self.app.session.new_conversation()
-        self.show_conversation()
+        self.turn = None
+        await self.query_one(Transcript).clear()
+        await self.query_one(PaneBoard).reset()
+        self.query_one(PromptEditor).focus()
         self.notify("new conversation")
 
-    def show_conversation(self) -> None:
-        turns = len(self.app.session.conversation) // 2
-        text = (
-            f"conversation: {turns} turn{'s' if turns != 1 else ''}"
-            if turns
-            else "new conversation"
-        )
-        self.query_one("#conversation", Static).update(f"[dim]{text}  (ctrl+n: new)[/]")
+    @on(TurnView.Opened)
+    def open_turn(self, event: TurnView.Opened) -> None:
+        from .history import RequestScreen
+
+        self.app.push_screen(RequestScreen(event.history_id))
+
+    async def show_conversation(self, conversation_id: str) -> None:
+        """Reopen a past conversation: its turns in the transcript, the last one's panes on
+        the board as they ended, and the next prompt follows it up."""
+        from ...store.conversations import conversation_messages, conversation_turns
+        from ..reopen import show_request
+
+        records = conversation_turns(self.app.db, conversation_id)
+        session = self.app.session
+        session.new_conversation()
+        session.conversation_id = conversation_id
+        session.conversation = conversation_messages(self.app.db, conversation_id)
+        transcript = self.query_one(Transcript)
+        await transcript.clear()
+        for index, record in enumerate(records):
+            await transcript.add_turn(Turn.from_record(record), current=index == len(records) - 1)
+        board = self.query_one(PaneBoard)
+        await board.reset()
+        if records:
+            await show_request(board, records[-1])
+            session.last_history_id = records[-1]["id"]
+        self.query_one(PromptEditor).focus()
+
+    def on_descendant_focus(self, event) -> None:
+        if isinstance(event.widget, ModelPane) and self.maximized is not None:
+            self.maximize(event.widget, container=False)
 
     def warn_about_budgets(self) -> None:
         """Show the budget warnings and notes (see frontend.budget_warnings)."""
@@ -173,5 +330,11 @@ class MainScreen(Screen):
 
     def refresh_dashboard(self) -> None:
         dashboard = self.query_one(Dashboard)
+        budget = self.app.daily_budget()
         dashboard.update_session(self.app.session)
-        dashboard.update_budget(self.app.daily_budget())
+        dashboard.update_budget(budget)
+        self.show_banner()
+
+    def keep_draft(self) -> None:
+        """Before the app closes: what is in the editor is kept for the next start."""
+        self.app.session.draft = self.query_one(PromptEditor).text

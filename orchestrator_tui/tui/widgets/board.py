@@ -1,39 +1,118 @@
-"""The panes, side by side: one per model, created as the engine routes and escalates, and
-fed the events of their own attempt."""
+"""The panes of the current turn: one per model, created as the engine routes and escalates,
+and fed the events of their own attempt. Side by side while each pane gets at least
+`MIN_PANE_WIDTH` columns; narrower, they become tabs (one answer at the full width, digits,
+Left/Right or Tab switch)."""
 
 from __future__ import annotations
 
-from textual.containers import Grid
+from textual.binding import Binding
+from textual.containers import Grid, Vertical
+from textual.widgets import Static
 
 from ...engine import events as ev
 from ...engine.details import Agreement, EnsembleVerdict
 from .pane import ModelPane
 
 MIN_PANE_WIDTH = 32
+TAB_MARKS = {"done": "✓", "queued": "·", "waiting": "…", "streaming": "…", "cancelled": "✗"}
 
 
-class PaneBoard(Grid):
+class PaneBoard(Vertical):
+    BINDINGS = [
+        *[Binding(str(n), f"show_pane({n - 1})", show=False) for n in range(1, 10)],
+        Binding("left", "step_pane(-1)", "Previous pane", show=False),
+        Binding("right", "step_pane(1)", "Next pane", show=False),
+    ]
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.panes: dict[int, ModelPane] = {}
+        self.panes: dict[int, ModelPane] = {}  # attempt id → its pane
         self.strategy: str | None = None
+        self.tabs = False  # one pane at a time
+        self.active = 0  # the pane shown in tabs mode
+
+    def compose(self):
+        yield Static("", id="tab-strip")
+        yield Grid(id="pane-grid")
+
+    @property
+    def grid(self) -> Grid:
+        return self.query_one("#pane-grid", Grid)
+
+    def all_panes(self) -> list[ModelPane]:
+        return list(self.grid.query_children(ModelPane))
 
     async def reset(self) -> None:
         self.panes = {}
         self.strategy = None
-        await self.remove_children()
-
-    def on_resize(self) -> None:
+        self.active = 0
+        await self.grid.remove_children()
         self.fit_columns()
 
-    def fit_columns(self) -> None:
-        count = len(self.children) or 1
-        fit = max(1, self.size.width // MIN_PANE_WIDTH) if self.size.width else 2
-        self.styles.grid_size_columns = max(1, min(count, fit))
+    def on_resize(self, event) -> None:
+        self.fit_columns(event.size.width)
+
+    def fit_columns(self, width: int | None = None) -> None:
+        """Columns while every pane fits; tabs when they would not."""
+        panes = self.all_panes()
+        width = self.size.width if width is None else width
+        fit = max(1, width // MIN_PANE_WIDTH) if width else 2
+        self.tabs = len(panes) > fit
+        self.grid.styles.grid_size_columns = 1 if self.tabs else max(1, len(panes))
+        self.set_class(self.tabs, "-tabs")
+        self.show_active()
+
+    def show_active(self) -> None:
+        panes = self.all_panes()
+        self.active = min(self.active, max(0, len(panes) - 1))
+        for index, pane in enumerate(panes):
+            pane.display = not self.tabs or index == self.active
+        self.refresh_tabs()
+
+    def refresh_tabs(self) -> None:
+        if not self.tabs:
+            return
+        labels = []
+        for index, pane in enumerate(self.all_panes()):
+            mark = "★" if pane.has_class("-winner") else tab_mark(pane)
+            label = f" {index + 1} {pane.model} {mark} "
+            labels.append(f"[reverse]{label}[/]" if index == self.active else label)
+        self.query_one("#tab-strip", Static).update("│".join(labels), layout=False)
+
+    def action_show_pane(self, index: int) -> None:
+        panes = self.all_panes()
+        if 0 <= index < len(panes):
+            self.active = index
+            self.show_active()
+            panes[index].focus()
+
+    def action_step_pane(self, step: int) -> None:
+        panes = self.all_panes()
+        if panes:
+            self.action_show_pane((self.current_index() + step) % len(panes))
+
+    def current_index(self) -> int:
+        focused = self.screen.focused
+        panes = self.all_panes()
+        return panes.index(focused) if focused in panes else self.active
+
+    def on_descendant_focus(self, event) -> None:
+        panes = self.all_panes()
+        if event.widget in panes and panes.index(event.widget) != self.active:
+            self.active = panes.index(event.widget)
+            self.show_active()
+
+    def focused_pane(self) -> ModelPane | None:
+        """The pane the reader is on: the focused one, else the one shown (or the first)."""
+        focused = self.screen.focused
+        if isinstance(focused, ModelPane):
+            return focused
+        panes = self.all_panes()
+        return panes[self.active] if panes else None
 
     async def add_pane(self, model: str, provider: str = "") -> ModelPane:
         pane = ModelPane(model, provider, classes="pane")
-        await self.mount(pane)
+        await self.grid.mount(pane)
         self.fit_columns()
         return pane
 
@@ -41,6 +120,7 @@ class PaneBoard(Grid):
         handler = getattr(self, "on_engine_" + type(event).__name__, None)
         if handler is not None:
             await handler(event)
+            self.refresh_tabs()
 
     async def on_engine_RoutingDecided(self, event: ev.RoutingDecided) -> None:
         self.strategy = event.strategy
@@ -50,13 +130,13 @@ class PaneBoard(Grid):
 
     async def on_engine_AttemptStarted(self, event: ev.AttemptStarted) -> None:
         waiting = [
-            p
-            for p in self.children
-            if isinstance(p, ModelPane) and p.model == event.model and p not in self.panes.values()
+            p for p in self.all_panes() if p.model == event.model and p not in self.panes.values()
         ]
         pane = waiting[0] if waiting else await self.add_pane(event.model, event.provider)
         self.panes[event.attempt_id] = pane
         pane.set_status("waiting", event.provider)
+        if self.strategy != "ensemble" and self.tabs:  # an escalation: show the new model
+            self.action_show_pane(self.all_panes().index(pane))
 
     async def on_engine_TextDelta(self, event: ev.TextDelta) -> None:
         self.panes[event.attempt_id].write(event.text)
@@ -75,35 +155,44 @@ class PaneBoard(Grid):
     async def on_engine_Escalated(self, event: ev.Escalated) -> None:
         pane = self.last_pane_of(event.from_model)
         if pane is not None:
-            target = f"escalated to {event.to_model}" if event.to_model else "no model left"
-            pane.set_note(f"↳ {target}: {event.reason}")
+            pane.set_note(escalation_note(event.to_model, event.reason))
 
     async def on_engine_ResultReady(self, event: ev.ResultReady) -> None:
         result = event.result
-        verdict = result.detail(EnsembleVerdict)
-        agreement = result.detail(Agreement)  # the consensus strategy's
+        self.show_verdict(result.detail(EnsembleVerdict), result.detail(Agreement))
+
+    def show_verdict(self, verdict: EnsembleVerdict | None, agreement: Agreement | None) -> None:
+        """Mark the accepted answer, with the ensemble's scores and the consensus."""
+        from ..figures import verdict_note
+
         for attempt_id, pane in self.panes.items():
             attempt = pane.attempt
             score = verdict.score_of(attempt_id) if verdict else None
             if attempt is None or (not attempt.accepted and score is None):
                 continue
-            parts = ["★ winner" if attempt.accepted else ""]
-            if score is not None:
-                parts.append(f"score {score.score:.3f}")
-            if verdict and attempt.accepted:
-                parts.append(f"consensus {verdict.level} ({verdict.agreement:.2f})")
-            if agreement and attempt.accepted:
-                parts.append(
-                    f"{agreement.agreed} models agree" if agreement.agreed > 1 else "no agreement"
-                )
-            pane.set_note("  ".join(p for p in parts if p), winner=attempt.accepted)
+            pane.set_note(verdict_note(attempt, verdict, agreement), winner=attempt.accepted)
+            if attempt.accepted and self.tabs:
+                self.active = self.all_panes().index(pane)
+                self.show_active()
 
     def mark_unfinished(self, status: str) -> None:
         """After a cancel: panes still waiting or streaming say so (the engine recorded them)."""
-        for pane in self.query(ModelPane):
+        for pane in self.all_panes():
             if pane.attempt is None:
                 pane.set_status(status)
+        self.refresh_tabs()
 
     def last_pane_of(self, model: str) -> ModelPane | None:
         matches = [p for p in self.panes.values() if p.model == model]
         return matches[-1] if matches else None
+
+
+def escalation_note(to_model: str | None, reason: str) -> str:
+    target = f"escalated to {to_model}" if to_model else "no model left"
+    return f"↳ {target}: {reason}"
+
+
+def tab_mark(pane: ModelPane) -> str:
+    if pane.attempt is not None and pane.attempt.status not in ("ok", "cancelled"):
+        return "!"
+    return TAB_MARKS.get(pane.status, "…")

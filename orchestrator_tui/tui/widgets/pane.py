@@ -1,31 +1,49 @@
-"""One model's live pane: a header with status, tokens, cost, latency and confidence, and the
-answer rendered as Markdown while it streams (appended, never re-parsed per token)."""
+"""One model's pane: a two-line header (status, then tokens, cost, latency and confidence), the
+answer as Markdown while it streams (appended, never re-parsed per token, and followed unless
+the reader scrolled up), and a one-line note (winner, score, escalation).
+
+Every region but the answer has a fixed height, and header and note updates say so
+(`layout=False`): a flush during streaming then repaints the pane instead of re-laying the
+whole screen out.
+"""
 
 from __future__ import annotations
 
 import asyncio
 
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
+from ...engine.events import Attempt
 from ...formatting import cost_text
+from ..clipboard import last_code_block
 
-FLUSH_SECONDS = 0.08  # how often streamed text is rendered (Textual's guide: 50–100 ms)
+FLUSH_SECONDS = 0.1  # how often streamed text is rendered (Textual's guide: 50–100 ms)
+
+STATUS_LABELS = {"ok": "done", "cancelled": "cancelled"}
 
 
-class ModelPane(Vertical):
-    """Created queued; the screen feeds it the engine's events for its attempt."""
+class ModelPane(Vertical, can_focus=True):
+    """Created queued; the board feeds it the engine's events for its attempt."""
+
+    ALLOW_MAXIMIZE = True
+    BINDINGS = [
+        Binding("z", "toggle_maximize", "Maximize", id="pane_maximize"),
+        Binding("y", "copy_answer", "Copy", id="pane_copy"),
+        Binding("c", "copy_code", "Copy code", id="pane_copy_code"),
+    ]
 
     def __init__(self, model: str, provider: str = "", **kwargs):
         super().__init__(**kwargs)
         self.model = model
         self.provider = provider
         self.status = "queued"
-        self.attempt = None  # the finished Attempt
+        self.attempt: Attempt | None = None  # the finished attempt
         self.note = ""
-        self.score: float | None = None
         self.chars = 0
+        self.text = ""  # the answer so far, as shown
         self._stream: MarkdownStream | None = None
         self._pending: list[str] = []  # text not yet handed to the Markdown stream
         # The flush timer and the engine's events (a retry, the end) both drive the Markdown
@@ -38,17 +56,23 @@ class ModelPane(Vertical):
             yield Markdown("", classes="pane-markdown")
         yield Static("", classes="pane-note")
 
+    def on_mount(self) -> None:
+        self.query_one(".pane-body", VerticalScroll).anchor()
+        self.set_interval(FLUSH_SECONDS, self.flush)
+
     def header_text(self) -> str:
+        from ..figures import confidence_label
+
         a = self.attempt
         provider = f" · {self.provider}" if self.provider else ""
         line1 = f"[b]{self.model}[/b][dim]{provider}[/dim] · {self.status}"
         if a is None:
             return line1 + (f"\n[dim]{self.chars:,} chars[/dim]" if self.chars else "\n")
-        ttft = "—" if a.time_to_first_token is None else f"{a.time_to_first_token:.2f} s"
+        ttft = "" if a.time_to_first_token is None else f"  ttft {a.time_to_first_token:.2f} s"
         cost = cost_text(a.cost, a.estimated, "$?")
         line2 = (
             f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {cost}  "
-            f"{a.latency:.2f} s  ttft {ttft}  {confidence_bar(a.confidence)}"
+            f"{a.latency:.2f} s{ttft}  {confidence_label(a.confidence)}"
         )
         return f"{line1}\n{line2}"
 
@@ -58,11 +82,8 @@ class ModelPane(Vertical):
         self.refresh_header()
 
     def refresh_header(self) -> None:
-        if self.is_mounted:
-            self.query_one(".pane-header", Static).update(self.header_text())
-
-    def on_mount(self) -> None:
-        self.set_interval(FLUSH_SECONDS, self.flush)
+        if self.is_mounted:  # two lines, always: the header never changes the layout
+            self.query_one(".pane-header", Static).update(self.header_text(), layout=False)
 
     def write(self, text: str) -> None:
         """Queue text; `flush` hands it to the Markdown stream a few times a second, so a
@@ -79,19 +100,19 @@ class ModelPane(Vertical):
             return
         text = "".join(self._pending)
         self._pending.clear()
+        self.text += text
         if self._stream is None:
             self._stream = Markdown.get_stream(self.query_one(Markdown))
-        stream = self._stream
-        if self.status != "streaming":
-            self.status = "streaming"
+        self.status = "streaming"
         self.refresh_header()
-        await stream.write(text)
+        await self._stream.write(text)
 
     async def restart(self, status: str) -> None:
         """A retry: the text so far is void."""
         self._pending.clear()
         await self.close_stream()
         self.chars = 0
+        self.text = ""
         await self.query_one(Markdown).update("")
         self.set_status(status)
 
@@ -102,16 +123,14 @@ class ModelPane(Vertical):
                 await self._stream.stop()
                 self._stream = None
 
-    async def finish(self, attempt) -> None:
+    async def finish(self, attempt: Attempt) -> None:
         await self.close_stream()
         self.attempt = attempt
-        labels = {
-            "ok": "done",
-            "error": f"failed: {attempt.error}",
-            "cancelled": "cancelled",
-            "skipped": attempt.error or "skipped by budget",
-        }
-        status = labels.get(attempt.status, attempt.status)
+        status = STATUS_LABELS.get(attempt.status, attempt.status)
+        if attempt.status == "error":
+            status = f"failed: {attempt.error}"
+        elif attempt.status == "skipped":
+            status = attempt.error or "skipped by budget"
         if attempt.cached:
             status += " (cache)"
         self.set_status(status)
@@ -121,20 +140,43 @@ class ModelPane(Vertical):
 
     def set_note(self, note: str, winner: bool = False) -> None:
         self.note = note
-        self.query_one(".pane-note", Static).update(note)
+        self.query_one(".pane-note", Static).update(note, layout=False)
         self.set_class(winner, "-winner")
 
     async def show_text(self, text: str) -> None:
-        """Show a finished answer at once (history)."""
+        """Show a finished answer at once (a past request)."""
+        self.text = text
         await self.query_one(Markdown).update(text)
 
+    def answer(self) -> str:
+        """The answer as it stands (finished, or streamed so far)."""
+        if self.attempt is not None and self.attempt.text:
+            return self.attempt.text
+        return self.text + "".join(self._pending)
 
-BAR_CELLS = 10
+    def action_toggle_maximize(self) -> None:
+        screen = self.screen
+        if screen.maximized is self:
+            screen.minimize()
+        else:
+            screen.maximize(self, container=False)
+
+    def action_copy_answer(self) -> None:
+        copy(self, self.answer(), f"{self.model}'s answer")
+
+    def action_copy_code(self) -> None:
+        block = last_code_block(self.answer())
+        if block is None:
+            self.notify(f"{self.model}'s answer has no code block", severity="warning")
+        else:
+            copy(self, block, f"the last code block of {self.model}'s answer")
 
 
-def confidence_bar(confidence: float | None) -> str:
-    if confidence is None:
-        return ""
-    filled = round(confidence * BAR_CELLS)
-    colour = "green" if confidence >= 0.6 else "yellow" if confidence >= 0.4 else "red"
-    return f"[{colour}]{'█' * filled}[/][dim]{'░' * (BAR_CELLS - filled)}[/] {confidence:.2f}"
+def copy(widget, text: str, what: str) -> None:
+    """Copy to the clipboard (OSC 52: works over SSH too) and say what was copied."""
+    if not text:
+        widget.notify(f"nothing to copy yet from {what}", severity="warning")
+        return
+    widget.app.copy_to_clipboard(text)
+    lines = text.count("\n") + 1
+    widget.notify(f"copied {what} ({lines} line{'s' if lines != 1 else ''})", timeout=3)

@@ -1,4 +1,5 @@
-"""The prompt editor: multi-line, Ctrl+J sends, Up/Down at the edges recall earlier prompts."""
+"""The prompt editor: multi-line, Ctrl+J sends, Up/Down at the edges recall earlier prompts
+without losing the draft being written."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from textual.widgets import TextArea
 
 
 class PromptEditor(TextArea):
-    BINDINGS = [Binding("ctrl+j", "submit", "Send", id="submit", priority=True)]
+    BINDINGS = [
+        Binding("ctrl+j", "submit", "Send", id="submit", priority=True),
+        Binding("tab", "screen.focus_panes", "Panes", show=False, id="focus_panes"),
+    ]
 
     @dataclass
     class Submitted(Message):
@@ -21,8 +25,14 @@ class PromptEditor(TextArea):
         self.set_reactive(TextArea.cursor_blink, cursor_blink)
         self.recalled: list[str] = []
         self.recall_index: int | None = None
+        self.draft = ""  # what was being written when recall began: Down past the end returns it
 
     def action_submit(self) -> None:
+        """Ctrl+J is a priority binding, so it runs before the keys typed just ahead of it in
+        the same burst (a paste, tmux send-keys) reach the editor: send once they have."""
+        self.call_later(self.submit_text)
+
+    def submit_text(self) -> None:
         if self.text.strip():
             self.post_message(self.Submitted(self.text))
 
@@ -44,12 +54,14 @@ class PromptEditor(TextArea):
             event.prevent_default()
 
     def recall(self, step: int) -> None:
+        if self.recall_index is None:
+            self.draft = self.text
         index = len(self.recalled) if self.recall_index is None else self.recall_index
         index = max(0, index + step)
         if index >= len(self.recalled):
             self.recall_index = None
-            self.load_text("")
-            return
-        self.recall_index = index
-        self.load_text(self.recalled[index])
+            self.load_text(self.draft)
+        else:
+            self.recall_index = index
+            self.load_text(self.recalled[index])
         self.move_cursor(self.document.end)

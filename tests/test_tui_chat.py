@@ -1,0 +1,180 @@
+"""The main screen as a chat app, driven with Pilot on the demo provider: the transcript,
+typing traps (a burst ending in Ctrl+J, Ctrl+C), recall that keeps a draft, following the
+stream, maximize and copy, and what a narrow terminal shows. Every step waits for an event
+or a condition, never for an amount of time."""
+
+from __future__ import annotations
+
+from textual import events
+
+from orchestrator_tui.tui.widgets.board import PaneBoard
+from orchestrator_tui.tui.widgets.dashboard import Dashboard
+from orchestrator_tui.tui.widgets.pane import ModelPane
+from orchestrator_tui.tui.widgets.prompt import PromptEditor
+from orchestrator_tui.tui.widgets.transcript import Transcript, TurnView
+
+from .tui_helpers import (
+    SIZE,
+    GatedDemo,
+    ScriptedDemo,
+    make_app,
+    send,
+    settle,
+    streaming,
+    use_strategy,
+    wait_until,
+)
+
+ENSEMBLE = ["test-small-a", "test-small-o", "test-medium-o"]
+CODE_ANSWER = "Use this:\n\n```python\nprint('one')\n```\n\nor this:\n\n```sh\necho two\n```\n"
+
+
+def panes(app) -> list[ModelPane]:
+    return list(app.screen.query(ModelPane))
+
+
+def turns(app) -> list[TurnView]:
+    return list(app.screen.query_one(Transcript).query(TurnView))
+
+
+async def test_the_transcript_keeps_each_question_and_folds_earlier_answers(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await use_strategy(pilot, "single")
+        await send(pilot, "What is the capital of France?")
+        [first] = turns(app)
+        assert first.current and "Paris" not in str(first.render())  # its answer is below
+        assert "What is the capital of France?" in str(first.render())
+        await send(pilot, "What is 2+2?")
+        first, second = turns(app)
+        assert not first.current and second.current
+        shown = str(first.render())
+        assert "Paris" in shown and "★" in shown and "conf" in shown  # folded, with figures
+        assert "What is 2+2?" in str(second.render())
+        assert [p.model for p in panes(app)] == [app.target.split(":")[1]]  # this turn only
+        await pilot.press("ctrl+n")
+        await wait_until(pilot, lambda: not turns(app) and not panes(app), what="a clear board")
+
+
+async def test_text_and_ctrl_j_arriving_in_one_burst_are_sent(tmp_path):
+    """A paste or `tmux send-keys 'text' C-j`: every key is queued before the first is handled."""
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        editor = app.screen.query_one(PromptEditor)
+        await wait_until(pilot, lambda: app.focused is editor, what="the editor focused")
+        for character in "hello":
+            app.post_message(events.Key(character, character))
+        app.post_message(events.Key("ctrl+j", "\n"))
+        await wait_until(pilot, lambda: app.session.prompts == ["hello"], what="the burst sent")
+        await settle(pilot)
+        assert editor.text == ""
+
+
+async def test_recall_gives_the_unsent_draft_back(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await use_strategy(pilot, "single")
+        await send(pilot, "What is 2+2?")
+        editor = app.screen.query_one(PromptEditor)
+        editor.load_text("a draft")
+        editor.move_cursor((0, 0))
+        await pilot.press("up")
+        await wait_until(pilot, lambda: editor.text == "What is 2+2?", what="the recalled prompt")
+        await pilot.press("down")
+        await wait_until(pilot, lambda: editor.text == "a draft", what="the draft back")
+
+
+async def test_ctrl_c_cancels_the_request_in_flight_and_does_not_quit(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.engine._providers["demo"] = GatedDemo(held=set(ENSEMBLE))
+        await send(pilot, "What is the capital of France?", wait=False)
+        await wait_until(pilot, lambda: streaming(app, ENSEMBLE[0]), what="a pane streaming")
+        await pilot.press("ctrl+c")
+        await settle(pilot)
+        assert {p.status for p in panes(app)} == {"cancelled"}
+        assert "cancelled" in str(turns(app)[-1].render())
+        await pilot.press("ctrl+c")  # nothing in flight: a note, and the app stays up
+        await pilot.pause()
+        assert app.is_running
+        assert any("Ctrl+Q quits" in n.message for n in app._notifications)
+
+
+async def test_a_pane_maximizes_and_escape_restores_the_layout(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "What is the capital of France?")
+        await pilot.press("tab")  # from the prompt to the panes
+        await wait_until(pilot, lambda: isinstance(app.focused, ModelPane), what="a pane focused")
+        pane = app.focused
+        await pilot.press("z")
+        await wait_until(pilot, lambda: app.screen.maximized is pane, what="maximized")
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: app.screen.maximized is None, what="restored")
+        await pilot.press("f6")  # from anywhere
+        await wait_until(pilot, lambda: app.screen.maximized is pane, what="maximized by F6")
+        await pilot.press("f6")
+        await wait_until(pilot, lambda: app.screen.maximized is None, what="restored by F6")
+
+
+async def test_copy_takes_the_focused_answer_or_its_last_code_block(tmp_path):
+    app = make_app(tmp_path)
+    copied: list[str] = []
+    app.copy_to_clipboard = copied.append  # what would go out as OSC 52
+    async with app.run_test(size=SIZE) as pilot:
+        app.engine._providers["demo"] = ScriptedDemo(CODE_ANSWER)
+        await use_strategy(pilot, "single")
+        await send(pilot, "How do I print?")
+        await pilot.press("f7")
+        await wait_until(pilot, lambda: copied, what="the answer copied")
+        assert copied[-1].strip() == CODE_ANSWER.strip()
+        await pilot.press("tab", "c")
+        await wait_until(pilot, lambda: len(copied) == 2, what="the code block copied")
+        assert copied[-1] == "echo two"
+        assert any("copied the last code block" in n.message for n in app._notifications)
+
+
+async def test_panes_follow_the_stream_unless_the_reader_scrolled_up(tmp_path):
+    app = make_app(tmp_path)
+    long_answer = "\n\n".join(f"Paragraph {n} of a long answer." for n in range(80))
+    async with app.run_test(size=SIZE) as pilot:
+        app.engine._providers["demo"] = ScriptedDemo(long_answer)
+        await use_strategy(pilot, "single")
+        await send(pilot, "Tell me a lot")
+        [pane] = panes(app)
+        body = pane.query_one(".pane-body")
+        await wait_until(
+            pilot, lambda: body.max_scroll_y > 0, what="an answer taller than its pane"
+        )
+        assert body.scroll_y == body.max_scroll_y  # followed to the end
+        body.scroll_up(animate=False)  # the reader scrolls up: the pane stops following
+        await pilot.pause()
+        kept = body.scroll_y
+        pane.write("\n\nOne more paragraph.")
+        await pane.flush()
+        await pilot.pause()
+        assert body.scroll_y == kept < body.max_scroll_y
+
+
+async def test_a_narrow_terminal_folds_the_dashboard_and_shows_panes_as_tabs(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, "What is the capital of France?")
+        board = app.screen.query_one(PaneBoard)
+        assert board.tabs
+        assert [p.display for p in panes(app)].count(True) == 1
+        strip = str(board.query_one("#tab-strip").render())
+        assert all(model in strip for model in ENSEMBLE)
+        winner = next(p for p in panes(app) if p.has_class("-winner"))
+        assert winner.display  # the accepted answer is the tab shown
+        await pilot.press("tab", "1")
+        await wait_until(pilot, lambda: panes(app)[0].display, what="the first tab")
+        assert [p.display for p in panes(app)] == [True, False, False]
+        dashboard = app.screen.query_one(Dashboard)
+        assert not dashboard.display
+        assert "1 request" in str(app.screen.query_one("#banner").render())
+        await pilot.press("ctrl+b")
+        await wait_until(pilot, lambda: dashboard.display, what="the dashboard unfolded")
+        await pilot.resize_terminal(*SIZE)
+        await wait_until(pilot, lambda: not board.tabs, what="columns again")
+        assert all(p.display for p in panes(app))
