@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from .tui_helpers import SCENARIOS, SIZE, make_app
+from .tui_helpers import SCENARIOS, SIZE, SIZED_SCENARIOS, make_app
 
 REPEAT_ID = re.compile(r"-\d+-\d+\]$")  # what `pytest --count N` (pytest-repeat) adds
 
@@ -27,3 +27,10 @@ def snapshot(snapshot, request):
 @pytest.mark.parametrize("name", list(SCENARIOS))
 def test_screen(snap_compare, tmp_path, name):
     assert snap_compare(make_app(tmp_path), terminal_size=SIZE, run_before=SCENARIOS[name])
+
+
+@pytest.mark.parametrize("name", list(SIZED_SCENARIOS))
+def test_sized_screen(snap_compare, tmp_path, name):
+    scenario, columns, rows = SIZED_SCENARIOS[name]
+    app = make_app(tmp_path)
+    assert snap_compare(app, terminal_size=(columns, rows), run_before=SCENARIOS[scenario])

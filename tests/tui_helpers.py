@@ -184,12 +184,32 @@ async def scenario_history(pilot) -> None:
     await shown(pilot, HistoryScreen)
 
 
+async def scenario_two_turns(pilot) -> None:
+    await send(pilot, "What is the capital of France?")
+    await send(pilot, "Explain vector clocks with a python code example")
+
+
+async def scenario_maximized(pilot) -> None:
+    await send(pilot, "Explain vector clocks with a python code example")
+    await pilot.press("tab", "z")
+    await wait_until(pilot, lambda: pilot.app.screen.maximized is not None, what="maximized")
+
+
 SCENARIOS = {
     "ensemble": scenario_ensemble,
     "fallback": scenario_fallback_midway,
     "consensus": scenario_consensus,
     "chain-editor": scenario_chain_editor,
     "history": scenario_history,
+    "two-turns": scenario_two_turns,
+    "maximized": scenario_maximized,
+}
+# The same screens in other terminal sizes: (scenario, columns, rows)
+SIZED_SCENARIOS = {
+    "wide-200x55": ("two-turns", 200, 55),
+    "narrow-80x24": ("two-turns", 80, 24),
+    "small-60x20": ("ensemble", 60, 20),
+    "small-60x20-maximized": ("maximized", 60, 20),
 }
 
 

@@ -104,8 +104,8 @@ class OrchApp(App):
 
     def banner_text(self, short: bool = False) -> str:
         if self.engine.demo:
-            if short:
-                return "[b black on yellow] DEMO [/] simulated answers"
+            if short:  # the dashboard's summary follows
+                return "[b black on yellow] DEMO [/]"
             return (
                 "[b black on yellow] DEMO [/] no API key found: simulated answers, "
                 "priced as the real models would charge"

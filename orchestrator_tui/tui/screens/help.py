@@ -15,14 +15,19 @@ from ...engine.strategies import strategy_specs
 
 EXTRA_KEYS = [
     ("main", "ctrl+p", "command palette: every action by name"),
-    ("prompt", "up / down", "at the first / last line: earlier prompts"),
+    ("prompt", "up / down", "at the first / last line: earlier prompts (the draft comes back)"),
+    ("panes", "1 … 9", "show and focus that pane (in tabs: that tab)"),
 ]
 
 
 def binding_rows(app_class: type[App[object]]) -> list[tuple[str, str, str]]:
-    """(where, key, what it does) for every shown binding of the app and its screens."""
+    """(where, key, what it does) for every described binding of the app and its screens
+    (also those the footer leaves out for room)."""
+    from ..widgets.board import PaneBoard
+    from ..widgets.pane import ModelPane
     from ..widgets.prompt import PromptEditor
     from .chains import ChainEditorScreen
+    from .conversations import ConversationsScreen
     from .history import HistoryScreen, RequestScreen
     from .main import MainScreen
 
@@ -30,14 +35,17 @@ def binding_rows(app_class: type[App[object]]) -> list[tuple[str, str, str]]:
         ("app", app_class),
         ("main", MainScreen),
         ("prompt", PromptEditor),
+        ("pane", ModelPane),
+        ("panes", PaneBoard),
         ("chain editor", ChainEditorScreen),
+        ("conversations", ConversationsScreen),
         ("history", HistoryScreen),
         ("past request", RequestScreen),
     ]
     rows: list[tuple[str, str, str]] = []
     for place, owner in places:
         for binding in owner.BINDINGS:
-            if isinstance(binding, Binding) and binding.show is not False:
+            if isinstance(binding, Binding) and binding.description:
                 rows.append((place, binding.key.replace(",", " / "), binding.description))
     return rows + EXTRA_KEYS
 

@@ -37,7 +37,13 @@ class MainScreen(Screen):
 
     BINDINGS = [
         Binding("ctrl+c", "interrupt", "Cancel", id="cancel", priority=True),
-        Binding("escape", "back", "Back", show=False, id="back"),
+        Binding(
+            "escape",
+            "back",
+            "Restore the pane, back to the prompt, else cancel",
+            show=False,
+            id="back",
+        ),
         Binding("ctrl+n", "new_conversation", "New", id="new_conversation"),
         Binding("f2", "app.chains", "Chains", id="chains"),
         Binding("f3", "app.history", "History", id="history"),

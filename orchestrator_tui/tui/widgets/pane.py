@@ -70,10 +70,9 @@ class ModelPane(Vertical, can_focus=True):
             return line1 + (f"\n[dim]{self.chars:,} chars[/dim]" if self.chars else "\n")
         ttft = "" if a.time_to_first_token is None else f"  ttft {a.time_to_first_token:.2f} s"
         cost = cost_text(a.cost, a.estimated, "$?")
-        line2 = (
-            f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {cost}  "
-            f"{a.latency:.2f} s{ttft}  {confidence_label(a.confidence)}"
-        )
+        tokens = f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok"
+        confidence = confidence_label(a.confidence)  # first: narrow panes cut the end
+        line2 = f"{confidence}  {cost}  {a.latency:.2f} s  {tokens}{ttft}".lstrip()
         return f"{line1}\n{line2}"
 
     def set_status(self, status: str, provider: str | None = None) -> None:
