@@ -97,16 +97,23 @@ def conversation_turns(db: sqlite3.Connection, conversation_id: str) -> list[Rec
     return [row_dict(row) for row in db.execute(sql, (conversation_id,))]
 
 
+# The newest conversations first (from `conversation_id` and the row id alone, which an index on
+# conversation_id covers), then the totals of those only.
 CONVERSATIONS_SQL = """
-WITH c AS (
+WITH recent AS (
+    SELECT conversation_id, MAX(id) AS last_id FROM requests
+    WHERE conversation_id IS NOT NULL{matching} GROUP BY conversation_id
+    ORDER BY last_id DESC LIMIT ?
+), c AS (
     SELECT conversation_id, MIN(id) AS first_id, MAX(id) AS last_id, COUNT(*) AS turns,
            TOTAL(CASE WHEN demo THEN 0 ELSE cost END) AS cost,
            TOTAL(CASE WHEN demo THEN cost ELSE 0 END) AS demo_cost,
            MIN(demo) AS all_demo, MIN(timestamp) AS started, MAX(timestamp) AS last_timestamp
-    FROM requests WHERE conversation_id IS NOT NULL{matching} GROUP BY conversation_id
+    FROM requests WHERE conversation_id IN (SELECT conversation_id FROM recent)
+    GROUP BY conversation_id
 )
-SELECT c.*, r.prompt AS title FROM c JOIN requests r ON r.id = c.first_id
-ORDER BY c.last_id DESC LIMIT ?"""
+SELECT c.*, f.prompt AS title FROM c JOIN requests f ON f.id = c.first_id
+ORDER BY c.last_id DESC"""
 
 MATCHING = """ AND conversation_id IN (
     SELECT conversation_id FROM requests WHERE conversation_id IS NOT NULL
