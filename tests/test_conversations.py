@@ -47,7 +47,7 @@ def add_request(db, conversation_id, prompt="q", response="a", status="ok", demo
     return cursor.lastrowid
 
 
-def test_messages_are_what_the_ledger_recorded_turn_after_turn(db):
+def test_messages_are_what_the_ledger_recorded_turn_after_turn(db) -> None:
     """Two turns run like the TUI runs them (one id, the history so far): each follow-up
     sends the earlier prompts with their accepted answers."""
     settings = fast_settings()
