@@ -3,7 +3,8 @@
 - build an engine that records like `orch ask`: the one place where the history ledger
   (SQLiteLedger: history and persistent budgets) and the response cache (SQLiteCache) are
   attached to an Engine;
-- turn a front end's options into a Request (`request_from_options`);
+- turn a front end's options into a Request (`request_from_options`), in a new conversation
+  or following up one from the history (`conversation_to_continue`);
 - say which budgets are nearly spent (`budget_warnings`); front ends only show the lines;
 - load the settings and check what the engine alone knows, the strategy names
   (`load_settings`).
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from .engine.core import Engine
     from .engine.request import Request
     from .registry import Registry
+    from .types import Message
 
 Names = str | Iterable[str]
 
@@ -120,6 +122,35 @@ def request_from_options(
         tags=list(tags or []),
         **fields,
     )
+
+
+def conversation_to_continue(
+    db: sqlite3.Connection, *, latest: bool = False, given: str | None = None
+) -> tuple[str, list[Message]]:
+    """The conversation id and the history (earlier turns) of the next request: a new
+    conversation, with no history, unless `latest` (the newest conversation in the history)
+    or `given` (an id, or a prefix naming one) says which to follow up.
+    UsageError in one line, before any call: both asked for, nothing to continue yet, an
+    unknown or ambiguous id, or a conversation recorded without its text."""
+    from .store.conversations import (
+        ConversationError,
+        conversation_messages,
+        latest_conversation_id,
+        new_conversation_id,
+        resolve_conversation_id,
+    )
+
+    if latest and given is not None:
+        raise ConversationError("continue the latest conversation or a given one, not both")
+    if given is not None:
+        conversation_id: str | None = resolve_conversation_id(db, given)
+    else:
+        conversation_id = latest_conversation_id(db) if latest else None
+        if latest and conversation_id is None:
+            raise ConversationError("no conversation to continue yet: the history has none")
+    if conversation_id is None:
+        return new_conversation_id(), []
+    return conversation_id, conversation_messages(db, conversation_id)
 
 
 def name_list(names: Names | None) -> list[str] | None:

@@ -70,6 +70,23 @@ def test_history_table(filled):
     assert proc.returncode == 0 and "Design a cache" in proc.stdout and "demo" in proc.stdout
 
 
+def test_history_shows_and_filters_conversations(filled):
+    """Each `orch ask` starts its own conversation; a follow-up joins it, and the history
+    shows the short id, filters on it and shows the whole id of one request."""
+    assert orch("ask", "--continue", "And why?", home=filled).returncode == 0
+    records = json.loads(orch("history", "--json", home=filled).stdout)
+    ids = [r["conversation_id"] for r in records]
+    assert ids[0] == ids[1] and len(set(ids)) == 3  # the follow-up joined the ensemble's
+    table = orch("history", home=filled).stdout.splitlines()
+    assert table[0].split()[:3] == ["id", "when", "conv."]
+    assert [line.split()[3] for line in table[1:]] == [i[:8] for i in ids]
+    mine = json.loads(orch("history", "--json", "--cid", ids[0][:8], home=filled).stdout)
+    assert [r["id"] for r in mine] == [r["id"] for r in records[:2]]
+    shown = orch("history", "show", str(records[0]["id"]), home=filled).stdout
+    assert f"conversation  {ids[0]}" in shown
+    assert_one_line_error(orch("history", "--cid", "zz", home=filled), "no conversation 'zz'")
+
+
 def test_stats_json_and_text(filled):
     data = json.loads(orch("stats", "--json", home=filled).stdout)
     assert data["demo"]["requests"] == 3 and data["real"]["requests"] == 0

@@ -131,10 +131,14 @@ class Renderer:
             self.table_live = None
 
 
-def finish(result, renderer: Renderer, as_json: bool, output) -> None:
-    """Print (or write) the result and the summary; fail with one line if nothing answered."""
+def finish(
+    result, renderer: Renderer, as_json: bool, output, conversation_id: str | None = None
+) -> None:
+    """Print (or write) the result and the summary; fail with one line if nothing answered.
+    The JSON carries `conversation_id`, to follow the answer up with --conversation."""
     if as_json:
-        emit_output(json.dumps(result.to_dict(), indent=2, ensure_ascii=False), output)
+        data = {**result.to_dict(), "conversation_id": conversation_id}
+        emit_output(json.dumps(data, indent=2, ensure_ascii=False), output)
     elif renderer.live and not renderer.streaming:
         show_markdown(result.response)  # an ensemble's winner, on a terminal
         show_summary(result, renderer)

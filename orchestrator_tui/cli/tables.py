@@ -102,11 +102,23 @@ def route_panel(data: dict):
 
 
 def history_lines(rows: list[dict]) -> list[str]:
+    from ..store.conversations import SHORT_ID
     from ..store.periods import local_time as when
     from ..store.ratings import rating_label
 
     table = [
-        ("id", "when", "strategy", "model", "cost", "tokens in/out", "latency", "note", "prompt")
+        (
+            "id",
+            "when",
+            "conv.",
+            "strategy",
+            "model",
+            "cost",
+            "tokens in/out",
+            "latency",
+            "note",
+            "prompt",
+        )
     ]
     for r in rows:
         rating = rating_label(r["rating"], r["rated_by"])
@@ -125,6 +137,7 @@ def history_lines(rows: list[dict]) -> list[str]:
             (
                 str(r["id"]),
                 when(r["timestamp"]),
+                (r["conversation_id"] or "—")[:SHORT_ID],
                 r["strategy"] or "",
                 r["model_used"] or "—",
                 cost_text(r["cost"]),
@@ -134,7 +147,7 @@ def history_lines(rows: list[dict]) -> list[str]:
                 prompt[:40] + ("…" if len(prompt) > 40 else ""),
             )
         )
-    return aligned(table, right_aligned={0, 4, 5, 6})
+    return aligned(table, right_aligned={0, 5, 6, 7})
 
 
 def request_detail(record: dict) -> list:
@@ -153,6 +166,7 @@ def request_detail(record: dict) -> list:
         ("status", record["status"]),
         ("model", f"{record['model_used']} ({record['provider']})"),
         ("cost", cost_text(record["cost"])),
+        ("conversation", record["conversation_id"] or "—"),
         ("category", record["category"] or "—"),
         ("demo", "yes" if record["demo"] else "no"),
         ("rating", rating_label(record["rating"], record["rated_by"]) or "—"),

@@ -29,6 +29,7 @@ LIST_COLUMNS = (
     "prompt",
     "rating",
     "rated_by",
+    "conversation_id",
 )
 
 
@@ -41,8 +42,11 @@ def where_clause(filters: dict[str, Any]) -> tuple[str, list[Any]]:
         ("strategy", "="),
         ("category", "="),
         ("timestamp", ">="),
+        ("conversation_id", "="),
     ):
-        key = "since" if column == "timestamp" else column.replace("_used", "")
+        key = {"timestamp": "since", "model_used": "model", "conversation_id": "conversation"}.get(
+            column, column
+        )
         if filters.get(key) is not None:
             conditions.append(f"{column} {op} ?")
             values.append(filters[key])

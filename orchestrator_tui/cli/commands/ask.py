@@ -43,9 +43,24 @@ def ask(
     tag: o.Tags = None,
     no_log: o.NoLog = False,
     no_cache: o.NoCache = False,
+    follow_up: Annotated[
+        bool,
+        typer.Option(
+            "--continue", help="Follow up the latest conversation (sent with its earlier turns)."
+        ),
+    ] = False,
+    conversation: Annotated[
+        str | None,
+        typer.Option(
+            "--conversation",
+            "--cid",
+            metavar="ID",
+            help="Follow up this conversation (its id, or the start of it: orch history).",
+        ),
+    ] = None,
 ):
     """Send one prompt and stream the answer, with what it cost."""
-    from ...frontend import request_from_options
+    from ...frontend import conversation_to_continue, request_from_options
     from ..interrupt import Interrupted, run_interruptibly
     from ..render import Renderer, finish
 
@@ -56,6 +71,9 @@ def ask(
         from ..paths import check_writable
 
         check_writable(output)  # before the answer is paid for
+    conversation_id, history = conversation_to_continue(
+        STATE.db(), latest=follow_up, given=conversation
+    )
     request = request_from_options(
         text,
         system=system,
@@ -73,6 +91,8 @@ def ask(
         tags=tag,
         log_text=not no_log,
         use_cache=not no_cache,
+        history=history,
+        conversation_id=conversation_id,
     )
     engine = STATE.engine(demo=demo)
     renderer = Renderer(
@@ -84,7 +104,7 @@ def ask(
         renderer.err.print(f"\norch: {stop.verb}; what the calls used so far is in the history")
         raise typer.Exit(stop.exit_code) from None
     warn_about_budgets(engine, renderer)
-    finish(result, renderer, as_json=as_json, output=output)
+    finish(result, renderer, as_json=as_json, output=output, conversation_id=conversation_id)
 
 
 async def run_request(engine, request, renderer):

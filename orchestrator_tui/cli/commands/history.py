@@ -26,21 +26,30 @@ def history(
     strategy: Annotated[str | None, typer.Option(help="Only this strategy.")] = None,
     category: Annotated[str | None, typer.Option(help="Only this category.")] = None,
     since: Annotated[str | None, typer.Option(help="2026-11-01, today, 7d, 12h…")] = None,
+    conversation: Annotated[
+        str | None,
+        typer.Option(
+            "--conversation", "--cid", metavar="ID", help="Only this conversation (id or start)."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ):
     """List recent requests."""
     if ctx.invoked_subcommand is not None:
         return
+    from ...store.conversations import resolve_conversation_id
     from ...store.history import list_requests
     from ...store.periods import parse_since
 
+    db = STATE.db()
     rows = list_requests(
-        STATE.db(),
+        db,
         number,
         model=model,
         strategy=strategy,
         category=category,
         since=parse_since(since),
+        conversation=resolve_conversation_id(db, conversation) if conversation else None,
     )
     if as_json:
         typer.echo(json.dumps(rows, indent=2, ensure_ascii=False))
