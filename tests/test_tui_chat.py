@@ -178,3 +178,60 @@ async def test_a_narrow_terminal_folds_the_dashboard_and_shows_panes_as_tabs(tmp
         await pilot.resize_terminal(*SIZE)
         await wait_until(pilot, lambda: not board.tabs, what="columns again")
         assert all(p.display for p in panes(app))
+
+
+async def test_theme_strategy_target_prompts_and_draft_survive_a_restart(tmp_path):
+    state = tmp_path / "tui-state.json"
+    app = make_app(tmp_path, state_path=state)
+    async with app.run_test(size=SIZE) as pilot:
+        await use_strategy(pilot, "single")
+        app.screen.query_one("#target").value = "model:test-mini-a"
+        await wait_until(pilot, lambda: app.target == "model:test-mini-a", what="the model")
+        app.theme = "nord"
+        await send(pilot, "What is 2+2?")
+        app.screen.query_one(PromptEditor).load_text("half a thought")
+        await pilot.press("ctrl+q")
+    again = make_app(tmp_path, state_path=state)
+    async with again.run_test(size=SIZE) as pilot:
+        editor = again.screen.query_one(PromptEditor)
+        assert (again.theme, again.strategy, again.target) == (
+            "nord",
+            "single",
+            "model:test-mini-a",
+        )
+        assert editor.text == "half a thought"
+        editor.load_text("")
+        await pilot.press("up")
+        await wait_until(pilot, lambda: editor.text == "What is 2+2?", what="recall after restart")
+
+
+async def test_a_past_conversation_reopens_and_the_next_prompt_continues_it(tmp_path):
+    from orchestrator_tui.store.history import get_request, list_requests
+    from orchestrator_tui.tui.screens.conversations import ConversationsScreen
+
+    from .tui_helpers import shown
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await send(pilot, "What is the capital of France?")
+        await send(pilot, "And of Spain?")
+        first_id = app.session.conversation_id
+        await pilot.press("ctrl+n")
+        await use_strategy(pilot, "single")
+        await send(pilot, "What is 2+2?")
+        await pilot.press("f5")
+        screen = await shown(pilot, ConversationsScreen)
+        table = screen.query_one("DataTable")
+        assert table.row_count == 2
+        table.move_cursor(row=1)  # newest first: the ensemble conversation is second
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.session.conversation_id == first_id, what="reopened")
+        await wait_until(pilot, lambda: len(turns(app)) == 2, what="its two turns")
+        assert "Paris" in str(turns(app)[0].render())
+        reopened = panes(app)
+        assert len(reopened) == 3 and sum(p.has_class("-winner") for p in reopened) == 1
+        assert all("score" in p.note for p in reopened)  # the scores it showed live
+        await send(pilot, "And of Italy?")
+        newest = get_request(app.db, list_requests(app.db)[0]["id"])
+        assert newest["conversation_id"] == first_id
+        assert len(app.session.conversation) == 6

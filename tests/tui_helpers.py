@@ -70,14 +70,23 @@ async def aenumerate(iterator):
         index += 1
 
 
-def make_app(tmp_path, config_path=None, packaged=False, **settings_changes) -> OrchApp:
+def make_app(
+    tmp_path, config_path=None, packaged=False, state_path=None, **settings_changes
+) -> OrchApp:
     """The app on the demo provider, a tick clock and a cursor that does not blink (a blink
     phase would differ between two screenshots of the same screen). `packaged`: on the
     packaged registry, as a user sees it (the README's screenshots), not the tests' own."""
     changes = {"cursor_blink": False, **settings_changes}
     settings = Settings(demo_speed=0.0, **changes) if packaged else fast_settings(**changes)
     db = open_db(tmp_path / "orch.db")
-    return OrchApp(settings=settings, db=db, config_path=config_path, demo=True, clock=TickClock())
+    return OrchApp(
+        settings=settings,
+        db=db,
+        config_path=config_path,
+        demo=True,
+        clock=TickClock(),
+        state_path=state_path,
+    )
 
 
 async def wait_until(pilot, predicate, timeout: float = 30.0, what: str = "") -> None:

@@ -123,3 +123,13 @@ def m008_estimates_and_owners(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE requests ADD COLUMN pid INTEGER")
     db.execute("ALTER TABLE requests ADD COLUMN run_id TEXT")
     db.execute("CREATE INDEX requests_running ON requests(status) WHERE status = 'running'")
+
+
+@migration
+def m010_conversation_index(db: sqlite3.Connection) -> None:
+    """Finding a conversation's turns (`orch ask --continue`, the TUI's conversations) without
+    reading every request: 130–230 ms → 0.1 ms on 100,000 requests."""
+    db.execute(
+        "CREATE INDEX requests_conversation ON requests(conversation_id) "
+        "WHERE conversation_id IS NOT NULL"
+    )

@@ -5,7 +5,6 @@ unsent draft) in a state file beside the config; screens do the rest."""
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -49,6 +48,7 @@ class OrchApp(App):
         self.target = f"chain:{self.settings.default_chain}"
         self.other_target: str | None = None  # the chain (or model) to return to
         self.state_path = state_path
+        self.state_warned = False
         self.restore_state()
 
     def restore_state(self) -> None:
@@ -61,11 +61,12 @@ class OrchApp(App):
         registry = self.engine.registry
         if state.strategy in strategy_names():
             self.strategy = state.strategy
-        kind, _, name = (state.target or "").partition(":")
+        target = state.target or ""
+        kind, _, name = target.partition(":")
         if (kind == "chain" and name in registry.chains) or (
             kind == "model" and name in registry.models
         ):
-            self.target = state.target
+            self.target = target
         if state.theme in self.available_themes:
             self.theme = state.theme
         self.session.prompts = list(state.prompts)
@@ -84,7 +85,10 @@ class OrchApp(App):
             prompts=session.prompts,
             draft=session.draft,
         )
-        save_state(self.state_path, state)
+        why_not = save_state(self.state_path, state)
+        if why_not and not self.state_warned:  # once a session is enough
+            self.state_warned = True
+            self.notify(f"settings not kept for the next start: {why_not}", severity="warning")
 
     def watch_theme(self, theme: str) -> None:
         if self.is_running:
@@ -136,10 +140,11 @@ class OrchApp(App):
     def build_request(self, prompt: str) -> Request:
         """The next prompt, in the conversation so far, to the chosen model or chain."""
         from ..frontend import request_from_options
+        from ..store.conversations import new_conversation_id
 
         kind, _, name = self.target.partition(":")
         session = self.session
-        session.conversation_id = session.conversation_id or uuid.uuid4().hex
+        session.conversation_id = session.conversation_id or new_conversation_id()
         target = {"model": name} if kind == "model" else {"chain": name}
         return request_from_options(
             prompt,
@@ -245,7 +250,7 @@ def main_screen_commands(main: MainScreen) -> Iterable[SystemCommand]:
 def run_tui(config_path: Path | None = None, demo: bool | None = None) -> None:
     from .saved_state import state_path
 
-    app = OrchApp(config_path=config_path, demo=demo, state_path=state_path())
+    app = OrchApp(config_path=config_path, demo=demo, state_path=state_path(config_path))
     try:
         app.run()
     finally:

@@ -45,10 +45,11 @@ class ConversationsScreen(Screen):
         table.clear()
         for row in list_conversations(self.app.db, limit=200, query=query or None):
             title = shown(row["title"] or "(not logged)").replace("\n", " ")[:70]
-            cost = cost_text(row["cost"], unknown="$?") + (" demo" if row["demo"] else "")
+            cost = cost_text(row["demo_cost"] if row["demo"] else row["cost"], unknown="$?")
+            cost += " demo" if row["demo"] else ""
             table.add_row(
                 row["id"][:8],
-                when(row["last"]),
+                when(row["last_timestamp"]),
                 str(row["turns"]),
                 cost,
                 title,

@@ -303,13 +303,20 @@ class MainScreen(Screen):
         """Reopen a past conversation: its turns in the transcript, the last one's panes on
         the board as they ended, and the next prompt follows it up."""
         from ...store.conversations import conversation_messages, conversation_turns
+        from ...store.history import get_request
         from ..reopen import show_request
 
-        records = conversation_turns(self.app.db, conversation_id)
+        try:  # a turn logged without its text cannot be followed up
+            messages = conversation_messages(self.app.db, conversation_id)
+        except OrchError as error:
+            self.notify(str(error), severity="error", timeout=8)
+            return
+        rows = conversation_turns(self.app.db, conversation_id)
+        records = [r for r in (get_request(self.app.db, row["id"]) for row in rows) if r]
         session = self.app.session
         session.new_conversation()
         session.conversation_id = conversation_id
-        session.conversation = conversation_messages(self.app.db, conversation_id)
+        session.conversation = messages
         transcript = self.query_one(Transcript)
         await transcript.clear()
         for index, record in enumerate(records):
