@@ -15,6 +15,7 @@ from ...engine import Request
 from ...engine import events as ev
 from ...engine.strategies import strategy_names
 from ...errors import OrchError
+from ..readiness import warn_if_unready
 from ..widgets.board import PaneBoard
 from ..widgets.dashboard import Dashboard
 from ..widgets.prompt import PromptEditor
@@ -64,6 +65,7 @@ class MainScreen(Screen):
     @on(Select.Changed, "#strategy")
     def strategy_changed(self, event: Select.Changed) -> None:
         self.app.strategy = str(event.value)
+        warn_if_unready(self, self.app.strategy)
         target = self.query_one("#target", Select)
         target.set_options(self.app.target_options())
         target.value = self.app.target
@@ -134,19 +136,10 @@ class MainScreen(Screen):
             self.notify("cancelled; what was already used is recorded")
 
     def action_rate(self, verdict: str) -> None:
-        """Rate the last answer (the signal `orch router train --from-history` learns)."""
-        from ...store.ratings import rate
+        """Rate the answer on screen (the signal `orch router train --from-history` learns)."""
+        from ..rating import rate_on_screen
 
-        history_id = self.app.session.last_history_id
-        if history_id is None or self.app.db is None:
-            self.notify("no answer in the history to rate yet", severity="warning")
-            return
-        try:
-            rate(self.app.db, history_id, verdict)
-        except OrchError as error:
-            self.notify(str(error), severity="error")
-            return
-        self.notify(f"request {history_id} rated {verdict}")
+        rate_on_screen(self, verdict)
 
     def action_new_conversation(self) -> None:
         self.app.session.new_conversation()

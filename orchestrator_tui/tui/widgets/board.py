@@ -7,6 +7,7 @@ from textual.containers import Grid
 
 from ...engine import events as ev
 from ...engine.details import Agreement, EnsembleVerdict
+from ..figures import verdict_note
 from .pane import ModelPane
 
 MIN_PANE_WIDTH = 32
@@ -82,21 +83,10 @@ class PaneBoard(Grid):
         result = event.result
         verdict = result.detail(EnsembleVerdict)
         agreement = result.detail(Agreement)  # the consensus strategy's
-        for attempt_id, pane in self.panes.items():
-            attempt = pane.attempt
-            score = verdict.score_of(attempt_id) if verdict else None
-            if attempt is None or (not attempt.accepted and score is None):
-                continue
-            parts = ["★ winner" if attempt.accepted else ""]
-            if score is not None:
-                parts.append(f"score {score.score:.3f}")
-            if verdict and attempt.accepted:
-                parts.append(f"consensus {verdict.level} ({verdict.agreement:.2f})")
-            if agreement and attempt.accepted:
-                parts.append(
-                    f"{agreement.agreed} models agree" if agreement.agreed > 1 else "no agreement"
-                )
-            pane.set_note("  ".join(p for p in parts if p), winner=attempt.accepted)
+        for pane in self.panes.values():
+            note = verdict_note(pane.attempt, verdict, agreement)
+            if note is not None:
+                pane.set_note(note, winner=pane.attempt.accepted)
 
     def mark_unfinished(self, status: str) -> None:
         """After a cancel: panes still waiting or streaming say so (the engine recorded them)."""

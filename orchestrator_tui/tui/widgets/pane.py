@@ -10,6 +10,7 @@ from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from ...formatting import cost_text
+from ..figures import confidence_label
 
 FLUSH_SECONDS = 0.08  # how often streamed text is rendered (Textual's guide: 50–100 ms)
 
@@ -48,7 +49,7 @@ class ModelPane(Vertical):
         cost = cost_text(a.cost, a.estimated, "$?")
         line2 = (
             f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok  {cost}  "
-            f"{a.latency:.2f} s  ttft {ttft}  {confidence_bar(a.confidence)}"
+            f"{a.latency:.2f} s  ttft {ttft}  {confidence_label(a.confidence)}"
         )
         return f"{line1}\n{line2}"
 
@@ -127,14 +128,3 @@ class ModelPane(Vertical):
     async def show_text(self, text: str) -> None:
         """Show a finished answer at once (history)."""
         await self.query_one(Markdown).update(text)
-
-
-BAR_CELLS = 10
-
-
-def confidence_bar(confidence: float | None) -> str:
-    if confidence is None:
-        return ""
-    filled = round(confidence * BAR_CELLS)
-    colour = "green" if confidence >= 0.6 else "yellow" if confidence >= 0.4 else "red"
-    return f"[{colour}]{'█' * filled}[/][dim]{'░' * (BAR_CELLS - filled)}[/] {confidence:.2f}"
