@@ -51,8 +51,7 @@ class Dashboard(Vertical):
         spark.update(cost_sparkline(self.costs, width, height))
         title = "cost per request"
         if self.costs:
-            shown = self.costs[-width:]
-            title += f" [dim](last {len(shown)}, top {cost_text(max(shown))})[/]"
+            title += f" [dim]· top {cost_text(max(self.costs[-width:]))}[/]"
         self.query_one("#costs-title", Label).update(title)
 
     def fill_models(self, models) -> None:
@@ -77,7 +76,21 @@ class Dashboard(Vertical):
             return
         bar.update(total=state.limit or 1e-9, progress=min(state.spent, state.limit))
         spent = cost_text(state.spent, unknown="$?")
-        text.update(f"{spent} of ${state.limit:g} ({state.share:.0%})")
+        demo = demo_budget_line(self.app.db, self.app.settings)
+        text.update(f"{spent} of ${state.limit:g} ({state.share:.0%}){demo}")
+
+
+def demo_budget_line(db, settings) -> str:
+    """The demo provider's simulated spending today, kept apart as `orch budget` shows it
+    (a demo session's calls are held to the budget by it); "" when there is none."""
+    from ...store.budgets import budget_states
+
+    states = budget_states(db, settings, demo=True) if db is not None else []
+    state = next((s for s in states if s.period == "daily"), None)
+    if state is None or not (state.spent or state.held):
+        return ""
+    spent = cost_text(state.spent)
+    return f"\n[dim]demo, kept apart: {spent} simulated ({state.share:.0%})[/]"
 
 
 def totals_text(figures) -> str:
