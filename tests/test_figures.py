@@ -28,7 +28,9 @@ def attempt(attempt_id: int, accepted: bool = False, status: str = "ok"):
 
 
 def member(attempt_id: int, score: float, agreement: float) -> MemberScore:
-    return MemberScore(attempt_id - 1, f"m{attempt_id}", score, 0.7, 0.5, 1.0, agreement, attempt_id)
+    return MemberScore(
+        attempt_id - 1, f"m{attempt_id}", score, 0.7, 0.5, 1.0, agreement, attempt_id
+    )
 
 
 def verdict(*members: MemberScore, level: str = "high", agreement: float = 0.8):

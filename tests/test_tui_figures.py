@@ -9,12 +9,24 @@ import time
 import pytest
 
 from orchestrator_tui.config import BudgetSettings
+from orchestrator_tui.frontend import history_db
 from orchestrator_tui.store.history import get_request, list_requests, stats
 from orchestrator_tui.tui.figures import dashboard_summary
 from orchestrator_tui.tui.readiness import NO_ROUTER
 from orchestrator_tui.tui.widgets.pane import ModelPane
 
-from .tui_helpers import SIZE, GatedDemo, make_app, send, settle, streaming, use_strategy, wait_until
+from .registry_settings import write_config
+from .test_cli import assert_one_line_error, orch
+from .tui_helpers import (
+    SIZE,
+    GatedDemo,
+    make_app,
+    send,
+    settle,
+    streaming,
+    use_strategy,
+    wait_until,
+)
 
 ENSEMBLE = {"test-small-a", "test-small-o", "test-medium-o"}
 
@@ -115,8 +127,16 @@ async def test_learned_without_a_router_warns_when_chosen_and_fails_as_an_error(
         assert sum(NO_ROUTER in n.message for n in app._notifications) == 1  # single is ready
 
 
-def pane_of(app, model: str) -> ModelPane:
-    return next(p for p in app.screen.query(ModelPane) if p.model == model)
+def test_orch_ask_learned_without_a_router_fails_in_one_line_recorded_as_an_error(
+    isolated_home,
+):
+    write_config(isolated_home, "demo_speed = 0\n")
+    proc = orch("ask", "-s", "learned", "What is 2 + 2?", home=isolated_home)
+    assert_one_line_error(proc, "no trained router")
+    with history_db() as db:
+        [row] = list_requests(db)
+        assert row["status"] == "failed"
+        assert "no trained router" in get_request(db, row["id"])["error"]
 
 
 async def test_no_pane_reads_consensus_high_for_a_single_answer(tmp_path):

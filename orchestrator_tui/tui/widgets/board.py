@@ -86,7 +86,7 @@ class PaneBoard(Grid):
         for pane in self.panes.values():
             note = verdict_note(pane.attempt, verdict, agreement)
             if note is not None:
-                pane.set_note(note, winner=pane.attempt.accepted)
+                pane.set_note(note, winner=getattr(pane.attempt, "accepted", False))
 
     def mark_unfinished(self, status: str) -> None:
         """After a cancel: panes still waiting or streaming say so (the engine recorded them)."""

@@ -4,16 +4,24 @@ of real money. The figures are the history's, as `orch stats` counts them."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.containers import Vertical
 from textual.widgets import DataTable, Label, ProgressBar, Static
 
 from ...formatting import cost_text
 from ..figures import cost_sparkline, money_text, plural
 
+if TYPE_CHECKING:
+    from ..app import OrchApp
+
 SPARK_WIDTH = 40  # until the dashboard is laid out
 
 
 class Dashboard(Vertical):
+    if TYPE_CHECKING:
+        app: OrchApp  # the app this widget runs in, with its database and settings
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.costs: list[float] = []
