@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any
 
 from ..config import Settings
-from ..errors import UsageError
+from ..errors import OrchError, UsageError
 from ..heuristics.complexity import ComplexityAnalyzer
 from ..heuristics.confidence import ConfidenceDetector
 from ..providers.base import Provider
@@ -146,18 +146,22 @@ class Engine:
         await self.offload(self.ledger.request_started, ctx)
         task = asyncio.create_task(runner(ctx))
         task.add_done_callback(lambda _: queue.put_nowait(_DONE))
-        result = None
+        result, error = None, None
         try:
             while (event := await queue.get()) is not _DONE:
                 yield event
-            result = task.result()
+            try:
+                result = task.result()
+            except OrchError as exc:  # e.g. no trained router: a failed run, not a cancelled one
+                error = str(exc)
+                raise
             result.history_id = self.ledger.request_id(ctx)
             yield ResultReady(result)
         finally:
             if not task.done():
                 task.cancel()
                 await asyncio.gather(task, return_exceptions=True)
-            await self.offload(self.ledger.request_finished, ctx, result)
+            await self.offload(self.ledger.request_finished, ctx, result, error)
 
     async def run_to_result(
         self,

@@ -41,8 +41,11 @@ class Ledger(Protocol):
     def attempt_finished(self, ctx: RunContext, attempt: Attempt) -> None:
         """An attempt ended (any status); what it cost must now be kept."""
 
-    def request_finished(self, ctx: RunContext, result: OrchestrationResult | None) -> None:
-        """The run ended with `result`, or None when it was cancelled or failed."""
+    def request_finished(
+        self, ctx: RunContext, result: OrchestrationResult | None, error: str | None = None
+    ) -> None:
+        """The run ended with `result`; or without one: cancelled, or failed with `error`
+        (an OrchError the strategy raised, such as no trained router)."""
 
 
 class Cache(Protocol):
@@ -79,7 +82,9 @@ class NoLedger:
     def attempt_finished(self, ctx: RunContext, attempt: Attempt) -> None:
         pass
 
-    def request_finished(self, ctx: RunContext, result: OrchestrationResult | None) -> None:
+    def request_finished(
+        self, ctx: RunContext, result: OrchestrationResult | None, error: str | None = None
+    ) -> None:
         pass
 
 

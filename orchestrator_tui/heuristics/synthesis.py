@@ -1,7 +1,10 @@
 """Choose an ensemble's answer: the seed's weights plus a consensus bonus.
 
-score = 0.5 × confidence + 0.3 × capability tier + 0.2 × completeness + consensus bonus,
-where the bonus grows with how much an answer agrees with the others.
+score = (0.5 × confidence + 0.3 × capability tier + 0.2 × completeness + 0.1 × agreement)
+        / 1.1,
+where agreement (0–1) is how much an answer agrees with the others. Every term is 0–1 and the
+weights sum to 1.1, so the division keeps the score 0–1 (a bonus on top of weights that
+already sum to 1 used to reach 1.1) without changing which answer ranks first.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from ..types import TIERS
 
 WEIGHTS = {"confidence": 0.5, "tier": 0.3, "completeness": 0.2}
 CONSENSUS_BONUS = 0.1
+WEIGHT_SUM = sum(WEIGHTS.values()) + CONSENSUS_BONUS  # the highest raw score: 1.1
 COMPLETE_WORDS = 100
 STOPWORDS = set(
     """a an and are as at be by for from has have in is it its of on or that the
@@ -73,7 +77,7 @@ def synthesize_responses(candidates: list[Candidate]) -> tuple[list[Scored], flo
             + WEIGHTS["tier"] * tier_score
             + WEIGHTS["completeness"] * complete
             + CONSENSUS_BONUS * agree
-        )
+        ) / WEIGHT_SUM
         scored.append(
             Scored(
                 i,

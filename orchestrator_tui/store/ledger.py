@@ -177,18 +177,21 @@ class SQLiteLedger:
                     "DELETE FROM reservations WHERE owner LIKE ?", (attempt_owners(ctx, attempt),)
                 )
 
-    def request_finished(self, ctx: RunContext, result: OrchestrationResult | None) -> None:
+    def request_finished(
+        self, ctx: RunContext, result: OrchestrationResult | None, error: str | None = None
+    ) -> None:
         if ctx.run_id not in self.request_ids:
             return
         request_id, started = self.request_ids.pop(ctx.run_id)
         demo, strategy, category = ctx.engine.demo, ctx.request.strategy, ctx.request.category
-        if result is None:
+        if result is None:  # cancelled, or failed with `error`
             cost = sum(a.cost or 0 for a in ctx.attempts)
+            status = RequestStatus.CANCELLED if error is None else RequestStatus.FAILED
             with transaction(self.db):
                 closed = self.db.execute(
-                    "UPDATE requests SET status = 'cancelled', cost = ?, models = ? "
+                    "UPDATE requests SET status = ?, error = ?, cost = ?, models = ? "
                     f"WHERE id = ? AND {STILL_RUNNING}",
-                    (cost, model_names(ctx), request_id),
+                    (status, error and ctx.redact(error), cost, model_names(ctx), request_id),
                 )
                 if closed.rowcount:
                     rollups.add_request(

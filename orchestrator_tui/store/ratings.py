@@ -14,6 +14,11 @@ from .transactions import transaction
 
 VERDICTS = {"good": 1, "bad": 0}
 JUDGE_CATEGORY = "judge"
+# The user rated one answer of an ensemble that was not the accepted one: "user@<attempt_no>".
+# The rating stays on the request (one per request) until attempts have a rating of their own.
+MEMBER_RATER = "user@"
+MEMBER_RATED = f"r.rated_by LIKE '{MEMBER_RATER}%'"
+RATED_ATTEMPT = f"CAST(substr(r.rated_by, {len(MEMBER_RATER) + 1}) AS INTEGER)"
 LEARNABLE = f"r.prompt IS NOT NULL AND r.demo = 0 AND r.category IS NOT '{JUDGE_CATEGORY}'"
 
 
@@ -32,12 +37,34 @@ def rate(db: sqlite3.Connection, request_id: int, verdict: str, by: str = "user"
         )
 
 
+def rate_answer(
+    db: sqlite3.Connection, request_id: int, attempt_no: int | None, verdict: str
+) -> None:
+    """The user's verdict on one answer of a request: the accepted one (or `attempt_no`
+    None) rates the request; another answered attempt (an ensemble member that lost) is
+    recorded as rated by "user@<attempt_no>", so a router learns it of that model."""
+    if attempt_no is None:
+        rate(db, request_id, verdict)
+        return
+    row = db.execute(
+        "SELECT status, accepted FROM attempts WHERE request_id = ? AND attempt_no = ?",
+        (request_id, attempt_no),
+    ).fetchone()
+    if row is None or row["status"] != "ok":
+        raise UsageError(f"request {request_id} has no answer {attempt_no} to rate")
+    by = "user" if row["accepted"] else f"{MEMBER_RATER}{attempt_no}"
+    rate(db, request_id, verdict, by=by)
+
+
 def rated_examples(db: sqlite3.Connection) -> list[tuple[str, str, float, float | None]]:
     """(prompt, model, score, cost) of every rated answer whose prompt was kept, demo answers
-    excepted. The cost is that of the accepted call (None when unknown or cached)."""
+    excepted. The cost is that of the rated call, the accepted one unless the user rated
+    another (None when unknown or cached)."""
     rows = db.execute(
-        f"""SELECT r.prompt, r.model_used, r.rating, a.cost
-           FROM requests r LEFT JOIN attempts a ON a.request_id = r.id AND a.accepted = 1
+        f"""SELECT r.prompt, CASE WHEN {MEMBER_RATED} THEN a.model ELSE r.model_used END
+                  AS model_used, r.rating, a.cost
+           FROM requests r LEFT JOIN attempts a ON a.request_id = r.id AND CASE
+               WHEN {MEMBER_RATED} THEN a.attempt_no = {RATED_ATTEMPT} ELSE a.accepted = 1 END
            WHERE r.rating IS NOT NULL AND {LEARNABLE}
            ORDER BY r.id"""
     ).fetchall()
@@ -74,8 +101,10 @@ def rate_if_unrated(db: sqlite3.Connection, request_id: int, verdict: str, by: s
 
 
 def rating_label(rating: int | None, rated_by: str | None = None) -> str:
-    """ "good", "bad (judge:model)", or "" when unrated."""
+    """ "good", "bad (judge:model)", "good (answer 2)", or "" when unrated."""
     if rating is None:
         return ""
     verdict = "good" if rating else "bad"
+    if rated_by and rated_by.startswith(MEMBER_RATER):
+        return f"{verdict} (answer {rated_by.removeprefix(MEMBER_RATER)})"
     return verdict if rated_by in (None, "user") else f"{verdict} ({rated_by})"

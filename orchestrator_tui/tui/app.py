@@ -157,7 +157,7 @@ class OrchApp(App):
     def daily_budget(self):
         from ..store.budgets import budget_states
 
-        states = budget_states(self.db, self.settings, self.engine.demo)
+        states = budget_states(self.db, self.settings, demo=False)  # as `orch budget`
         return next((s for s in states if s.period == "daily"), None)
 
     def action_chains(self) -> None:

@@ -1,23 +1,18 @@
-"""What one TUI session remembers: the conversation, the prompts sent, and running totals."""
+"""What one TUI session remembers: the conversation, the prompts sent, the last result, and
+its figures (requests, spending, models), read from what the history recorded for it."""
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import time
 from dataclasses import dataclass, field
+from typing import Any
 
+from ..store.session_totals import SessionTotals, session_totals
 from ..types import Message
 
 PROMPTS_KEPT = 200
-
-
-@dataclass
-class ModelTotals:
-    calls: int = 0
-    cost: float = 0.0
-    latency_sum: float = 0.0
-
-    @property
-    def average_latency(self) -> float:
-        return self.latency_sum / self.calls if self.calls else 0.0
 
 
 @dataclass
@@ -26,28 +21,18 @@ class Session:
     conversation_id: str | None = None
     prompts: list[str] = field(default_factory=list)  # every prompt sent, for recall
     draft: str = ""  # the unsent text in the editor, kept across a restart
-    requests: int = 0
-    cost: float = 0.0
-    input_tokens: int = 0
-    output_tokens: int = 0
-    costs_per_request: list[float] = field(default_factory=list)
-    models: dict[str, ModelTotals] = field(default_factory=dict)
     last_history_id: int | None = None  # the last answer's request id, for rating it
+    last_result: Any = None  # the last OrchestrationResult shown
+    started: float = field(default_factory=time.time)
+    pid: int = field(default_factory=os.getpid)
+    figures: SessionTotals = field(default_factory=SessionTotals)
 
     def add_attempt(self, attempt) -> None:
-        if attempt.status == "skipped":
-            return
-        totals = self.models.setdefault(attempt.model, ModelTotals())
-        totals.calls += 1
-        totals.cost += attempt.cost or 0.0
-        totals.latency_sum += attempt.latency
+        """An attempt ended. Nothing to add: the ledger recorded it before the event came,
+        and `refresh_figures` reads it back with everything else."""
 
     def add_result(self, prompt: str, result) -> None:
-        self.requests += 1
-        self.cost += result.cost or 0.0
-        self.input_tokens += result.input_tokens
-        self.output_tokens += result.output_tokens
-        self.costs_per_request.append(result.cost or 0.0)
+        self.last_result = result
         if result.success:
             self.conversation += [Message("user", prompt), Message("assistant", result.response)]
 
@@ -55,6 +40,23 @@ class Session:
         """For recall: the newest last, at most `PROMPTS_KEPT`."""
         self.prompts.append(prompt)
         del self.prompts[:-PROMPTS_KEPT]
+
+    def refresh_figures(self, db: sqlite3.Connection | None) -> SessionTotals:
+        """Read the session's requests back from the history: every request this process
+        ended since the session began, cancelled and failed ones too, as `orch stats`
+        counts them (an event-fed tally misses what a cancelled run had already spent)."""
+        if db is not None:
+            self.figures = session_totals(db, self.pid, self.started)
+        return self.figures
+
+    @property
+    def requests(self) -> int:
+        return len(self.figures.requests)
+
+    @property
+    def cost(self) -> float:
+        """Real and demo spending together (they are shown apart)."""
+        return self.figures.real_cost + self.figures.demo_cost
 
     def new_conversation(self) -> None:
         self.conversation = []

@@ -53,5 +53,13 @@ def judge(answered: list[tuple[ModelConfig, Attempt]]) -> tuple[Attempt, Ensembl
     scores = tuple(
         MemberScore(**asdict(s), attempt_id=answered[s.index][1].attempt_id) for s in scored
     )
-    verdict = EnsembleVerdict(consensus_level(agreement), agreement, scores)
+    verdict = EnsembleVerdict(*consensus_of(agreement, len(answered)), scores)
     return answered[scored[0].index][1], verdict
+
+
+def consensus_of(agreement: float, answers: int) -> tuple[str, float]:
+    """(level, agreement): "none" and 0 for a single answer, which has nothing to agree
+    with (synthesis calls the agreement of no pair 1.0)."""
+    if answers < 2:
+        return "none", 0.0
+    return consensus_level(agreement), agreement

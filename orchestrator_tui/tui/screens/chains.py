@@ -1,5 +1,6 @@
-"""The chain editor, keyboard only: reorder, add (fuzzy), remove, set the threshold, save
-under a name in config.toml, and use the chain at once."""
+"""The chain editor, keyboard only: reorder, add (fuzzy, among the models not yet in the
+chain, with their prices), remove, set the threshold, save under a name in config.toml, and
+use the chain at once. Escape asks before it throws unsaved edits away."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from textual.widgets import DataTable, Footer, Static
 from ...formatting import price_text
 from ...locations import default_config_path
 from ..config_writer import save_chain
-from .dialogs import AskValue, PickModel
+from ..figures import price_label
+from .dialogs import AskValue, Confirm, PickModel
 
 if TYPE_CHECKING:
     from ..app import OrchApp
@@ -30,7 +32,7 @@ class ChainEditorScreen(Screen):
         Binding("t", "threshold", "Threshold", id="chain_threshold"),
         Binding("s", "save", "Save", id="chain_save"),
         Binding("u", "use", "Use now", id="chain_use"),
-        Binding("escape", "app.pop_screen", "Back", id="chain_back"),
+        Binding("escape", "back", "Back", id="chain_back"),
     ]
 
     def __init__(self, chain: str):
@@ -100,17 +102,38 @@ class ChainEditorScreen(Screen):
 
         def describe(name: str) -> str:
             model = registry.models[name]
-            return (
-                f"{model.provider} · {model.tier} · ${price_text(model.prices.input)}/"
-                f"${price_text(model.prices.output)} per M"
-            )
+            prices = price_label(model.prices.input, model.prices.output)
+            return f"{model.provider} · {model.tier} · {prices}"
 
         def added(name: str | None) -> None:
             if name:
                 self.models.insert(self.cursor() + 1 if self.models else 0, name)
                 self.redraw(cursor=self.models.index(name))
 
-        self.app.push_screen(PickModel(list(registry.models), describe), added)
+        left = [name for name in registry.models if name not in self.models]
+        self.app.push_screen(PickModel(left, describe), added)
+
+    def saved(self) -> tuple[list[str], float]:
+        """The chain as saved (or as it came): its models and threshold."""
+        settings = self.app.settings
+        models = list(self.app.engine.registry.chains.get(self.chain_name, []))
+        return models, settings.chain_thresholds.get(self.chain_name, settings.threshold)
+
+    def has_edits(self) -> bool:
+        return (self.models, self.threshold) != self.saved()
+
+    def action_back(self) -> None:
+        """Escape: back to the main screen, after asking if that throws edits away."""
+        if not self.has_edits():
+            self.app.pop_screen()
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.app.pop_screen()
+
+        question = f"Throw away your unsaved edits to chain {self.chain_name}? (s saves them)"
+        self.app.push_screen(Confirm(question), answered)
 
     def action_threshold(self) -> None:
         def entered(value: str | None) -> None:

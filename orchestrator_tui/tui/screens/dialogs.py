@@ -1,4 +1,5 @@
-"""Small modal dialogs: ask for one value, or pick a model through a fuzzy filter."""
+"""Small modal dialogs: ask for one value, confirm a step that loses something, or pick a
+model through a fuzzy filter."""
 
 from __future__ import annotations
 
@@ -34,6 +35,24 @@ class AskValue(ModalScreen[str | None]):
     @on(Input.Submitted)
     def submitted(self, event: Input.Submitted) -> None:
         self.dismiss(event.value.strip() or None)
+
+
+class Confirm(ModalScreen[bool]):
+    """A yes/no question: y says yes; n or Escape says no (Enter alone decides nothing)."""
+
+    BINDINGS = [
+        Binding("y", "dismiss(True)", "Yes"),
+        Binding("n,escape", "dismiss(False)", "No"),
+    ]
+
+    def __init__(self, question: str):
+        super().__init__(classes="dialog-screen")
+        self.question = question
+
+    def compose(self):
+        with Vertical(classes="dialog"):
+            yield Label(self.question)
+            yield Label("[b]y[/b] yes · [b]n[/b] no", classes="dialog-keys")
 
 
 class PickModel(ModalScreen[str | None]):

@@ -18,6 +18,7 @@ from ...engine import Request
 from ...engine import events as ev
 from ...engine.strategies import strategy_names
 from ...errors import OrchError
+from ..readiness import warn_if_unready
 from ..widgets.board import PaneBoard
 from ..widgets.dashboard import Dashboard
 from ..widgets.pane import ModelPane
@@ -123,6 +124,7 @@ class MainScreen(Screen):
     @on(Select.Changed, "#strategy")
     def strategy_changed(self, event: Select.Changed) -> None:
         self.app.strategy = str(event.value)
+        warn_if_unready(self, self.app.strategy)
         target = self.query_one("#target", Select)
         target.set_options(self.app.target_options())
         target.value = self.app.target
@@ -267,21 +269,9 @@ class MainScreen(Screen):
 
     def action_rate(self, verdict: str) -> None:
         """Rate the answer on screen (the signal `orch router train --from-history` learns)."""
-        from ...store.ratings import rate
+        from ..rating import rate_on_screen
 
-        if self.running():
-            self.notify("wait for the answer to finish before rating it", severity="warning")
-            return
-        history_id = self.app.session.last_history_id
-        if history_id is None or self.app.db is None:
-            self.notify("no answer in the history to rate yet", severity="warning")
-            return
-        try:
-            rate(self.app.db, history_id, verdict)
-        except OrchError as error:
-            self.notify(str(error), severity="error")
-            return
-        self.notify(f"request {history_id} rated {verdict}")
+        rate_on_screen(self, verdict)
 
     async def action_new_conversation(self) -> None:
         if self.running():

@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from ...engine import events as ev
 from ...engine.details import Agreement, EnsembleVerdict
+from ..figures import verdict_note
 from .pane import ModelPane
 
 MIN_PANE_WIDTH = 32
@@ -163,15 +164,13 @@ class PaneBoard(Vertical):
 
     def show_verdict(self, verdict: EnsembleVerdict | None, agreement: Agreement | None) -> None:
         """Mark the accepted answer, with the ensemble's scores and the consensus."""
-        from ..figures import verdict_note
-
-        for attempt_id, pane in self.panes.items():
-            attempt = pane.attempt
-            score = verdict.score_of(attempt_id) if verdict else None
-            if attempt is None or (not attempt.accepted and score is None):
+        for pane in self.panes.values():
+            note = verdict_note(pane.attempt, verdict, agreement)
+            if note is None:
                 continue
-            pane.set_note(verdict_note(attempt, verdict, agreement), winner=attempt.accepted)
-            if attempt.accepted and self.tabs:
+            accepted = getattr(pane.attempt, "accepted", False)
+            pane.set_note(note, winner=accepted)
+            if accepted and self.tabs:
                 self.active = self.all_panes().index(pane)
                 self.show_active()
 

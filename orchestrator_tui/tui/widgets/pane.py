@@ -61,8 +61,6 @@ class ModelPane(Vertical, can_focus=True):
         self.set_interval(FLUSH_SECONDS, self.flush)
 
     def header_text(self) -> str:
-        from ..figures import confidence_label
-
         a = self.attempt
         provider = f" · {self.provider}" if self.provider else ""
         line1 = f"[b]{self.model}[/b][dim]{provider}[/dim] · {self.status}"
