@@ -19,6 +19,7 @@ from textual.widgets.markdown import MarkdownStream
 from ...engine.events import Attempt
 from ...formatting import cost_text
 from ..clipboard import last_code_block
+from ..figures import confidence_label
 
 FLUSH_SECONDS = 0.1  # how often streamed text is rendered (Textual's guide: 50–100 ms)
 
