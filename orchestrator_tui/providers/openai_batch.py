@@ -71,7 +71,8 @@ def outcome(line: dict[str, Any]) -> BatchOutcome:
     response = line.get("response") or {}
     if line.get("error"):
         error = line["error"]
-        kind = "expired" if "expired" in str(error.get("code", "")) else "errored"
+        code = str(error.get("code", ""))
+        kind = "expired" if "expired" in code else "canceled" if "cancel" in code else "errored"
         return BatchOutcome(custom_id, kind, error=error_text(error))
     body = response.get("body") or {}
     if response.get("status_code") != 200 or "error" in body:
