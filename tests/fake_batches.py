@@ -165,7 +165,8 @@ class FakeBatches:
     # wire formats -------------------------------------------------------------------------
 
     def write_openai_files(self, batch: FakeBatch) -> None:
-        out, errors = [], []
+        out: list[dict] = []
+        errors: list[dict] = []
         for result in batch.results:
             line = openai_line(result)
             (out if (line.get("response") or {}).get("status_code") == 200 else errors).append(line)
@@ -271,7 +272,8 @@ def multipart_fields(content_type: str, raw: bytes) -> dict[str, bytes]:
     """The fields of a multipart/form-data body, by name."""
     head = f"Content-Type: {content_type}\r\n\r\n".encode()
     message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
-    return {
-        part.get_param("name", header="content-disposition"): part.get_payload(decode=True)
-        for part in message.iter_parts()
-    }
+    fields: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        fields[str(name)] = part.get_payload(decode=True)  # type: ignore[assignment]
+    return fields
