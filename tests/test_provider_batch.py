@@ -321,3 +321,20 @@ def test_the_demo_provider_has_no_batch_api(home, tmp_path):
     assert not out.exists()
     alone = orch("batch", str(source), "-o", str(out), "--wait", home=home)
     assert_one_line_error(alone, "go with --provider-batch")
+
+
+def test_ensemble_submits_every_member_and_the_engine_judges(home, api, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    members = "test-small-a,test-medium-o"
+    args = ("-s", "ensemble", "--models", members, "--wait", "--poll-interval", "0")
+    proc = submit(api, home, source, out, *args)
+    assert proc.returncode == 0, proc.stderr
+    wires = sorted(b.wire for b in api.batches.batches.values())
+    assert wires == ["anthropic", "openai"]  # one provider batch per model
+    for record in read_output(out):
+        assert record["ensemble_models"] == ["test-small-a", "test-medium-o"]
+        assert len(record["attempts"]) == 2 and "consensus" in record["metadata"]
+        expected = batch_cost("test-small-a", ANSWER_USAGE) + batch_cost(
+            "test-medium-o", ANSWER_USAGE
+        )
+        assert record["cost"] == pytest.approx(expected)
