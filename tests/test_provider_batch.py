@@ -338,3 +338,15 @@ def test_ensemble_submits_every_member_and_the_engine_judges(home, api, tmp_path
             "test-medium-o", ANSWER_USAGE
         )
         assert record["cost"] == pytest.approx(expected)
+
+
+def test_no_log_keeps_the_text_only_until_the_answer_is_written(home, api, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    args = ("-m", "test-medium-o", "--no-log", "--wait", "--poll-interval", "0")
+    assert submit(api, home, source, out, *args).returncode == 0
+    assert all(r["response"] == TEXT for r in read_output(out))
+    rows = db_rows(home, "SELECT request, outcome, cost FROM provider_batch_requests")
+    assert len(rows) == 2 and all(r["cost"] > 0 for r in rows)
+    assert all(json.loads(r["request"])["prompt"] == "" for r in rows)
+    assert all(json.loads(r["outcome"])["text"] == "" for r in rows)
+    assert {r["prompt"] for r in db_rows(home, "SELECT prompt FROM requests")} == {None}

@@ -3,7 +3,8 @@
 A batch and its requests are recorded in one transaction as soon as the provider has
 accepted the batch, before the command returns. A request is `open` until its result is
 downloaded, then `answered` (its outcome and cost kept: an answer, a failure, an expiry)
-until its prompt's record is written to OUT and its answer to the history: `recorded`.
+until its prompt's record is written to OUT and its answer to the history: `recorded`. A
+request made with --no-log keeps its text only until then.
 
 Budgets: a submission reserves the worst case of all its requests before anything is
 uploaded (`budgets.reserve`, under the owner `provider-batch:<submission>`). What it holds
@@ -164,6 +165,12 @@ def mark_recorded(db: sqlite3.Connection, custom_ids: list[str]) -> None:
         db.execute(
             f"UPDATE provider_batch_requests SET state = ? WHERE custom_id IN ({marks})",
             [RECORDED, *custom_ids],
+        )
+        db.execute(  # --no-log: the text was kept only until the answer was written
+            "UPDATE provider_batch_requests SET request = json_set(request, '$.prompt', '', "
+            "'$.system', NULL), outcome = json_set(outcome, '$.text', '') "
+            f"WHERE custom_id IN ({marks}) AND json_extract(request, '$.log_text') = 0",
+            custom_ids,
         )
         settle_submissions(db, submissions)
 
