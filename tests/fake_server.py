@@ -4,8 +4,10 @@ The real SDK clients talk to it over TCP. Each request takes the next scripted `
 model (or for any model), else a default answer: text, usage, stops, errors with retry-after,
 delays, truncated streams and connections dropped mid-stream. A request that does not ask for
 a stream (`"stream": true` absent) gets the same answer as one JSON body, with the faults that
-fit one. A `Gate` holds a reply at a point until the test releases it, and tells the test when
-the reply got there: tests wait for that, never for an amount of time.
+fit one. The batch endpoints (OpenAI's Files and Batches, Anthropic's Message Batches) are
+in `fake_batches`, reached through `api.batches`. A `Gate` holds a reply at a point until the
+test releases it, and tells the test when the reply got there: tests wait for that, never for
+an amount of time.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+
+from .fake_batches import FakeBatches
 
 DEFAULT_TEXT = (
     "The capital of France is Paris. This is clearly established and confirmed by "
@@ -99,6 +103,7 @@ class FakeAPI:
         self.echo = False  # True: each answer ends with the request's last message
         self.admitted: deque[float] = deque()
         self.rejected = 0
+        self.batches = FakeBatches(self)  # the batch endpoints' state and switches
 
     def script(self, *replies: Reply, model: str = "*") -> None:
         with self.lock:
@@ -177,8 +182,25 @@ def make_handler(api: FakeAPI):
             super().setup()  # small SSE writes must not wait for Nagle's algorithm
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
+        def do_GET(self):
+            self.send_batch_reply("GET", b"")
+
+        def send_batch_reply(self, method: str, raw: bytes) -> None:
+            status, payload = api.batches.handle(method, self.path, self.headers, raw)
+            data = payload if isinstance(payload, bytes | str) else json.dumps(payload)
+            data = data.encode() if isinstance(data, str) else data
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
         def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
+            raw = self.rfile.read(int(self.headers.get("content-length", 0)))
+            if api.batches.handles(self.path):
+                self.send_batch_reply("POST", raw)
+                return
+            body = json.loads(raw or b"{}")
             api.record(self.path, self.headers, body)
             reply = api.next_reply(body.get("model", ""))
             if api.echo and reply.status == 200:

@@ -17,6 +17,7 @@ from ..types import Message, ModelConfig, ProviderConfig, Usage
 
 if TYPE_CHECKING:
     from ..config import TimeoutSettings
+    from .batch_api import BatchAPI
 
 RETRYABLE_STATUS = {408, 409, 429}
 
@@ -137,6 +138,13 @@ class Provider(ABC):
 
     async def aclose(self) -> None:  # noqa: B027 (optional: not every provider holds any)
         """Release connections."""
+
+    def batch_api(self) -> BatchAPI | None:
+        """The provider's batch API (`orch batch --provider-batch`), or None: it has none.
+        The built-in kinds have one (`batch_api.BATCH_APIS`); a plugin may give its own."""
+        from .batch_api import builtin_batch_api
+
+        return builtin_batch_api(self)
 
 
 def kind_for_status(status: int) -> str:

@@ -126,6 +126,32 @@ def m008_estimates_and_owners(db: sqlite3.Connection) -> None:
 
 
 @migration
+def m009_provider_batches(db: sqlite3.Connection) -> None:
+    """`orch batch --provider-batch`: each provider batch submitted (`provider_batches`: the
+    provider's id, model, round, state and request counts, what its submission reserved) and
+    each request in it (`provider_batch_requests`: the custom id, the INPUT id and OUT it
+    answers, what it asked and its hash, its round, its worst case and, once collected, its
+    outcome and cost). `submission` is the budget reservation's owner; `job` groups a
+    command's submissions with the later rounds they lead to (its --max-cost)."""
+    db.execute("""CREATE TABLE provider_batches (
+        id TEXT PRIMARY KEY, provider TEXT NOT NULL, model TEXT NOT NULL,
+        round INTEGER NOT NULL, submission TEXT NOT NULL, output TEXT NOT NULL,
+        state TEXT NOT NULL, provider_status TEXT, counts TEXT, requests INTEGER NOT NULL,
+        reserved REAL, created REAL NOT NULL, updated REAL NOT NULL)""")
+    db.execute("CREATE INDEX provider_batches_state ON provider_batches(state, output)")
+    db.execute("""CREATE TABLE provider_batch_requests (
+        custom_id TEXT PRIMARY KEY, batch_id TEXT NOT NULL REFERENCES provider_batches(id),
+        submission TEXT NOT NULL, job TEXT NOT NULL, output TEXT NOT NULL,
+        item_key TEXT NOT NULL, item_id TEXT NOT NULL, request TEXT NOT NULL,
+        request_hash TEXT NOT NULL, model TEXT NOT NULL, round INTEGER NOT NULL,
+        state TEXT NOT NULL, worst REAL, cost REAL, outcome TEXT, created REAL NOT NULL)""")
+    db.execute(
+        "CREATE INDEX provider_batch_requests_item ON provider_batch_requests(output, item_key)"
+    )
+    db.execute("CREATE INDEX provider_batch_requests_batch ON provider_batch_requests(batch_id)")
+
+
+@migration
 def m010_conversation_index(db: sqlite3.Connection) -> None:
     """Finding a conversation's turns (`orch ask --continue`, the TUI's conversations) without
     reading every request: 130–230 ms → 0.1 ms on 100,000 requests."""

@@ -1,5 +1,10 @@
 """`orch batch`: many prompts at full speed within the rate limits, resumable; answers are
-appended to OUT, whose other lines orch never changes (see batch.outputs)."""
+appended to OUT, whose other lines orch never changes (see batch.outputs). With
+`--provider-batch`, the same job runs as the providers' batch APIs (see batch_provider).
+
+`orch batch` is a group whose default command is the batch itself: `orch batch INPUT -o OUT`
+runs `orch batch run INPUT -o OUT`, and `status`, `collect` and `cancel` manage provider
+batches. `orch batch --help` is the batch's own help, which names them."""
 
 from __future__ import annotations
 
@@ -9,11 +14,41 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from typer.core import TyperGroup
 
 from .. import options as o
 from ..state import STATE
+from . import batch_provider
+
+SUBCOMMANDS_HELP = (
+    "\b\nProvider batches (--provider-batch):\n"
+    "  orch batch status           every open provider batch, with the provider's counts\n"
+    "  orch batch collect [--wait] download the results of every ended batch into its OUT\n"
+    "  orch batch cancel [ID]      cancel one open provider batch, or all of them"
+)
 
 
+class BatchGroup(TyperGroup):
+    """A group whose default command is `run`: anything but a subcommand's name runs it."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands:
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+batch_app = typer.Typer(
+    cls=BatchGroup,
+    no_args_is_help=True,
+    help="Run every prompt of INPUT: `orch batch INPUT -o OUT [OPTIONS]` (see "
+    "`orch batch --help`); `status`, `collect` and `cancel` manage provider batches.",
+)
+batch_app.command("status")(batch_provider.status)
+batch_app.command("collect")(batch_provider.collect)
+batch_app.command("cancel")(batch_provider.cancel)
+
+
+@batch_app.command("run", epilog=SUBCOMMANDS_HELP)
 def batch(
     input_path: Annotated[
         Path,
@@ -63,6 +98,28 @@ def batch(
         ),
     ] = False,
     as_json: o.AsJson = False,
+    provider_batch: Annotated[
+        bool,
+        typer.Option(
+            "--provider-batch",
+            help="Submit the prompts as the providers' batch APIs (answered within 24 h, at "
+            "batch prices); rerun the command, or `orch batch collect`, to collect them.",
+        ),
+    ] = False,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="--provider-batch: poll until every batch is collected.")
+    ] = False,
+    poll_interval: Annotated[
+        float, typer.Option(min=0.0, help="--wait: seconds between polls.")
+    ] = 30.0,
+    retry_failed_live: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed-live",
+            help="--provider-batch: ask the prompts whose last answer failed (an error, an "
+            "expired request) live instead of in a new provider batch.",
+        ),
+    ] = False,
 ):
     """Run every prompt of INPUT and append the answers to OUTPUT (ids already answered there
     are skipped, so rerunning the command resumes it)."""
@@ -70,6 +127,7 @@ def batch(
     from ...engine import Request
     from ...frontend import request_from_options, warm_up_early
 
+    batch_provider.check_options(provider_batch, wait, retry_failed_live)
     on_changed = changed_policy(rerun_changed, skip_changed)
     template = request_from_options(
         "",
@@ -99,6 +157,12 @@ def batch(
     from ..interrupt import Interrupted, run_interruptibly
 
     runner = BatchRunner(engine, template, concurrency, max_cost)
+    if provider_batch:
+        job = batch_provider.JobArgs(max_cost, retry_failed_live, wait, poll_interval)
+        batch_provider.run_provider(runner, items, output, on_changed, job, quiet, as_json)
+        if compact:
+            compact_output(output)
+        return
     plan = runner.plan(items, output, on_changed)  # every refusal comes before any call
     view = BatchView(len(items), enabled=not quiet, demo=engine.demo)
     runner.on_progress = view.update

@@ -1,0 +1,245 @@
+"""Collecting provider batches: poll the open ones, download the results of those that
+ended, and move each prompt on: its next round submitted, or its answer recorded in the
+history (usage and cost at batch prices, through the engine's ledger) and appended to OUT
+in the same record shape as the live batch's.
+
+A request that failed, expired, was cancelled or has no result is a failed attempt; a
+prompt with no answer is written as a failed record, which a rerun submits again (or
+`--retry-failed-live` asks live). Records are written before their requests are marked
+recorded: a crash in between writes a prompt's record twice, never loses it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from sqlite3 import Row
+
+from ..engine.context import RunContext
+from ..engine.cost import charge_call, compute_cost, prices_used
+from ..engine.events import Attempt
+from ..engine.results import build_result
+from ..engine.status import AttemptStatus, RequestStatus
+from ..errors import BudgetError, UsageError
+from ..providers.batch_api import BatchOutcome, BatchState
+from ..store import provider_batches as store
+from .outputs import Appender
+from .provider_rounds import Verdict, decide
+from .provider_session import Session, outcome_json, request_from_json, usage_from
+from .provider_submit import Pending, pending_for, submit
+
+FAILURES = {
+    "errored": "errored in the provider batch",
+    "expired": "expired: the provider batch ended before this request ran",
+    "canceled": "cancelled with its provider batch",
+    "missing": "no result in the provider batch",
+    "truncated": "the answer in the provider batch was cut short (no stop reason)",
+}
+
+
+@dataclass
+class Tally:
+    """What a collection wrote and submitted."""
+
+    done: int = 0
+    failed: int = 0
+    cost: float = 0.0
+    failed_keys: set[tuple[str, str]] = field(default_factory=set)  # (OUT, id) failed
+    submitted: list[str] = field(default_factory=list)  # next rounds' batch ids
+
+    def add(self, other: Tally) -> None:
+        self.done += other.done
+        self.failed += other.failed
+        self.cost += other.cost
+        self.failed_keys |= other.failed_keys
+        self.submitted += other.submitted
+
+
+async def poll(session: Session, output: str | None = None) -> list[tuple[Row, BatchState]]:
+    """Every open batch (of `output`, or all) refreshed; the ended ones' results stored."""
+    states = []
+    for row in store.open_batches(session.db, output):
+        batch_id, provider = row["id"], row["provider"]
+        api = session.api(provider)
+        state = await session.call(provider, f"retrieving batch {batch_id}", api.retrieve(batch_id))
+        store.update_status(session.db, batch_id, state.status, state.counts)
+        if state.ended:
+            outcomes = await session.call(
+                provider,
+                f"downloading the results of {batch_id}",
+                api.results(batch_id),
+            )
+            store_results(session, batch_id, outcomes)
+        states.append((row, state))
+    return states
+
+
+def store_results(session: Session, batch_id: str, outcomes: list[BatchOutcome]) -> None:
+    by_id = {outcome.custom_id: outcome for outcome in outcomes}
+    entries = []
+    for row in store.requests_of_batch(session.db, batch_id):
+        outcome = by_id.get(row["custom_id"]) or BatchOutcome(row["custom_id"], "missing")
+        model = session.engine.registry.models.get(row["model"])
+        cost = None if model is None else 0.0
+        if model is not None and outcome.usage is not None:
+            cost = compute_cost(outcome.usage, model.prices, batch=True)
+        entries.append((row["custom_id"], cost, outcome_json(outcome)))
+    store.store_outcomes(session.db, batch_id, entries)
+
+
+async def advance(session: Session, output: str | None = None) -> Tally:
+    """Every prompt whose round is over: its next round submitted, or its record written."""
+    tally = Tally()
+    finals: dict[str, list[tuple[RunContext, Verdict, list[Row]]]] = defaultdict(list)
+    rounds_next: dict[str, list[Pending]] = defaultdict(list)
+    groups = group_rows(store.answered_items(session.db, output))
+    for rows in groups:
+        ctx = session.context(request_from_json(rows[0]["request"]))
+        verdict = decide(ctx, attempts_by_round(session, ctx, rows), session.batchable)
+        if isinstance(verdict, Verdict):
+            finals[rows[0]["output"]].append((ctx, verdict, rows))
+        else:
+            base = base_of(rows)
+            next_no = rows[-1]["round"] + 1
+            rounds_next[rows[0]["job"]] += [
+                pending_for(session, base, ctx.request, m, next_no) for m in verdict
+            ]
+    for job, pendings in rounds_next.items():
+        await submit_next(session, job, pendings, finals, tally, groups)
+    for out, entries in finals.items():
+        await write_finals(session, Path(out), entries, tally)
+    return tally
+
+
+def group_rows(rows: list[Row]) -> list[list[Row]]:
+    groups: dict[tuple[str, str, str], list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[(row["output"], row["job"], row["item_key"])].append(row)
+    return list(groups.values())
+
+
+def base_of(rows: list[Row]) -> dict:
+    first = rows[0]
+    return {
+        "item_id": first["item_id"],
+        "output": first["output"],
+        "job": first["job"],
+        "request_hash": first["request_hash"],
+    }
+
+
+async def submit_next(
+    session: Session,
+    job: str,
+    pendings: list[Pending],
+    finals: dict[str, list[tuple[RunContext, Verdict, list[Row]]]],
+    tally: Tally,
+    groups: list[list[Row]],
+) -> None:
+    """A job's next round; when its budget cannot hold it, its prompts end with what they
+    have (fallback's best answer so far, …), said in a note."""
+    max_cost = pendings[0].request.max_cost
+    try:
+        tally.submitted += await submit(session, pendings, max_cost)
+        return
+    except BudgetError as refusal:
+        session.note(f"{refusal}; those prompts keep their best answer so far")
+    keys = {(p.output, p.item_id) for p in pendings}
+    for rows in groups:
+        if rows[0]["job"] == job and (rows[0]["output"], rows[0]["item_key"]) in keys:
+            ctx = session.context(request_from_json(rows[0]["request"]))
+            verdict = decide(ctx, attempts_by_round(session, ctx, rows), session.batchable, False)
+            assert isinstance(verdict, Verdict)  # no next round asked for
+            finals[rows[0]["output"]].append((ctx, verdict, rows))
+
+
+def attempts_by_round(session: Session, ctx: RunContext, rows: list[Row]) -> list[list[Attempt]]:
+    """The prompt's requests as the attempts of a run, charged at batch prices, by round."""
+    rounds: dict[int, list[Attempt]] = defaultdict(list)
+    for row in rows:
+        attempt = attempt_of(session, ctx, row)
+        ctx.attempts.append(attempt)
+        rounds[row["round"]].append(attempt)
+    return [rounds[number] for number in sorted(rounds)]
+
+
+def attempt_of(session: Session, ctx: RunContext, row: Row) -> Attempt:
+    data = json.loads(row["outcome"])
+    outcome = BatchOutcome(**{**data, "usage": usage_from(data.get("usage"))})
+    try:
+        model = ctx.registry.model(row["model"])
+    except UsageError:
+        model = None
+    provider = model.provider if model else "?"
+    attempt = ctx.new_attempt(model, provider) if model else Attempt(0, row["model"], provider)
+    attempt.text, attempt.stop_reason = outcome.text, outcome.stop_reason
+    if outcome.ok:
+        attempt.status = AttemptStatus.OK
+        attempt.confidence = ctx.detector.score(ctx.request.prompt, outcome.text).score
+    else:
+        kind = "truncated" if outcome.kind == "succeeded" else outcome.kind
+        detail = f" ({outcome.error})" if outcome.error else ""
+        attempt.status = AttemptStatus.ERROR
+        attempt.error = ctx.describe(f"{FAILURES.get(kind, kind)}{detail}")
+    if model is not None:
+        attempt.prices = prices_used(model.prices, batch=True)
+        charge_call(attempt, outcome.usage, model.prices, batch=True)
+    if outcome.usage is not None:
+        attempt.usage = outcome.usage
+    return attempt
+
+
+async def write_finals(
+    session: Session,
+    output: Path,
+    entries: list[tuple[RunContext, Verdict, list[Row]]],
+    tally: Tally,
+) -> None:
+    with Appender(output) as sink:
+        for ctx, verdict, rows in entries:
+            record = await record_answer(session, ctx, verdict, rows)
+            sink.write(record)
+            store.mark_recorded(session.db, [row["custom_id"] for row in rows])
+            count(record, tally, str(output), rows[0]["item_key"])
+
+
+async def record_answer(
+    session: Session, ctx: RunContext, verdict: Verdict, rows: list[Row]
+) -> dict:
+    """The prompt's answer in the history (through the engine's ledger) and as OUT's record."""
+    ledger, offload = session.engine.ledger, session.engine.offload
+    ctx.candidates = [
+        ctx.registry.models[a.model] for a in ctx.attempts if a.model in ctx.registry.models
+    ]
+    result = build_result(
+        ctx,
+        verdict.chosen,
+        *verdict.details,
+        ensemble_models=verdict.ensemble_models,
+        error=verdict.error,
+    )
+    result.latency = time.time() - min(row["created"] for row in rows)
+    await offload(ledger.request_started, ctx)
+    for attempt in result.attempts:
+        await offload(ledger.attempt_finished, ctx, attempt)
+    result.history_id = ledger.request_id(ctx)
+    await offload(ledger.request_finished, ctx, result)
+    record = {"id": json.loads(rows[0]["item_id"]), "request_hash": rows[0]["request_hash"]}
+    record.update(result.to_dict())
+    record["status"] = result.status
+    if result.error:
+        record["error"] = result.error
+    record["provider_batches"] = sorted({row["batch_id"] for row in rows})
+    return record
+
+
+def count(record: dict, tally: Tally, output: str, key: str) -> None:
+    if record["status"] == RequestStatus.OK:
+        tally.done += 1
+    else:
+        tally.failed += 1
+        tally.failed_keys.add((output, key))
+    tally.cost += record.get("cost") or 0.0

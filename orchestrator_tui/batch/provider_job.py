@@ -1,0 +1,185 @@
+"""`orch batch INPUT -o OUT --provider-batch`: the same INPUT, OUT and resume rules as the
+live batch, run as provider batches.
+
+A run first collects OUT's open batches (answers written, next rounds submitted), then
+submits round 1 of every prompt OUT does not answer yet and no open batch already holds,
+and returns once the batches are recorded (or, with `wait`, once they are all collected).
+A prompt written as failed by this very run is not submitted again until the next run;
+`retry_live` asks the failed prompts live instead, through the engine.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from ..engine.status import RequestStatus
+from ..errors import UsageError
+from ..store import provider_batches as store
+from .inputs import BatchItem
+from .outputs import Appender, last_records, read_out
+from .provider_collect import Tally, advance, poll
+from .provider_rounds import round_models
+from .provider_session import Session
+from .provider_submit import Pending, pending_for, submit
+from .resume import Plan, request_hash
+from .runner import BatchProgress, BatchRunner
+
+
+@dataclass
+class JobOptions:
+    max_cost: float | None = None
+    retry_live: bool = False
+    wait: bool = False
+    interval: float = 30.0  # seconds between polls with `wait`
+
+
+@dataclass
+class JobSummary:
+    total: int
+    already_done: int = 0
+    changed: int = 0
+    submitted: int = 0  # requests submitted by this run (round 1 and later rounds)
+    batches: list[str] = field(default_factory=list)  # the provider batches it submitted
+    collected: Tally = field(default_factory=Tally)
+    open_batches: int = 0
+    live: BatchProgress | None = None
+
+    def to_dict(self) -> dict:
+        live = self.live
+        return {
+            "total": self.total,
+            "already_done": self.already_done,
+            "changed": self.changed,
+            "submitted": self.submitted,
+            "batches": self.batches + self.collected.submitted,
+            "done": self.collected.done + (live.done if live else 0),
+            "failed": self.collected.failed + (live.failed if live else 0),
+            "skipped": live.skipped if live else 0,
+            "retried_live": live.finished if live else 0,
+            "open_batches": self.open_batches,
+            "cost": self.collected.cost + (live.cost if live else 0.0),
+        }
+
+
+Progress = Callable[[int, int, int], object]  # (finished requests, total, open batches)
+
+
+async def collect(session: Session, output: str | None, tally: Tally) -> list:
+    """Poll the open batches (of `output`, or all), then move their prompts on."""
+    states = await poll(session, output)
+    tally.add(await advance(session, output))
+    return states
+
+
+async def wait_for(
+    session: Session, output: str | None, tally: Tally, interval: float, progress: Progress
+) -> None:
+    """Collect until no batch (of `output`, or at all) is open, every `interval` seconds."""
+    while True:
+        states = await collect(session, output, tally)
+        total = sum(state.total for _, state in states)
+        progress(sum(state.finished for _, state in states), total, len(states))
+        if not store.open_batches(session.db, output):
+            return
+        await asyncio.sleep(interval)
+
+
+async def run_job(
+    session: Session,
+    runner: BatchRunner,
+    items: list[BatchItem],
+    output: Path,
+    on_changed: str,
+    options: JobOptions,
+    progress: Progress = lambda *_: None,
+) -> JobSummary:
+    if session.engine.demo:
+        raise UsageError(
+            "--provider-batch needs a real provider: the demo provider has no batch API "
+            "(set an API key with `orch keys set`, or run without --provider-batch)"
+        )
+    runner.plan(items, output, on_changed)  # every refusal comes before any call
+    out = os.path.realpath(output)
+    summary = JobSummary(len(items))
+    await collect(session, out, summary.collected)
+    plan = runner.plan(items, output, on_changed)
+    summary.already_done, summary.changed = plan.already_done, len(plan.changed)
+    held = store.submitted_keys(session.db, out)
+    failed_now = {key for where, key in summary.collected.failed_keys if where == out}
+    later = failed_now | (failed_keys(output) if options.retry_live else set())
+    todo = [i for i in plan.todo if i.key not in held and i.key not in later]
+    pendings = first_round(session, runner, todo, output, (uuid.uuid4().hex, options.max_cost))
+    summary.batches = await submit(session, pendings, options.max_cost)
+    summary.submitted = len(pendings)
+    if options.wait:
+        await wait_for(session, out, summary.collected, options.interval, progress)
+    if options.retry_live:
+        summary.live = await retry_live(session, runner, items, output)
+    summary.open_batches = len(store.open_batches(session.db, out))
+    return summary
+
+
+def failed_keys(output: Path) -> set[str]:
+    """The ids whose last record in OUT is a failure."""
+    records = last_records(read_out(output))
+    return {key for key, record in records.items() if record["status"] == RequestStatus.FAILED}
+
+
+def first_round(
+    session: Session,
+    runner: BatchRunner,
+    items: list[BatchItem],
+    output: Path,
+    job: tuple[str, float | None],
+) -> list[Pending]:
+    """Round 1's requests (`job`: its id and --max-cost); a prompt that cannot be sent (an
+    unknown model, no usable one) is written to OUT as a failed record at once, as the live
+    batch does."""
+    pendings: list[Pending] = []
+    refused: list[dict] = []
+    job_id, max_cost = job
+    for item in items:
+        request = runner.request_for(item)
+        asked = request_hash(request)
+        base = {"item_id": item.key, "output": os.path.realpath(output), "job": job_id}
+        try:
+            ctx = session.context(replace(request, max_cost=max_cost))
+            models = round_models(ctx, 1, session.batchable)
+        except UsageError as error:
+            refused.append(failed_record(item, asked, str(error)))
+            continue
+        base["request_hash"] = asked
+        pendings += [pending_for(session, base, ctx.request, model, 1) for model in models]
+    if refused:
+        with Appender(output) as sink:
+            for record in refused:
+                sink.write(record)
+    return pendings
+
+
+def failed_record(item: BatchItem, asked: str, error: str) -> dict:
+    status = RequestStatus.FAILED
+    return {
+        "id": item.id,
+        "request_hash": asked,
+        "success": False,
+        "status": status,
+        "error": error,
+    }
+
+
+async def retry_live(
+    session: Session, runner: BatchRunner, items: list[BatchItem], output: Path
+) -> BatchProgress | None:
+    """The prompts whose last record is failed (and that no open batch holds), asked live."""
+    held = store.submitted_keys(session.db, os.path.realpath(output))
+    failures = failed_keys(output)
+    again = [item for item in items if item.key not in held and item.key in failures]
+    if not again:
+        return None
+    return await runner.execute(Plan(again), len(again), output)

@@ -1,0 +1,70 @@
+"""Anthropic's Message Batches: `messages.batches.create` with a `custom_id` and the
+`params` of each request; the results come back as JSONL, each line succeeded, errored,
+canceled or expired."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .anthropic_provider import request_body, usage_from_json
+from .batch_api import BatchAPI, BatchOutcome, BatchRequest, BatchState, error_text
+
+
+class AnthropicBatches(BatchAPI):
+    kind = "anthropic"
+
+    def entry(self, request: BatchRequest) -> dict[str, Any]:
+        return {
+            "custom_id": request.custom_id,
+            "params": request_body(request.model, request.params),
+        }
+
+    def line(self, request: BatchRequest) -> bytes:
+        text = json.dumps(self.entry(request), ensure_ascii=False)
+        return text.encode("utf-8", "surrogatepass")
+
+    async def submit(self, requests: list[BatchRequest]) -> str:
+        entries = [self.entry(request) for request in requests]
+        batch = await self.client().messages.batches.create(requests=entries)
+        return str(batch.id)
+
+    async def retrieve(self, batch_id: str) -> BatchState:
+        return state_of(await self.client().messages.batches.retrieve(batch_id))
+
+    async def cancel(self, batch_id: str) -> BatchState:
+        return state_of(await self.client().messages.batches.cancel(batch_id))
+
+    async def results(self, batch_id: str) -> list[BatchOutcome]:
+        decoder = await self.client().messages.batches.results(batch_id)
+        return [outcome(item.model_dump(mode="json")) async for item in decoder]
+
+
+def state_of(batch: Any) -> BatchState:
+    counts = batch.request_counts.model_dump()
+    finished = sum(value for key, value in counts.items() if key != "processing")
+    total = finished + counts.get("processing", 0)
+    return BatchState(
+        batch.id,
+        batch.processing_status,
+        batch.processing_status == "ended",
+        counts,
+        total,
+        finished,
+    )
+
+
+def outcome(line: dict[str, Any]) -> BatchOutcome:
+    """One line of the results."""
+    custom_id = str(line.get("custom_id"))
+    result = line.get("result") or {}
+    kind = result.get("type")
+    if kind != "succeeded":
+        error = error_text(result.get("error")) if result.get("error") else None
+        return BatchOutcome(custom_id, str(kind or "errored"), error=error)
+    message = result.get("message") or {}
+    text = "".join(
+        b.get("text", "") for b in message.get("content") or [] if b.get("type") == "text"
+    )
+    usage = usage_from_json(message["usage"]) if message.get("usage") else None
+    return BatchOutcome(custom_id, "succeeded", text, usage, message.get("stop_reason"))

@@ -1,0 +1,217 @@
+"""Provider batches in the history database (`orch batch --provider-batch`).
+
+A batch and its requests are recorded in one transaction as soon as the provider has
+accepted the batch, before the command returns. A request is `open` until its result is
+downloaded, then `answered` (its outcome and cost kept: an answer, a failure, an expiry)
+until its prompt's record is written to OUT and its answer to the history: `recorded`. A
+request made with --no-log keeps its text only until then.
+
+Budgets: a submission reserves the worst case of all its requests before anything is
+uploaded (`budgets.reserve`, under the owner `provider-batch:<submission>`). What it holds
+is then recomputed from its requests (`settle`): an open request holds its worst case, an
+answered one its real cost, a recorded one nothing (its cost is in the history by then).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from .transactions import transaction
+
+HOLD_SECONDS = 25 * 3600.0  # a provider batch runs within 24 hours; an hour to collect it
+OPEN, ANSWERED, RECORDED = "open", "answered", "recorded"
+BATCH_COLUMNS = (
+    "id",
+    "provider",
+    "model",
+    "round",
+    "submission",
+    "output",
+    "state",
+    "provider_status",
+    "counts",
+    "requests",
+    "reserved",
+    "created",
+    "updated",
+)
+REQUEST_COLUMNS = (
+    "custom_id",
+    "batch_id",
+    "submission",
+    "job",
+    "output",
+    "item_key",
+    "item_id",
+    "request",
+    "request_hash",
+    "model",
+    "round",
+    "state",
+    "worst",
+    "cost",
+    "outcome",
+    "created",
+)
+
+
+def owner(submission: str) -> str:
+    return f"provider-batch:{submission}"
+
+
+def insert(
+    db: sqlite3.Connection, table: str, columns: tuple[str, ...], row: dict[str, Any]
+) -> None:
+    names = ", ".join(columns)
+    db.execute(
+        f"INSERT INTO {table} ({names}) VALUES ({', '.join('?' * len(columns))})",
+        tuple(row.get(column) for column in columns),
+    )
+
+
+def record_batch(
+    db: sqlite3.Connection, batch: dict[str, Any], requests: list[dict[str, Any]]
+) -> None:
+    """A batch the provider accepted, with its requests (state `open`)."""
+    now = time.time()
+    with transaction(db, immediate=True):
+        insert(db, "provider_batches", BATCH_COLUMNS, {**batch, "created": now, "updated": now})
+        for request in requests:
+            row = {**request, "batch_id": batch["id"], "state": OPEN, "created": now}
+            insert(db, "provider_batch_requests", REQUEST_COLUMNS, row)
+
+
+def open_batches(db: sqlite3.Connection, output: str | None = None) -> list[sqlite3.Row]:
+    """The batches whose results are not collected yet (of one OUT, or all), oldest first."""
+    where, args = (
+        ("state = ?", [OPEN]) if output is None else ("state = ? AND output = ?", [OPEN, output])
+    )
+    return db.execute(
+        f"SELECT * FROM provider_batches WHERE {where} ORDER BY created, id", args
+    ).fetchall()
+
+
+def batch_row(db: sqlite3.Connection, batch_id: str) -> sqlite3.Row | None:
+    row: sqlite3.Row | None = db.execute(
+        "SELECT * FROM provider_batches WHERE id = ?", (batch_id,)
+    ).fetchone()
+    return row
+
+
+def update_status(
+    db: sqlite3.Connection, batch_id: str, status: str, counts: dict[str, int]
+) -> None:
+    db.execute(
+        "UPDATE provider_batches SET provider_status = ?, counts = ?, updated = ? WHERE id = ?",
+        (status, json.dumps(counts), time.time(), batch_id),
+    )
+
+
+def store_outcomes(
+    db: sqlite3.Connection,
+    batch_id: str,
+    outcomes: Iterable[tuple[str, float | None, dict[str, Any]]],
+) -> None:
+    """The batch's results, (custom id, cost, outcome) each, and the batch collected; its
+    submission's reservation then holds real costs where it held worst cases."""
+    with transaction(db, immediate=True):
+        for custom_id, cost, outcome in outcomes:
+            db.execute(
+                "UPDATE provider_batch_requests SET state = ?, cost = ?, outcome = ? "
+                "WHERE custom_id = ? AND batch_id = ? AND state = ?",
+                (ANSWERED, cost, json.dumps(outcome), custom_id, batch_id, OPEN),
+            )
+        db.execute(
+            "UPDATE provider_batches SET state = 'collected', updated = ? WHERE id = ?",
+            (time.time(), batch_id),
+        )
+        settle_submissions(db, submissions_of(db, "batch_id = ?", [batch_id]))
+
+
+def answered_items(db: sqlite3.Connection, output: str | None = None) -> list[sqlite3.Row]:
+    """Every request of each prompt that has an answered request and none open: the
+    prompts whose round is over (all their rounds' requests, in order)."""
+    scope, args = ("", []) if output is None else ("AND output = ?", [output])
+    return db.execute(
+        f"""SELECT * FROM provider_batch_requests r WHERE state != '{RECORDED}' {scope}
+        AND EXISTS (SELECT 1 FROM provider_batch_requests a WHERE a.output = r.output
+            AND a.item_key = r.item_key AND a.job = r.job AND a.state = '{ANSWERED}')
+        AND NOT EXISTS (SELECT 1 FROM provider_batch_requests o WHERE o.output = r.output
+            AND o.item_key = r.item_key AND o.job = r.job AND o.state = '{OPEN}')
+        ORDER BY output, job, item_key, round, created, custom_id""",
+        args,
+    ).fetchall()
+
+
+def submitted_keys(db: sqlite3.Connection, output: str) -> set[str]:
+    """The prompts of OUT submitted and not yet written to it (open, or answered and waiting
+    for their next round): not to be submitted again."""
+    rows = db.execute(
+        "SELECT DISTINCT item_key FROM provider_batch_requests WHERE output = ? AND state != ?",
+        (output, RECORDED),
+    )
+    return {row[0] for row in rows}
+
+
+def mark_recorded(db: sqlite3.Connection, custom_ids: list[str]) -> None:
+    """These requests are in the history and OUT: their submissions hold nothing for them."""
+    with transaction(db, immediate=True):
+        marks = ", ".join("?" * len(custom_ids))
+        submissions = submissions_of(db, f"custom_id IN ({marks})", custom_ids)
+        db.execute(
+            f"UPDATE provider_batch_requests SET state = ? WHERE custom_id IN ({marks})",
+            [RECORDED, *custom_ids],
+        )
+        db.execute(  # --no-log: the text was kept only until the answer was written
+            "UPDATE provider_batch_requests SET request = json_set(request, '$.prompt', '', "
+            "'$.system', NULL), outcome = json_set(outcome, '$.text', '') "
+            f"WHERE custom_id IN ({marks}) AND json_extract(request, '$.log_text') = 0",
+            custom_ids,
+        )
+        settle_submissions(db, submissions)
+
+
+def submissions_of(db: sqlite3.Connection, where: str, args: list[Any]) -> list[str]:
+    rows = db.execute(
+        f"SELECT DISTINCT submission FROM provider_batch_requests WHERE {where}", args
+    )
+    return [row[0] for row in rows]
+
+
+def settle_submissions(db: sqlite3.Connection, submissions: list[str]) -> None:
+    """Each submission's reservation: what its requests not yet in the history hold (the
+    worst case of an open one, the cost of an answered one); removed once nothing is held."""
+    for submission in submissions:
+        held, pending = db.execute(
+            "SELECT COALESCE(SUM(CASE state WHEN ? THEN worst ELSE cost END), 0), COUNT(*) "
+            "FROM provider_batch_requests WHERE submission = ? AND state != ?",
+            (OPEN, submission, RECORDED),
+        ).fetchone()
+        if pending:
+            db.execute(
+                "UPDATE reservations SET amount = ? WHERE owner = ?", (held, owner(submission))
+            )
+        else:
+            db.execute("DELETE FROM reservations WHERE owner = ?", (owner(submission),))
+
+
+def job_committed(db: sqlite3.Connection, job: str) -> float | None:
+    """What a job has cost and may still cost: real costs, plus worst cases still open
+    (None if some is unknown)."""
+    unknown, total = db.execute(
+        "SELECT SUM(CASE WHEN (CASE state WHEN ? THEN worst ELSE cost END) IS NULL "
+        "THEN 1 ELSE 0 END), COALESCE(SUM(CASE state WHEN ? THEN worst ELSE cost END), 0) "
+        "FROM provider_batch_requests WHERE job = ?",
+        (OPEN, OPEN, job),
+    ).fetchone()
+    return None if unknown else float(total)
+
+
+def requests_of_batch(db: sqlite3.Connection, batch_id: str) -> list[sqlite3.Row]:
+    return db.execute(
+        "SELECT * FROM provider_batch_requests WHERE batch_id = ?", (batch_id,)
+    ).fetchall()

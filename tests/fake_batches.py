@@ -1,0 +1,279 @@
+"""The fake server's batch endpoints: OpenAI's Files and Batches, Anthropic's Message Batches.
+
+A batch is created as the SDK sends it and answered by the server's scripted replies when it
+ends (each request takes the next `Reply` for its model, as a live call would). It ends on the
+`finish_after`-th retrieve (default: the first), or never by itself (`finish_after = None`)
+until the test calls `finish()`: tests drive it, never wait for time. `faults` maps a
+prompt to what its request ends as instead of an answer: "errored", "expired" or "canceled".
+`cancel` ends a batch at once, every request canceled.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+OPENAI_ENDED = {"completed", "cancelled", "expired", "failed"}
+
+
+@dataclass
+class FakeBatch:
+    id: str
+    wire: str  # "openai" or "anthropic"
+    requests: list[dict]  # {"custom_id", "body"}
+    polls: int = 0
+    status: str = "in_progress"
+    results: list[dict] = field(default_factory=list)  # {"custom_id", "kind", "answer"}
+    output_file_id: str | None = None
+    error_file_id: str | None = None
+
+    @property
+    def ended(self) -> bool:
+        return self.status in OPENAI_ENDED or self.status == "ended"
+
+
+class FakeBatches:
+    def __init__(self, api: Any) -> None:
+        self.api = api
+        self.lock = threading.Lock()
+        self.files: dict[str, bytes] = {}
+        self.batches: dict[str, FakeBatch] = {}
+        self.calls: list[tuple[str, str]] = []  # (method, path) of every batch-endpoint call
+        self.finish_after: int | None = 1
+        self.faults: dict[str, str] = {}
+        self.ids = itertools.count(1)
+
+    @staticmethod
+    def handles(path: str) -> bool:
+        return path.startswith(("/v1/files", "/v1/batches", "/v1/messages/batches"))
+
+    # dispatch -----------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, headers, raw: bytes) -> tuple[int, Any]:
+        """(status, a JSON-ready object, or bytes for a file's content)."""
+        with self.lock:
+            self.calls.append((method, path))
+        parts = path.split("?")[0].strip("/").split("/")[1:]  # without "v1"
+        if parts[0] == "files":
+            return self.files_endpoint(method, parts, headers, raw)
+        if parts[0] == "batches":
+            return self.openai_endpoint(method, parts, raw)
+        return self.anthropic_endpoint(method, parts[2:], raw)
+
+    def files_endpoint(self, method, parts, headers, raw):
+        if method == "POST":
+            fields = multipart_fields(headers.get("content-type", ""), raw)
+            assert fields["purpose"] == b"batch", fields.get("purpose")
+            file_id = self.new_id("file")
+            self.files[file_id] = fields["file"]
+            return 200, file_object(file_id, len(fields["file"]))
+        if parts[1] not in self.files:
+            return 404, {"error": {"message": "no such file", "type": "invalid_request_error"}}
+        return 200, self.files[parts[1]]
+
+    def openai_endpoint(self, method, parts, raw):
+        if method == "POST" and len(parts) == 1:
+            body = json.loads(raw)
+            assert body["endpoint"] == "/v1/chat/completions" and body["completion_window"] == "24h"
+            lines = self.files[body["input_file_id"]].decode().splitlines()
+            requests = [json.loads(line) for line in lines if line]
+            assert all(r["method"] == "POST" and r["url"] == body["endpoint"] for r in requests)
+            batch = self.create("batch", "openai", requests)
+            batch.status = "validating"
+            return 200, self.openai_json(batch)
+        batch = self.batches.get(parts[1])
+        if batch is None:
+            return 404, {"error": {"message": "no such batch", "type": "invalid_request_error"}}
+        if method == "POST":
+            self.cancel(batch)
+        else:
+            self.poll(batch)
+        return 200, self.openai_json(batch)
+
+    def anthropic_endpoint(self, method, parts, raw):
+        if method == "POST" and not parts:
+            requests = json.loads(raw)["requests"]
+            return 200, self.anthropic_json(self.create("msgbatch", "anthropic", requests))
+        batch = self.batches.get(parts[0])
+        if batch is None:
+            return 404, {"type": "error", "error": {"type": "not_found_error", "message": "?"}}
+        if parts[1:] == ["results"]:
+            return 200, "".join(json.dumps(r) + "\n" for r in self.anthropic_results(batch))
+        if method == "POST":
+            self.cancel(batch)
+        else:
+            self.poll(batch)
+        return 200, self.anthropic_json(batch)
+
+    # states -------------------------------------------------------------------------------
+
+    def new_id(self, prefix: str) -> str:
+        return f"{prefix}_{next(self.ids):04d}"
+
+    def create(self, prefix: str, wire: str, requests: list[dict]) -> FakeBatch:
+        batch = FakeBatch(self.new_id(prefix), wire, requests)
+        with self.lock:
+            self.batches[batch.id] = batch
+        return batch
+
+    def poll(self, batch: FakeBatch) -> None:
+        batch.polls += 1
+        if batch.status == "validating":
+            batch.status = "in_progress"
+        if not batch.ended and self.finish_after is not None and batch.polls >= self.finish_after:
+            self.end(batch)
+
+    def finish(self) -> None:
+        """End every open batch now: each request answered, or ended as its fault says."""
+        for batch in list(self.batches.values()):
+            if not batch.ended:
+                self.end(batch)
+
+    def end(self, batch: FakeBatch, cancelled: bool = False) -> None:
+        for request in batch.requests:
+            body = request.get("body") or request.get("params") or {}
+            kind = "canceled" if cancelled else self.faults.get(last_prompt(body), "succeeded")
+            answer = self.answer(batch.wire, body) if kind == "succeeded" else None
+            batch.results.append(
+                {"custom_id": request["custom_id"], "kind": kind, "answer": answer}
+            )
+        if batch.wire == "anthropic":
+            batch.status = "ended"
+        else:
+            batch.status = "cancelled" if cancelled else "completed"
+            self.write_openai_files(batch)
+
+    def cancel(self, batch: FakeBatch) -> None:
+        if not batch.ended:
+            self.end(batch, cancelled=True)
+
+    def answer(self, wire: str, body: dict) -> dict:
+        from .fake_server import AnthropicWire, OpenAIWire
+
+        reply = self.api.next_reply(body.get("model", ""))
+        if self.api.echo:
+            reply = replace(reply, text=f"{reply.text} You asked: {last_prompt(body)}")
+        if reply.status != 200:
+            return {"status": reply.status, "error": OpenAIWire.error_body(reply)}
+        return (AnthropicWire if wire == "anthropic" else OpenAIWire).whole(reply, body)
+
+    # wire formats -------------------------------------------------------------------------
+
+    def write_openai_files(self, batch: FakeBatch) -> None:
+        out: list[dict] = []
+        errors: list[dict] = []
+        for result in batch.results:
+            line = openai_line(result)
+            (out if (line.get("response") or {}).get("status_code") == 200 else errors).append(line)
+        if out:
+            batch.output_file_id = self.new_id("file")
+            self.files[batch.output_file_id] = jsonl(out)
+        if errors:
+            batch.error_file_id = self.new_id("file")
+            self.files[batch.error_file_id] = jsonl(errors)
+
+    def openai_json(self, batch: FakeBatch) -> dict:
+        done = [r for r in batch.results if r["kind"] == "succeeded" and "choices" in r["answer"]]
+        return {
+            "id": batch.id,
+            "object": "batch",
+            "endpoint": "/v1/chat/completions",
+            "input_file_id": "file_input",
+            "completion_window": "24h",
+            "created_at": 0,
+            "status": batch.status,
+            "output_file_id": batch.output_file_id,
+            "error_file_id": batch.error_file_id,
+            "request_counts": {
+                "total": len(batch.requests),
+                "completed": len(done),
+                "failed": len(batch.results) - len(done),
+            },
+        }
+
+    def anthropic_json(self, batch: FakeBatch) -> dict:
+        counts = {k: 0 for k in ("processing", "succeeded", "errored", "canceled", "expired")}
+        counts["processing"] = len(batch.requests) - len(batch.results)
+        for result in batch.results:
+            errored = result["kind"] == "succeeded" and "error" in result["answer"]
+            counts["errored" if errored else result["kind"]] += 1
+        ended = batch.status == "ended"
+        return {
+            "id": batch.id,
+            "type": "message_batch",
+            "processing_status": batch.status,
+            "request_counts": counts,
+            "created_at": "2026-01-01T00:00:00Z",
+            "expires_at": "2026-01-02T00:00:00Z",
+            "ended_at": "2026-01-01T01:00:00Z" if ended else None,
+            "results_url": f"{self.api.url}/v1/messages/batches/{batch.id}/results"
+            if ended
+            else None,
+        }
+
+    def anthropic_results(self, batch: FakeBatch) -> list[dict]:
+        lines = []
+        for result in batch.results:
+            answer = result["answer"]
+            if result["kind"] == "succeeded" and "error" not in answer:
+                inner = {"type": "succeeded", "message": answer}
+            elif result["kind"] in ("succeeded", "errored"):
+                error = {"type": "invalid_request_error", "message": "scripted error"}
+                inner = {"type": "errored", "error": {"type": "error", "error": error}}
+            else:
+                inner = {"type": result["kind"]}
+            lines.append({"custom_id": result["custom_id"], "result": inner})
+        return lines
+
+
+def openai_line(result: dict) -> dict:
+    line = {"id": "batch_req_" + result["custom_id"], "custom_id": result["custom_id"]}
+    answer = result["answer"]
+    if result["kind"] == "succeeded" and "error" not in answer:
+        return {**line, "response": {"status_code": 200, "body": answer}, "error": None}
+    if result["kind"] in ("succeeded", "errored"):
+        status = (answer or {}).get("status", 400)
+        body = (answer or {}).get("error") or {
+            "error": {"message": "scripted error", "type": "invalid_request_error"}
+        }
+        return {**line, "response": {"status_code": status, "body": body}, "error": None}
+    code = "batch_expired" if result["kind"] == "expired" else "batch_cancelled"
+    return {**line, "response": None, "error": {"code": code, "message": f"request {code}"}}
+
+
+def jsonl(lines: list[dict]) -> bytes:
+    return "".join(json.dumps(line) + "\n" for line in lines).encode()
+
+
+def file_object(file_id: str, size: int) -> dict:
+    return {
+        "id": file_id,
+        "object": "file",
+        "bytes": size,
+        "created_at": 0,
+        "filename": "batch.jsonl",
+        "purpose": "batch",
+        "status": "processed",
+    }
+
+
+def last_prompt(body: dict) -> str:
+    messages = body.get("messages") or [{}]
+    content = messages[-1].get("content", "")
+    return content if isinstance(content, str) else json.dumps(content)
+
+
+def multipart_fields(content_type: str, raw: bytes) -> dict[str, bytes]:
+    """The fields of a multipart/form-data body, by name."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    fields: dict[str, bytes] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        fields[str(name)] = part.get_payload(decode=True)  # type: ignore[assignment]
+    return fields

@@ -1,0 +1,352 @@
+"""`orch batch --provider-batch`: the providers' batch APIs through the real SDKs, against the
+fake server's Files, Batches and Message Batches endpoints (tests/fake_batches.py).
+
+The tests drive the batches' states themselves (`finish_after`, `finish()`): nothing waits
+for time. On the tests' registry test-medium-o (openai) and test-small-a and test-large-a
+(anthropic) have batch prices (half the standard ones); test-mini-a has none."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+import pytest
+
+from orchestrator_tui.engine.cost import compute_cost
+from orchestrator_tui.registry import Registry
+from orchestrator_tui.types import Usage
+
+from .conftest import base_settings, write_config
+from .fake_server import Reply
+from .test_batch import read_output, write_jsonl
+from .test_cli import assert_one_line_error, orch
+
+TEXT = "Paris is the capital of France."  # 6 words: 6 output tokens; 25 input tokens
+
+
+@pytest.fixture
+def home(isolated_home):
+    write_config(isolated_home, "demo_speed = 0\n")
+    return isolated_home
+
+
+@pytest.fixture
+def api(fake_api):
+    fake_api.default = Reply(text=TEXT)
+    return fake_api
+
+
+def batch(api, home, *args, env=None):
+    """`orch ARGS` with the fake server's keys and addresses."""
+    from .conftest import api_environ
+
+    return orch(*args, home=home, env_extra={**api_environ(api), **(env or {})})
+
+
+def submit(api, home, source, out, *args):
+    return batch(
+        api, home, "batch", str(source), "-o", str(out), "--provider-batch", "--json", *args
+    )
+
+
+def db_rows(home, sql, *args):
+    with sqlite3.connect(home / "orch.db") as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute(sql, args)]
+
+
+def batch_cost(model, usage):
+    prices = Registry.build(base_settings(), environ={}).model(model).prices
+    return compute_cost(usage, prices, batch=True)
+
+
+ANSWER_USAGE = Usage(input_tokens=25, output_tokens=6)
+
+
+def test_submit_records_the_batch_before_returning_and_status_shows_it(home, api, tmp_path):
+    api.batches.finish_after = None  # the provider has not finished
+    source, out = write_jsonl(tmp_path / "in.jsonl", 5), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", "test-medium-o")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert (
+        summary["submitted"] == 5 and len(summary["batches"]) == 1 and summary["open_batches"] == 1
+    )
+    assert not out.exists()  # nothing answered yet
+    [batch_id] = summary["batches"]
+    [sent] = api.batches.batches.values()
+    assert (
+        sent.id == batch_id and [r["body"]["model"] for r in sent.requests] == ["test-medium-o"] * 5
+    )
+    assert "stream" not in sent.requests[0]["body"]
+    requests = db_rows(home, "SELECT * FROM provider_batch_requests ORDER BY item_id")
+    assert [json.loads(r["item_id"]) for r in requests] == [f"p{i}" for i in range(5)]
+    assert {r["batch_id"] for r in requests} == {batch_id} and {r["state"] for r in requests} == {
+        "open"
+    }
+    assert json.loads(requests[0]["request"])["prompt"] == "What is 0 + 1?"
+    assert {r["custom_id"] for r in requests} == {r["custom_id"] for r in sent.requests}
+    status = batch(api, home, "batch", "status", "--json")
+    assert status.returncode == 0, status.stderr
+    [shown] = json.loads(status.stdout)
+    assert shown["id"] == batch_id and shown["status"] == "in_progress"
+    assert shown["counts"] == {"completed": 0, "failed": 0} and shown["requests"] == 5
+    assert api.calls() == []  # no live call was made
+
+
+def test_rerun_collects_at_batch_prices_and_resubmits_nothing(home, api, tmp_path):
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 4), tmp_path / "out.jsonl"
+    assert submit(api, home, source, out, "-m", "test-small-a").returncode == 0
+    again = submit(api, home, source, out, "-m", "test-small-a")  # still open: not resubmitted
+    assert json.loads(again.stdout)["submitted"] == 0 and len(api.batches.batches) == 1
+    api.batches.finish()
+    proc = submit(api, home, source, out, "-m", "test-small-a")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["done"] == 4 and summary["submitted"] == 0 and summary["open_batches"] == 0
+    per_answer = batch_cost("test-small-a", ANSWER_USAGE)
+    assert summary["cost"] == pytest.approx(4 * per_answer)
+    records = read_output(out)
+    assert sorted(r["id"] for r in records) == [f"p{i}" for i in range(4)]
+    for record in records:
+        assert (
+            record["success"] and record["response"] == TEXT and record["provider"] == "anthropic"
+        )
+        assert record["cost"] == pytest.approx(per_answer)
+        assert record["attempts"][0]["prices"]["batch"] is True
+        assert record["provider_batches"] == list(api.batches.batches)
+    history = db_rows(home, "SELECT * FROM attempts")
+    assert len(history) == 4 and all(h["cost"] == pytest.approx(per_answer) for h in history)
+    assert all(json.loads(h["prices"])["input_per_mtok"] == 0.05 for h in history)
+    requests = db_rows(home, "SELECT * FROM requests")
+    assert {r["status"] for r in requests} == {"ok"} and {r["model_used"] for r in requests} == {
+        "test-small-a"
+    }
+    final = submit(api, home, source, out, "-m", "test-small-a")
+    assert json.loads(final.stdout)["already_done"] == 4 and len(api.batches.batches) == 1
+    assert len(read_output(out)) == 4  # nothing collected twice
+
+
+def test_per_request_errors_and_expiry_are_failed_records_retried_live(home, api, tmp_path):
+    api.batches.faults = {"What is 1 + 1?": "errored", "What is 2 + 1?": "expired"}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 4), tmp_path / "out.jsonl"
+    args = ("-m", "test-medium-o", "--wait", "--poll-interval", "0", "--no-cache")
+    proc = submit(api, home, source, out, *args)
+    assert proc.returncode == 1, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["done"] == 2 and summary["failed"] == 2 and summary["open_batches"] == 0
+    last = {r["id"]: r for r in read_output(out)}
+    assert not last["p1"]["success"] and last["p1"]["status"] == "failed"
+    assert "errored in the provider batch" in last["p1"]["error"] and "400" in last["p1"]["error"]
+    assert "expired" in last["p2"]["error"] and last["p2"]["cost"] == 0
+    assert {"request_hash", "attempts", "response"} <= set(last["p1"])  # the live record shape
+    assert last["p0"]["success"] and last["p3"]["success"]
+    assert api.calls() == []  # nothing live yet
+    retry = submit(
+        api, home, source, out, "-m", "test-medium-o", "--retry-failed-live", "--no-cache"
+    )
+    assert retry.returncode == 0, retry.stderr
+    assert json.loads(retry.stdout)["retried_live"] == 2
+    assert sorted(c["body"]["messages"][-1]["content"] for c in api.calls()) == [
+        "What is 1 + 1?",
+        "What is 2 + 1?",
+    ]
+    assert len(api.batches.batches) == 1  # retried live, not in a new provider batch
+    last = {r["id"]: r for r in read_output(out)}
+    assert all(r["success"] for r in last.values()) and len(read_output(out)) == 6
+    assert last["p1"]["attempts"][0]["prices"]["batch"] is False  # a live call: live prices
+
+
+def test_a_rerun_submits_the_failed_prompts_again_as_a_provider_batch(home, api, tmp_path):
+    api.batches.faults = {"What is 0 + 1?": "errored"}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    args = ("-m", "test-medium-o", "--wait", "--poll-interval", "0")
+    assert submit(api, home, source, out, *args).returncode == 1
+    api.batches.faults = {}
+    proc = submit(api, home, source, out, *args)
+    assert proc.returncode == 0, proc.stderr
+    second = list(api.batches.batches.values())[-1]
+    assert [r["body"]["messages"][-1]["content"] for r in second.requests] == ["What is 0 + 1?"]
+    assert all(r["success"] for r in {r["id"]: r for r in read_output(out)}.values())
+
+
+def test_submissions_split_at_the_api_limits(home, api, tmp_path, monkeypatch):
+    from orchestrator_tui.providers import batch_api
+
+    source, out = write_jsonl(tmp_path / "in.jsonl", 7), tmp_path / "out.jsonl"
+    monkeypatch.setitem(batch_api.BATCH_LIMITS, "openai", batch_api.BatchLimits(3, 10**9))
+    run_in_process(api, source, out, "test-medium-o")
+    assert [len(b.requests) for b in api.batches.batches.values()] == [3, 3, 1]
+    line = len(api.batches.files[next(iter(api.batches.files))].splitlines()[0]) + 1
+    monkeypatch.setitem(batch_api.BATCH_LIMITS, "anthropic", batch_api.BatchLimits(100, 2 * line))
+    run_in_process(api, source, tmp_path / "other.jsonl", "test-small-a")
+    sizes = [len(b.requests) for b in api.batches.batches.values() if b.wire == "anthropic"]
+    assert sum(sizes) == 7 and max(sizes) <= 2 and len(sizes) >= 4
+    rows = db_rows_here("SELECT COUNT(DISTINCT batch_id) AS n FROM provider_batch_requests")
+    assert rows[0]["n"] == 3 + len(sizes)  # every part recorded
+
+
+def run_in_process(api, source, out, model):
+    """`orch batch SOURCE -o OUT -m MODEL --provider-batch`, in this process (so a test can
+    lower the limits): the engine, database and runner the command builds."""
+    import asyncio
+
+    from orchestrator_tui.batch.provider_job import JobOptions, run_job
+    from orchestrator_tui.batch.provider_session import Session
+    from orchestrator_tui.batch.runner import BatchRunner, read_items
+    from orchestrator_tui.engine import Request
+    from orchestrator_tui.frontend import build_engine
+    from orchestrator_tui.store.db import open_db
+    from orchestrator_tui.store.worker import close_all
+
+    from .conftest import api_environ, fast_settings
+
+    async def main():
+        settings = fast_settings()
+        registry = Registry.build(settings, environ=api_environ(api))
+        db = open_db()
+        engine = build_engine(settings, db=db, registry=registry, demo=False)
+        runner = BatchRunner(engine, Request("", strategy="single", model=model), 4, None)
+        try:
+            return await run_job(
+                Session(engine, db), runner, read_items(source), out, "refuse", JobOptions()
+            )
+        finally:
+            await engine.aclose()
+            close_all()
+            db.close()
+
+    api.batches.finish_after = None
+    return asyncio.run(main())
+
+
+def db_rows_here(sql):
+    from orchestrator_tui.store.db import default_db_path
+
+    with sqlite3.connect(default_db_path()) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute(sql)]
+
+
+def test_cancel_writes_the_cancelled_requests_as_failed(home, api, tmp_path):
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    [batch_id] = json.loads(submit(api, home, source, out, "-m", "test-small-a").stdout)["batches"]
+    unknown = batch(api, home, "batch", "cancel", "nope")
+    assert_one_line_error(unknown, "no open provider batch 'nope'")
+    proc = batch(api, home, "batch", "cancel", batch_id, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"cancelled": [batch_id], "done": 0, "failed": 3}
+    assert ("POST", f"/v1/messages/batches/{batch_id}/cancel") in api.batches.calls
+    records = read_output(out)
+    assert len(records) == 3 and all("cancelled" in r["error"] for r in records)
+    assert json.loads(batch(api, home, "batch", "status", "--json").stdout) == []
+
+
+def test_fallback_runs_as_rounds_only_unsure_answers_go_on(home, api, tmp_path):
+    hedged = "I think it might be Paris, but I'm not sure."
+    api.script(Reply(text=hedged), Reply(text=TEXT), Reply(text=TEXT), model="test-small-a")
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    args = (
+        "-s",
+        "fallback",
+        "--chain",
+        "test-small-a,test-large-a",
+        "--wait",
+        "--poll-interval",
+        "0",
+    )
+    proc = submit(api, home, source, out, *args)
+    assert proc.returncode == 0, proc.stderr
+    first, second = api.batches.batches.values()
+    assert [r["params"]["model"] for r in first.requests] == ["test-small-a"] * 3
+    assert [
+        (r["params"]["model"], r["params"]["messages"][-1]["content"]) for r in second.requests
+    ] == [("test-large-a", "What is 0 + 1?")]
+    last = {r["id"]: r for r in read_output(out)}
+    assert last["p0"]["model_used"] == "test-large-a" and last["p1"]["model_used"] == "test-small-a"
+    assert [a["model"] for a in last["p0"]["attempts"]] == ["test-small-a", "test-large-a"]
+    expected = batch_cost("test-small-a", Usage(25, len(hedged.split()))) + batch_cost(
+        "test-large-a", ANSWER_USAGE
+    )
+    assert last["p0"]["cost"] == pytest.approx(expected)
+    assert last["p0"]["metadata"]["threshold_met"] is True
+    rounds = db_rows(
+        home, "SELECT round, COUNT(*) AS n FROM provider_batch_requests GROUP BY round"
+    )
+    assert [(r["round"], r["n"]) for r in rounds] == [(1, 3), (2, 1)]
+
+
+def test_a_budget_refuses_a_submission_before_anything_is_uploaded(home, api, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 5), tmp_path / "out.jsonl"
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 0.0001\n")
+    proc = submit(api, home, source, out, "-m", "test-large-a", "--max-tokens", "1000")
+    assert_one_line_error(proc, "provider batch not submitted", "daily budget")
+    assert proc.returncode == 1 and api.batches.calls == [] and not out.exists()
+    unpriced = submit(api, home, source, out, "-m", "test-mini-a")  # no batch price at all
+    assert_one_line_error(unpriced, "provider batch not submitted", "no known price")
+    capped = submit(api, home, source, out, "-m", "test-small-a", "-c", "0.00000001")
+    assert_one_line_error(capped, "--max-cost")
+    assert api.batches.calls == [] and db_rows(home, "SELECT * FROM provider_batches") == []
+
+
+def test_the_reservation_holds_the_worst_case_and_settles_to_the_real_cost(home, api, tmp_path):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 5), tmp_path / "out.jsonl"
+    assert (
+        submit(api, home, source, out, "-m", "test-large-a", "--max-tokens", "100").returncode == 0
+    )
+    [held] = db_rows(home, "SELECT * FROM reservations")
+    worst = db_rows(home, "SELECT SUM(worst) AS w FROM provider_batch_requests")[0]["w"]
+    per_answer = batch_cost("test-large-a", ANSWER_USAGE)
+    assert held["amount"] == pytest.approx(worst) and worst > 5 * per_answer
+    assert held["owner"].startswith("provider-batch:")
+    status = batch(api, home, "budget", "--json")
+    assert status.returncode == 0, status.stderr
+    api.batches.finish()
+    collected = batch(api, home, "batch", "collect", "--json")
+    assert collected.returncode == 0, collected.stderr
+    assert json.loads(collected.stdout)["done"] == 5
+    assert db_rows(home, "SELECT * FROM reservations") == []
+    spent = db_rows(home, "SELECT SUM(cost) AS s FROM attempts")[0]["s"]
+    assert spent == pytest.approx(5 * per_answer)
+
+
+def test_the_demo_provider_has_no_batch_api(home, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    proc = orch("batch", str(source), "-o", str(out), "--provider-batch", home=home)
+    assert_one_line_error(proc, "--provider-batch needs a real provider")
+    assert not out.exists()
+    alone = orch("batch", str(source), "-o", str(out), "--wait", home=home)
+    assert_one_line_error(alone, "go with --provider-batch")
+
+
+def test_ensemble_submits_every_member_and_the_engine_judges(home, api, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    members = "test-small-a,test-medium-o"
+    args = ("-s", "ensemble", "--models", members, "--wait", "--poll-interval", "0")
+    proc = submit(api, home, source, out, *args)
+    assert proc.returncode == 0, proc.stderr
+    wires = sorted(b.wire for b in api.batches.batches.values())
+    assert wires == ["anthropic", "openai"]  # one provider batch per model
+    for record in read_output(out):
+        assert record["ensemble_models"] == ["test-small-a", "test-medium-o"]
+        assert len(record["attempts"]) == 2 and "consensus" in record["metadata"]
+        expected = batch_cost("test-small-a", ANSWER_USAGE) + batch_cost(
+            "test-medium-o", ANSWER_USAGE
+        )
+        assert record["cost"] == pytest.approx(expected)
+
+
+def test_no_log_keeps_the_text_only_until_the_answer_is_written(home, api, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    args = ("-m", "test-medium-o", "--no-log", "--wait", "--poll-interval", "0")
+    assert submit(api, home, source, out, *args).returncode == 0
+    assert all(r["response"] == TEXT for r in read_output(out))
+    rows = db_rows(home, "SELECT request, outcome, cost FROM provider_batch_requests")
+    assert len(rows) == 2 and all(r["cost"] > 0 for r in rows)
+    assert all(json.loads(r["request"])["prompt"] == "" for r in rows)
+    assert all(json.loads(r["outcome"])["text"] == "" for r in rows)
+    assert {r["prompt"] for r in db_rows(home, "SELECT prompt FROM requests")} == {None}
