@@ -235,3 +235,17 @@ async def test_a_past_conversation_reopens_and_the_next_prompt_continues_it(tmp_
         newest = get_request(app.db, list_requests(app.db)[0]["id"])
         assert newest["conversation_id"] == first_id
         assert len(app.session.conversation) == 6
+
+
+async def test_a_long_code_line_wraps_in_a_narrow_pane_instead_of_being_cut_off(tmp_path):
+    line = "result = some_function(argument_one, argument_two, argument_three, argument_four)"
+    app = make_app(tmp_path)
+    async with app.run_test(size=(60, 20)) as pilot:
+        app.engine._providers["demo"] = ScriptedDemo(f"Here:\n\n```python\n{line}\n```\n")
+        await use_strategy(pilot, "single")
+        await send(pilot, "Some code, please")
+        fence = app.screen.query_one("MarkdownFence")
+        await wait_until(pilot, lambda: fence.size.width > 0, what="the code block laid out")
+        assert len(line) > fence.size.width  # it could not fit on one line
+        assert fence.max_scroll_x == 0  # nothing hidden to the right
+        assert fence.query_one("Label").size.height > 1  # wrapped

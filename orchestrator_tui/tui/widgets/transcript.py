@@ -31,6 +31,7 @@ class Turn:
     confidence: float | None = None
     error: str | None = None
     cached: bool = False
+    rating: str = ""  # "good", "bad (answer 2)", … once rated
 
     @classmethod
     def from_result(cls, prompt: str, result) -> Turn:
@@ -50,6 +51,8 @@ class Turn:
     @classmethod
     def from_record(cls, record: dict) -> Turn:
         """A turn from the history (see store.history.get_request)."""
+        from ...store.ratings import rating_label
+
         ok = record["status"] == "ok"
         return cls(
             record["prompt"] or "(not logged)",
@@ -62,6 +65,7 @@ class Turn:
             record["confidence"],
             record["error"],
             bool(record.get("cached")),
+            rating_label(record.get("rating"), record.get("rated_by")),
         )
 
     def figures(self) -> str:
@@ -73,6 +77,8 @@ class Turn:
             parts.append(f"{self.latency:.1f} s")
         if self.cached:
             parts.append("cache")
+        if self.rating:
+            parts.append(f"rated {self.rating}")
         return "  ".join(p for p in parts if p)
 
 
