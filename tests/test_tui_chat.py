@@ -6,11 +6,14 @@ or a condition, never for an amount of time."""
 from __future__ import annotations
 
 from textual import events
+from textual.app import App
+from textual.widgets import Markdown
 
 from orchestrator_tui.tui.widgets.board import PaneBoard
 from orchestrator_tui.tui.widgets.dashboard import Dashboard
 from orchestrator_tui.tui.widgets.pane import ModelPane
 from orchestrator_tui.tui.widgets.prompt import PromptEditor
+from orchestrator_tui.tui.widgets.stream_text import StreamText
 from orchestrator_tui.tui.widgets.transcript import Transcript, TurnView
 
 from .tui_helpers import (
@@ -134,26 +137,44 @@ async def test_copy_takes_the_focused_answer_or_its_last_code_block(tmp_path):
         assert any("copied the last code block" in n.message for n in app._notifications)
 
 
-async def test_panes_follow_the_stream_unless_the_reader_scrolled_up(tmp_path):
-    app = make_app(tmp_path)
-    long_answer = "\n\n".join(f"Paragraph {n} of a long answer." for n in range(80))
-    async with app.run_test(size=SIZE) as pilot:
-        app.engine._providers["demo"] = ScriptedDemo(long_answer)
-        await use_strategy(pilot, "single")
-        await send(pilot, "Tell me a lot")
-        [pane] = panes(app)
-        body = pane.query_one(".pane-body")
-        await wait_until(
-            pilot, lambda: body.max_scroll_y > 0, what="an answer taller than its pane"
+class StreamApp(App):
+    def compose(self):
+        yield StreamText()
+
+
+async def test_streamed_text_is_followed_unless_the_reader_scrolled_up():
+    app = StreamApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(StreamText)
+        view.append(
+            "".join(f"line {n} of a long answer that wraps at forty columns\n" for n in range(40))
         )
-        assert body.scroll_y == body.max_scroll_y  # followed to the end
-        body.scroll_up(animate=False)  # the reader scrolls up: the pane stops following
         await pilot.pause()
-        kept = body.scroll_y
-        pane.write("\n\nOne more paragraph.")
-        await pane.flush()
+        assert len(view.rows) == 81 and view.max_scroll_y > 0  # 2 rows a line, and the last
+        assert view.scroll_y == view.max_scroll_y  # followed to the end
+        view.scroll_up(animate=False)  # the reader scrolls up: the view stops following
         await pilot.pause()
-        assert body.scroll_y == kept < body.max_scroll_y
+        kept = view.scroll_y
+        view.append("one more line\n")
+        await pilot.pause()
+        assert view.scroll_y == kept < view.max_scroll_y
+        view.scroll_end(animate=False)  # back at the end: following again
+        await pilot.pause()
+        view.append("and another")
+        await pilot.pause()
+        assert view.scroll_y == view.max_scroll_y and view.rows[-1] == "and another"
+
+
+async def test_a_finished_answer_is_rendered_as_markdown(tmp_path):
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        app.engine._providers["demo"] = ScriptedDemo(CODE_ANSWER)
+        await use_strategy(pilot, "single")
+        await send(pilot, "How do I print?")
+        [pane] = panes(app)
+        assert not pane.query_one(StreamText).display
+        assert pane.query_one(Markdown).source.strip() == CODE_ANSWER.strip()
+        assert len(pane.query("MarkdownFence")) == 2
 
 
 async def test_a_narrow_terminal_folds_the_dashboard_and_shows_panes_as_tabs(tmp_path):

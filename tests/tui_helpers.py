@@ -143,10 +143,7 @@ async def send(pilot, prompt: str, wait: bool = True) -> None:
 def streaming(app, model: str) -> bool:
     """`model`'s pane is streaming and shows all the text it was given."""
     return any(
-        p.model == model
-        and p.status == "streaming"
-        and not p._pending
-        and len(p.query_one("Markdown").source) == p.chars
+        p.model == model and p.status == "streaming" and not p._pending and len(p.text) == p.chars
         for p in app.screen.query("ModelPane")
     )
 

@@ -15,6 +15,9 @@ from ..figures import verdict_note
 from .pane import ModelPane
 
 MIN_PANE_WIDTH = 32
+# How often streamed text reaches the screen, every pane in the same frame. Measured in tmux
+# (tests/benchmarks/tui_echo.py): fewer, shared frames leave room for the keys being typed.
+FLUSH_SECONDS = 0.2
 TAB_MARKS = {"done": "✓", "queued": "·", "waiting": "…", "streaming": "…", "cancelled": "✗"}
 
 
@@ -35,6 +38,13 @@ class PaneBoard(Vertical):
     def compose(self):
         yield Static("", id="tab-strip")
         yield Grid(id="pane-grid")
+
+    def on_mount(self) -> None:
+        self.set_interval(FLUSH_SECONDS, self.flush)
+
+    def flush(self) -> None:
+        for pane in self.all_panes():
+            pane.flush()
 
     @property
     def grid(self) -> Grid:

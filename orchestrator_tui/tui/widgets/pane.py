@@ -1,27 +1,23 @@
-"""One model's pane: a two-line header (status, then tokens, cost, latency and confidence), the
-answer as Markdown while it streams (appended, never re-parsed per token, and followed unless
-the reader scrolled up), and a one-line note (winner, score, escalation).
+"""One model's pane: a two-line header (status, then confidence, cost, latency and tokens), the
+answer, and a one-line note (winner, score, escalation).
 
-Every region but the answer has a fixed height, and header and note updates say so
-(`layout=False`): a flush during streaming then repaints the pane instead of re-laying the
-whole screen out.
+While the answer streams it is plain text in a `StreamText`, which follows the end unless the
+reader scrolled up; when the attempt ends it is rendered as Markdown once. The header and note
+have fixed heights and are updated with `layout=False`, and the board flushes every pane
+together a few times a second: a flush repaints lines, it does not re-lay the screen out.
 """
 
 from __future__ import annotations
 
-import asyncio
-
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
 
 from ...engine.events import Attempt
 from ...formatting import cost_text
 from ..clipboard import last_code_block
 from ..figures import confidence_label
-
-FLUSH_SECONDS = 0.1  # how often streamed text is rendered (Textual's guide: 50–100 ms)
+from .stream_text import StreamText
 
 STATUS_LABELS = {"ok": "done", "cancelled": "cancelled"}
 
@@ -44,29 +40,34 @@ class ModelPane(Vertical, can_focus=True):
         self.attempt: Attempt | None = None  # the finished attempt
         self.note = ""
         self.chars = 0
-        self.text = ""  # the answer so far, as shown
-        self._stream: MarkdownStream | None = None
-        self._pending: list[str] = []  # text not yet handed to the Markdown stream
-        # The flush timer and the engine's events (a retry, the end) both drive the Markdown
-        # stream: one at a time, or a stream is orphaned and stopping it raises CancelledError.
-        self._stream_lock = asyncio.Lock()
+        self._pending: list[str] = []  # streamed text not yet shown
 
     def compose(self):
         yield Static(self.header_text(), classes="pane-header")
+        yield StreamText(classes="pane-stream")
         with VerticalScroll(classes="pane-body"):
             yield Markdown("", classes="pane-markdown")
         yield Static("", classes="pane-note")
 
     def on_mount(self) -> None:
         self.query_one(".pane-body", VerticalScroll).anchor()
-        self.set_interval(FLUSH_SECONDS, self.flush)
+        self.show_markdown(False)
+
+    def show_markdown(self, markdown: bool) -> None:
+        self.query_one(StreamText).display = not markdown
+        self.query_one(".pane-body", VerticalScroll).display = markdown
+
+    @property
+    def text(self) -> str:
+        """The answer as shown so far."""
+        return self.query_one(StreamText).text
 
     def header_text(self) -> str:
         a = self.attempt
         provider = f" · {self.provider}" if self.provider else ""
         line1 = f"[b]{self.model}[/b][dim]{provider}[/dim] · {self.status}"
         if a is None:
-            return line1 + (f"\n[dim]{self.chars:,} chars[/dim]" if self.chars else "\n")
+            return line1 + "\n"
         ttft = "" if a.time_to_first_token is None else f"  ttft {a.time_to_first_token:.2f} s"
         cost = cost_text(a.cost, a.estimated, "$?")
         tokens = f"{a.usage.input_tokens:,}→{a.usage.output_tokens:,} tok"
@@ -84,45 +85,30 @@ class ModelPane(Vertical, can_focus=True):
             self.query_one(".pane-header", Static).update(self.header_text(), layout=False)
 
     def write(self, text: str) -> None:
-        """Queue text; `flush` hands it to the Markdown stream a few times a second, so a
-        fast stream costs a handful of renders per second, not one per token."""
+        """Queue text; the board's `flush` shows it a few times a second, so a fast stream
+        costs a handful of repaints per second, not one per token."""
         self._pending.append(text)
         self.chars += len(text)
 
-    async def flush(self) -> None:
-        async with self._stream_lock:
-            await self._flush_pending()
-
-    async def _flush_pending(self) -> None:
+    def flush(self) -> None:
         if not self._pending:
             return
         text = "".join(self._pending)
         self._pending.clear()
-        self.text += text
-        if self._stream is None:
-            self._stream = Markdown.get_stream(self.query_one(Markdown))
-        self.status = "streaming"
-        self.refresh_header()
-        await self._stream.write(text)
+        if self.status != "streaming":
+            self.status = "streaming"
+            self.refresh_header()
+        self.query_one(StreamText).append(text)
 
     async def restart(self, status: str) -> None:
         """A retry: the text so far is void."""
         self._pending.clear()
-        await self.close_stream()
         self.chars = 0
-        self.text = ""
-        await self.query_one(Markdown).update("")
+        self.query_one(StreamText).clear()
         self.set_status(status)
 
-    async def close_stream(self) -> None:
-        async with self._stream_lock:
-            await self._flush_pending()
-            if self._stream is not None:
-                await self._stream.stop()
-                self._stream = None
-
     async def finish(self, attempt: Attempt) -> None:
-        await self.close_stream()
+        self.flush()
         self.attempt = attempt
         status = STATUS_LABELS.get(attempt.status, attempt.status)
         if attempt.status == "error":
@@ -134,7 +120,9 @@ class ModelPane(Vertical, can_focus=True):
         self.set_status(status)
         self.set_class(attempt.status != "ok", "-failed")
         if attempt.status != "ok" and not self.chars and attempt.status != "cancelled":
-            await self.query_one(Markdown).update(f"*{attempt.error}*")
+            await self.show_text(f"*{attempt.error}*")
+        else:
+            await self.show_text(self.text)
 
     def set_note(self, note: str, winner: bool = False) -> None:
         self.note = note
@@ -142,9 +130,9 @@ class ModelPane(Vertical, can_focus=True):
         self.set_class(winner, "-winner")
 
     async def show_text(self, text: str) -> None:
-        """Show a finished answer at once (a past request)."""
-        self.text = text
+        """Show a finished answer, rendered as Markdown once."""
         await self.query_one(Markdown).update(text)
+        self.show_markdown(True)
 
     def answer(self) -> str:
         """The answer as it stands (finished, or streamed so far)."""
