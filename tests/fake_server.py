@@ -63,6 +63,7 @@ class Reply:
     output_tokens: int | None = None  # default: one per word
     delay_before_headers: float = 0.0
     chunk_delay: float = 0.0
+    rate: float | None = None  # text chunks per second, on a schedule from the first chunk
     truncate: bool = False  # end the stream cleanly but without a stop event
     break_after: int | None = None  # drop the connection after this many text chunks
     stream_error: str | None = None  # an in-stream error of this type after the text
@@ -104,6 +105,7 @@ class FakeAPI:
         self.admitted: deque[float] = deque()
         self.rejected = 0
         self.batches = FakeBatches(self)  # the batch endpoints' state and switches
+        self.on_stream = None  # called with (event, model, text chunks) as a stream starts, ends
 
     def script(self, *replies: Reply, model: str = "*") -> None:
         with self.lock:
@@ -239,6 +241,8 @@ def make_handler(api: FakeAPI):
             self.send_header("transfer-encoding", "chunked")
             self.end_headers()
             self.wfile.flush()
+            if api.on_stream:
+                api.on_stream("stream_start", body.get("model", ""), 0)
             for kind, data in wire.events(reply, body):
                 if kind == "break":
                     self.wfile.write(b"400\r\npartial")  # promise 1 KiB, send 7 bytes, hang up
@@ -257,6 +261,8 @@ def make_handler(api: FakeAPI):
                 self.write_chunk(wire.frame(kind, data))
             self.wfile.write(b"0\r\n\r\n")
             self.wfile.flush()
+            if api.on_stream:
+                api.on_stream("stream_end", body.get("model", ""), len(reply.chunks()))
 
         def send_whole(self, reply: Reply, wire, body: dict) -> None:
             """The answer not streamed: one JSON body, sent when the whole text is ready
@@ -303,7 +309,12 @@ def last_message(body: dict) -> str:
 
 def text_events(reply: Reply, make_event):
     """The text chunks, with the faults scripted to happen after the first N of them."""
+    started = time.monotonic()
     for index, chunk in enumerate(reply.chunks()):
+        if reply.rate:  # chunk N leaves at N / rate seconds: a slow sleep does not slow the rest
+            due = started + index / reply.rate - time.monotonic()
+            if due > 0:
+                yield "sleep", due
         if reply.gate is not None and reply.gate.after == index:
             yield "hold", reply.gate
         if reply.break_after is not None and index >= reply.break_after:
@@ -510,22 +521,45 @@ class OpenAIWire:
 
 
 def serve(
-    latency: float, rate_limit: str | None, model_latency: Sequence[str] = (), echo: bool = False
+    latency: float,
+    rate_limit: str | None,
+    model_latency: Sequence[str] = (),
+    echo: bool = False,
+    tokens: int | None = None,
+    rate: float | None = None,
+    progress: bool = False,
 ) -> None:
     """Run a server in its own process for benchmarks: prints its URL, stops on stdin EOF.
     `model_latency`: "MODEL=SECONDS" items, that model's delay before headers. `echo`: each
-    answer ends with the prompt, so that answers to different prompts differ."""
+    answer ends with the prompt, so that answers to different prompts differ. `tokens`: each
+    answer is that many numbered words ("t0 t1 …", a paragraph every 50), streamed at `rate`
+    words per second when given. `progress`: a JSON line on stdout as each stream starts and
+    ends ({"event": "stream_start"|"stream_end", "model", "chunks", "time"})."""
     import sys
 
     text = "Paris is the capital of France."
-    api = FakeAPI(Reply(text=text, delay_before_headers=latency))
+    if tokens:
+        text = " ".join(
+            f"t{index}" + ("\n\n" if index % 50 == 49 else "") for index in range(tokens)
+        )
+    answer = Reply(text=text, delay_before_headers=latency, rate=rate)
+    api = FakeAPI(answer)
     api.echo = echo
     for item in model_latency:
         model, seconds = item.split("=")
-        api.defaults[model] = Reply(text=text, delay_before_headers=float(seconds))
+        api.defaults[model] = replace(answer, delay_before_headers=float(seconds))
     if rate_limit:
         count, seconds = rate_limit.split("/")
         api.rate_limit = (int(count), float(seconds))
+    if progress:
+        printing = threading.Lock()
+
+        def report(event: str, model: str, chunks: int) -> None:
+            line = {"event": event, "model": model, "chunks": chunks, "time": time.monotonic()}
+            with printing:
+                print(json.dumps(line), flush=True)
+
+        api.on_stream = report
     with api:
         print(api.url, flush=True)
         sys.stdin.read()
@@ -549,5 +583,18 @@ if __name__ == "__main__":
         help="MODEL=SECONDS: that model's latency (repeatable)",
     )
     parser.add_argument("--echo", action="store_true", help="end each answer with the prompt")
+    parser.add_argument("--tokens", type=int, help="answers of N numbered words (t0 t1 …)")
+    parser.add_argument("--rate", type=float, help="stream R words (tokens) per second")
+    parser.add_argument(
+        "--progress", action="store_true", help="a JSON line as each stream starts and ends"
+    )
     arguments = parser.parse_args()
-    serve(arguments.latency, arguments.rate_limit, arguments.model_latency, arguments.echo)
+    serve(
+        arguments.latency,
+        arguments.rate_limit,
+        arguments.model_latency,
+        arguments.echo,
+        arguments.tokens,
+        arguments.rate,
+        arguments.progress,
+    )
