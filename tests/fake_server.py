@@ -17,7 +17,7 @@ import socket
 import threading
 import time
 from collections import defaultdict, deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -105,7 +105,9 @@ class FakeAPI:
         self.admitted: deque[float] = deque()
         self.rejected = 0
         self.batches = FakeBatches(self)  # the batch endpoints' state and switches
-        self.on_stream = None  # called with (event, model, text chunks) as a stream starts, ends
+        self.on_stream: Callable[[str, str, int], None] | None = (
+            None  # called with (event, model, text chunks) as a stream starts, ends
+        )
 
     def script(self, *replies: Reply, model: str = "*") -> None:
         with self.lock:

@@ -150,19 +150,19 @@ async def test_streamed_text_is_followed_unless_the_reader_scrolled_up():
             "".join(f"line {n} of a long answer that wraps at forty columns\n" for n in range(40))
         )
         await pilot.pause()
-        assert len(view.rows) == 81 and view.max_scroll_y > 0  # 2 rows a line, and the last
-        assert view.scroll_y == view.max_scroll_y  # followed to the end
+        assert len(view.rows) == 81 and view.end_scroll_y() > 0  # 2 rows a line, and the last
+        assert view.scroll_y == view.end_scroll_y()  # followed to the end
         view.scroll_up(animate=False)  # the reader scrolls up: the view stops following
         await pilot.pause()
         kept = view.scroll_y
         view.append("one more line\n")
         await pilot.pause()
-        assert view.scroll_y == kept < view.max_scroll_y
-        view.scroll_end(animate=False)  # back at the end: following again
+        assert view.scroll_y == kept < view.end_scroll_y()
+        view.scroll_to(y=view.end_scroll_y(), animate=False)  # back at the end: following again
         await pilot.pause()
         view.append("and another")
         await pilot.pause()
-        assert view.scroll_y == view.max_scroll_y and view.rows[-1] == "and another"
+        assert view.scroll_y == view.end_scroll_y() and view.rows[-1] == "and another"
 
 
 async def test_a_finished_answer_is_rendered_as_markdown(tmp_path):
@@ -270,3 +270,30 @@ async def test_a_long_code_line_wraps_in_a_narrow_pane_instead_of_being_cut_off(
         assert len(line) > fence.size.width  # it could not fit on one line
         assert fence.max_scroll_x == 0  # nothing hidden to the right
         assert fence.query_one("Label").size.height > 1  # wrapped
+
+
+async def test_streamed_text_wraps_the_same_however_it_arrives():
+    """Only the last row is wrapped again as text arrives: the rows must be those of the
+    whole text wrapped at once, whatever the chunks (mid-word, spaces, newlines)."""
+    import random
+
+    from orchestrator_tui.tui.widgets.stream_text import wrap_spans
+
+    rng = random.Random(7)
+    words = ["a", "tiny", "considerably-longer-than-forty-columns-word-xxxxxxxxxxxx", "\n", " "]
+    text = "".join(rng.choice(words) + rng.choice(["", " "]) for _ in range(400))
+    app = StreamApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(StreamText)
+        await pilot.pause()
+        position = 0
+        while position < len(text):
+            step = rng.randint(1, 30)
+            view.append(text[position : position + step])
+            position += step
+        width = view.wrapped_width
+        expected = [
+            line[start:end] for line in text.split("\n") for start, end in wrap_spans(line, width)
+        ]
+        assert view.rows == expected
+        assert all(len(row) <= width for row in view.rows)

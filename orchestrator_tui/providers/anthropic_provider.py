@@ -35,20 +35,25 @@ class AnthropicProvider(SDKProvider):
         self, client: Client, model: ModelConfig, params: CallParams
     ) -> AsyncGenerator[StreamPart, None]:
         usage, stop_reason = Usage(), None
-        stream = await client.messages.create(**request_body(model, params), stream=True)
+        body = {**request_body(model, params), "stream": True}
+        stream = await self.post_stream(client, "/v1/messages", body)
         yield StartPart()
         async with stream:
-            async for event in stream:
-                if event.type == "message_start":
-                    usage = usage_from_start(event.message.usage)
+            async for event in stream:  # each a stream event object, as JSON
+                kind = event.get("type")
+                if kind == "message_start":
+                    usage = usage_from_json(event["message"]["usage"])
                     yield UsagePart(usage)
-                elif event.type == "content_block_delta" and event.delta.type == "text_delta":
-                    yield TextPart(event.delta.text)
-                elif event.type == "message_delta":
-                    usage.output_tokens = event.usage.output_tokens or usage.output_tokens
+                elif kind == "content_block_delta":
+                    delta = event["delta"]
+                    if delta.get("type") == "text_delta":
+                        yield TextPart(delta["text"])
+                elif kind == "message_delta":
+                    output = (event.get("usage") or {}).get("output_tokens")
+                    usage.output_tokens = output or usage.output_tokens
                     yield UsagePart(usage)
-                    stop_reason = event.delta.stop_reason
-                elif event.type == "message_stop":
+                    stop_reason = (event.get("delta") or {}).get("stop_reason")
+                elif kind == "message_stop":
                     yield StopPart(stop_reason or "end_turn")
 
     async def _send_whole(self, client: Client, model: ModelConfig, params: CallParams) -> Any:
@@ -77,20 +82,9 @@ def request_body(model: ModelConfig, params: CallParams) -> dict[str, Any]:
     return body
 
 
-def usage_from_start(raw: Any) -> Usage:
-    """Anthropic reports cache reads and writes apart from `input_tokens`; orch adds them in."""
-    cache_read = getattr(raw, "cache_read_input_tokens", None) or 0
-    cache_write = getattr(raw, "cache_creation_input_tokens", None) or 0
-    return Usage(
-        input_tokens=(raw.input_tokens or 0) + cache_read + cache_write,
-        output_tokens=raw.output_tokens or 0,
-        cache_read_tokens=cache_read,
-        cache_write_tokens=cache_write,
-    )
-
-
 def usage_from_json(raw: dict[str, Any]) -> Usage:
-    """`usage_from_start` for a whole message's JSON `usage` object."""
+    """A JSON `usage` object (a stream's `message_start`, or a whole message's).
+    Anthropic reports cache reads and writes apart from `input_tokens`; orch adds them in."""
     cache_read = raw.get("cache_read_input_tokens") or 0
     cache_write = raw.get("cache_creation_input_tokens") or 0
     return Usage(

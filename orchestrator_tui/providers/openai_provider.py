@@ -47,17 +47,18 @@ class OpenAIProvider(SDKProvider):
         self, client: Client, model: ModelConfig, params: CallParams
     ) -> AsyncGenerator[StreamPart, None]:
         finish_reason, usage_seen = None, not self.config.stream_usage
-        stream = await client.chat.completions.create(**request_body(model, params))
+        stream = await self.post_stream(client, "/chat/completions", request_body(model, params))
         yield StartPart()
         async with stream:
-            async for chunk in stream:
-                if chunk.usage is not None:
+            async for chunk in stream:  # each a `chat.completion.chunk` object, as JSON
+                if chunk.get("usage") is not None:
                     usage_seen = True
-                    yield UsagePart(usage_from_chunk(chunk.usage))
-                for choice in chunk.choices:
-                    if choice.delta is not None and choice.delta.content:
-                        yield TextPart(choice.delta.content)
-                    finish_reason = choice.finish_reason or finish_reason
+                    yield UsagePart(usage_from_json(chunk["usage"]))
+                for choice in chunk.get("choices") or ():
+                    content = (choice.get("delta") or {}).get("content")
+                    if content:
+                        yield TextPart(content)
+                    finish_reason = choice.get("finish_reason") or finish_reason
         if finish_reason is not None and not usage_seen:  # usage comes last: cut short
             raise ProviderError(
                 f"{self.name}: the stream ended after its finish_reason without the usage it "
@@ -106,19 +107,8 @@ def request_body(model: ModelConfig, params: CallParams) -> dict[str, Any]:
     return body
 
 
-def usage_from_chunk(raw: Any) -> Usage:
-    prompt_details = getattr(raw, "prompt_tokens_details", None)
-    completion_details = getattr(raw, "completion_tokens_details", None)
-    return Usage(
-        input_tokens=raw.prompt_tokens or 0,
-        output_tokens=raw.completion_tokens or 0,
-        cache_read_tokens=getattr(prompt_details, "cached_tokens", None) or 0,
-        reasoning_tokens=getattr(completion_details, "reasoning_tokens", None) or 0,
-    )
-
-
 def usage_from_json(raw: dict[str, Any]) -> Usage:
-    """`usage_from_chunk` for a whole answer's JSON `usage` object."""
+    """A JSON `usage` object (a stream's last chunk's, or a whole answer's)."""
     prompt_details = raw.get("prompt_tokens_details") or {}
     completion_details = raw.get("completion_tokens_details") or {}
     return Usage(

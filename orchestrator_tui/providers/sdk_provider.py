@@ -140,6 +140,16 @@ class SDKProvider(Provider):
         """The parts of a whole answer's JSON object; may raise KeyError, TypeError and the
         like on an unexpected shape (classified as malformed by `_whole`)."""
 
+    async def post_stream(self, client: Client, path: str, body: dict[str, Any]) -> Any:
+        """POST a streamed call through the SDK (its auth, base URL, status errors, SSE
+        decoding and in-stream error events) with each event left as its JSON object: the SDK's
+        typed events cost more CPU than the rest of the stream's handling (py-spy, the TUI
+        streaming three answers at 100 tokens/s)."""
+        sdk = self.sdk()
+        return await client.post(
+            path, body=body, cast_to=object, stream=True, stream_cls=sdk.AsyncStream[object]
+        )
+
     def call(
         self, client: Client, model: ModelConfig, params: CallParams
     ) -> AsyncGenerator[StreamPart, None]:

@@ -216,7 +216,8 @@ class FakeServer:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
-                str(ROOT / "tests" / "fake_server.py"),
+                "-m",
+                "tests.fake_server",
                 "--latency=0",
                 f"--tokens={tokens}",
                 f"--rate={rate}",
@@ -225,6 +226,7 @@ class FakeServer:
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
+            cwd=ROOT,
         )
         self.events: queue.Queue[dict] = queue.Queue()
         self.url = ""
@@ -267,7 +269,7 @@ class FakeServer:
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of `pid` and its live descendants."""
     try:
-        import psutil
+        import psutil  # type: ignore[import-untyped]
     except ImportError:
         return proc_cpu(pid)
     try:
@@ -445,7 +447,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         time.sleep(1.0)  # the app settles (its warm-up thread)
         tmux.keys(target, MARKER)
         wait_screen(tmux, target, lambda s: MARKER in s, "the marker typed into the editor", 15)
-        idle = []
+        idle: list[float] = []
         while len(idle) < args.idle_keys:
             idle += type_batch(tmux, target, min(BATCH, args.idle_keys - len(idle)))
         tmux.key(target, "C-u")
@@ -469,7 +471,7 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         tmux.keys(target, MARKER)
         wait_screen(tmux, target, lambda s: MARKER in s, "the marker typed while streaming", 30)
         cpu0, tmux0, t0 = cpu_seconds(pid), cpu_seconds(tmux_pid), time.monotonic()
-        streaming = []
+        streaming: list[float] = []
         while time.monotonic() < end_typing and len(streaming) < args.keys:
             streaming += type_batch(
                 tmux,

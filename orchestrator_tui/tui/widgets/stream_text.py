@@ -9,12 +9,14 @@ changed; the answer is rendered as Markdown once, when it is complete.
 
 from __future__ import annotations
 
-import textwrap
+import math
 
 from rich.segment import Segment
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+
+SLACK_ROWS = 48  # the scrollable height grows by this many rows at a time (see `reserve`)
 
 
 class StreamText(ScrollView):
@@ -26,68 +28,90 @@ class StreamText(ScrollView):
         super().__init__(**kwargs)
         self.text = ""
         self.rows: list[str] = []  # the text wrapped at `wrapped_width`
-        self.last_line_rows = 0  # how many of `rows` the last (still growing) line fills
+        self.tail_start = 0  # where in `text` the last row starts: appending re-wraps from there
         self.wrapped_width = 0  # 0: not laid out yet (the text is wrapped at the first resize)
         self.following = True  # the reader is at the end
 
     def append(self, text: str) -> None:
-        """Add streamed text; follow it if the reader was at the end."""
-        start = len(self.text) - len(self.text.rpartition("\n")[2])  # the last line, re-wrapped
+        """Add streamed text; follow it if the reader was at the end. Only the last row and
+        what follows it are wrapped again (an answer can be one long line)."""
         self.text += text
         if not self.wrapped_width:
             return
-        self.following = self.is_vertical_scroll_end
-        del self.rows[len(self.rows) - self.last_line_rows :]
-        self.wrap_from(start)
+        self.following = self.scroll_y >= self.end_scroll_y()
+        if self.rows:
+            self.rows.pop()
+        self.wrap_from(self.tail_start)
         if self.following:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            self.follow()
+
+    def end_scroll_y(self) -> int:
+        """The scroll offset that shows the last row at the bottom."""
+        return max(0, len(self.rows) - self.scrollable_content_region.height)
+
+    def follow(self) -> None:
+        self.scroll_to(y=self.end_scroll_y(), animate=False, immediate=True)
 
     def clear(self) -> None:
         self.text = ""
         self.rows = []
-        self.last_line_rows = 0
+        self.tail_start = 0
         self.virtual_size = Size(self.wrapped_width, 0)
         self.refresh()
 
     def wrap_from(self, start: int) -> None:
-        """Wrap the text from `start` (the beginning of a line) onto `rows`."""
+        """Wrap the text from `start` (the beginning of a row) onto `rows`."""
         first = len(self.rows)
         width = max(1, self.wrapped_width)
-        lines = self.text[start:].split("\n")
-        for line in lines:
-            wrapped = wrap(line, width)
-            self.rows.extend(wrapped)
-        self.last_line_rows = len(wrap(lines[-1], width))
-        if len(self.rows) != self.virtual_size.height:
-            self.virtual_size = Size(width, len(self.rows))
+        offset = start
+        for line in self.text[start:].split("\n"):
+            spans = wrap_spans(line, width)
+            self.rows.extend(line[begin:end] for begin, end in spans)
+            self.tail_start = offset + spans[-1][0]
+            offset += len(line) + 1
+        self.reserve(width)
         self.refresh_lines(max(0, first - 1), len(self.rows) - first + 1)
+
+    def reserve(self, width: int) -> None:
+        """Make the scrollable height hold every row. It grows `SLACK_ROWS` at a time: a new
+        virtual size re-lays the whole screen out, a scroll within it only repaints."""
+        needed = len(self.rows)
+        height = self.virtual_size.height
+        if needed > height or width != self.virtual_size.width or needed < height - SLACK_ROWS:
+            height = math.ceil((needed + 1) / SLACK_ROWS) * SLACK_ROWS if needed else 0
+            self.virtual_size = Size(width, height)
 
     def on_resize(self) -> None:
         width = self.scrollable_content_region.width
         if width and width != self.wrapped_width:
             self.wrapped_width = width
             self.rows = []
-            self.last_line_rows = 0
             self.wrap_from(0)
             self.refresh()
             if self.following:
-                self.scroll_end(animate=False, immediate=False, x_axis=False)
+                self.call_after_refresh(self.follow)
 
     def render_line(self, y: int) -> Strip:
         _, scroll_y = self.scroll_offset
         index = scroll_y + y
         style = self.rich_style
         width = self.scrollable_content_region.width
-        row = self.rows[index] if index < len(self.rows) else ""
+        row = self.rows[index].replace("\t", "    ") if index < len(self.rows) else ""
         return Strip([Segment(row, style)]).crop_extend(0, width, style)
 
 
-def wrap(line: str, width: int) -> list[str]:
-    """One source line as rows of at most `width` cells (an empty line is one empty row)."""
-    return textwrap.wrap(
-        line.expandtabs(4),
-        width,
-        replace_whitespace=False,
-        drop_whitespace=True,
-        break_on_hyphens=False,
-    ) or [""]
+def wrap_spans(line: str, width: int) -> list[tuple[int, int]]:
+    """Where `line` breaks into rows of at most `width` characters: at the last space that
+    fits (the space itself dropped), else mid-word. Greedy, so appending to a line never
+    changes its rows before the last."""
+    spans = []
+    start = 0
+    while len(line) - start > width:
+        cut = line.rfind(" ", start, start + width + 1)
+        resume = cut + 1
+        if cut <= start:
+            cut = resume = start + width
+        spans.append((start, cut))
+        start = resume
+    spans.append((start, len(line)))
+    return spans
