@@ -150,19 +150,19 @@ async def test_streamed_text_is_followed_unless_the_reader_scrolled_up():
             "".join(f"line {n} of a long answer that wraps at forty columns\n" for n in range(40))
         )
         await pilot.pause()
-        assert len(view.rows) == 81 and view.end_scroll_y() > 0  # 2 rows a line, and the last
-        assert view.scroll_y == view.end_scroll_y()  # followed to the end
-        view.scroll_up(animate=False)  # the reader scrolls up: the view stops following
+        assert len(view.rows) == 81  # 2 rows a line, and the last
+        assert view.scroll_y > 0 and view.shows_the_end()  # followed to the end
+        view.scroll_page_up(animate=False)  # the reader scrolls up: the view stops following
         await pilot.pause()
         kept = view.scroll_y
         view.append("one more line\n")
         await pilot.pause()
-        assert view.scroll_y == kept < view.end_scroll_y()
-        view.scroll_to(y=view.end_scroll_y(), animate=False)  # back at the end: following again
+        assert view.scroll_y == kept and not view.shows_the_end()
+        view.scroll_end(animate=False)  # back at the end: following again
         await pilot.pause()
-        view.append("and another")
+        view.append("and another\n" * 12)  # past the bottom of the view
         await pilot.pause()
-        assert view.scroll_y == view.end_scroll_y() and view.rows[-1] == "and another"
+        assert view.shows_the_end() and view.rows[-2] == "and another"
 
 
 async def test_a_finished_answer_is_rendered_as_markdown(tmp_path):

@@ -205,6 +205,10 @@ class Engine:
         for model in usable:
             self.provider_for(model).prepare()
 
+    async def warmed_up(self) -> None:
+        """Wait until every provider `warm_up` started is ready."""
+        await asyncio.gather(*(provider.warm() for provider in list(self._providers.values())))
+
     def models_named(self, request: Request) -> list[ModelConfig]:
         """The models a run of `request` calls first, as far as it names them (its model, its
         models, else its chain's or the default chain's first), that can be called: the ones

@@ -11,6 +11,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -109,7 +110,7 @@ class OrchApp(App):
         # SDK imports in a thread once the first frame is up, not on the loop at the first send
         self.call_after_refresh(self.engine.warm_up)
         if self.calm_gc:
-            self.call_after_refresh(calm_garbage_collector)
+            self.call_after_refresh(self.calm_garbage_collector)
 
     def banner_text(self, short: bool = False) -> str:
         if self.engine.demo:
@@ -215,6 +216,18 @@ class OrchApp(App):
         if main is not None:
             yield from main_screen_commands(main)
 
+    @work(group="calm-gc", exit_on_error=False, description="calm the garbage collector")
+    async def calm_garbage_collector(self) -> None:
+        """What exists once the app is up and its SDKs are imported lives as long as the app:
+        out of the collector's sight (`gc.freeze`), and young collections rarer. Measured in
+        tmux while three panes stream: a full collection of the SDKs' objects took 120–140 ms
+        on the event loop, the worst key echo (tests/benchmarks/tui_echo.py)."""
+        gc.freeze()
+        _, older, oldest = gc.get_threshold()
+        gc.set_threshold(GEN0_THRESHOLD, older, oldest)
+        await self.engine.warmed_up()
+        gc.freeze()
+
     async def on_unmount(self) -> None:
         await self.engine.aclose()
 
@@ -227,15 +240,6 @@ class OrchApp(App):
 
 
 GEN0_THRESHOLD = 50_000
-
-
-def calm_garbage_collector() -> None:
-    """What exists once the app is up lives as long as the app: out of the collector's sight
-    (`gc.freeze`), and young collections rarer. Measured in tmux: the worst key echo while
-    panes stream went from about 400 to 145 ms (tests/benchmarks/tui_echo.py)."""
-    gc.freeze()
-    _, older, oldest = gc.get_threshold()
-    gc.set_threshold(GEN0_THRESHOLD, older, oldest)
 
 
 def main_screen_commands(main: MainScreen) -> Iterable[SystemCommand]:

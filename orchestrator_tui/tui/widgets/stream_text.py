@@ -38,19 +38,22 @@ class StreamText(ScrollView):
         self.text += text
         if not self.wrapped_width:
             return
-        self.following = self.scroll_y >= self.end_scroll_y()
+        self.following = self.shows_the_end()
         if self.rows:
             self.rows.pop()
         self.wrap_from(self.tail_start)
-        if self.following:
+        if self.following and not self.shows_the_end():
             self.follow()
 
-    def end_scroll_y(self) -> int:
-        """The scroll offset that shows the last row at the bottom."""
-        return max(0, len(self.rows) - self.scrollable_content_region.height)
+    def shows_the_end(self) -> bool:
+        """The last row is on screen."""
+        return self.scroll_y + self.scrollable_content_region.height >= len(self.rows)
 
     def follow(self) -> None:
-        self.scroll_to(y=self.end_scroll_y(), animate=False, immediate=True)
+        """Scroll half a view past the end: the next rows are painted where they land, and
+        the view scrolls again (repainting all of it) only once they reach the bottom."""
+        height = self.scrollable_content_region.height
+        self.scroll_to(y=max(0, len(self.rows) - height // 2), animate=False, immediate=True)
 
     def clear(self) -> None:
         self.text = ""
@@ -75,7 +78,8 @@ class StreamText(ScrollView):
     def reserve(self, width: int) -> None:
         """Make the scrollable height hold every row. It grows `SLACK_ROWS` at a time: a new
         virtual size re-lays the whole screen out, a scroll within it only repaints."""
-        needed = len(self.rows)
+        half = self.scrollable_content_region.height // 2
+        needed = len(self.rows) + (half if len(self.rows) > half else 0)  # room to `follow`
         height = self.virtual_size.height
         if needed > height or width != self.virtual_size.width or needed < height - SLACK_ROWS:
             height = math.ceil((needed + 1) / SLACK_ROWS) * SLACK_ROWS if needed else 0
@@ -89,7 +93,11 @@ class StreamText(ScrollView):
             self.wrap_from(0)
             self.refresh()
             if self.following:
-                self.call_after_refresh(self.follow)
+                self.call_after_refresh(self.follow_if_needed)
+
+    def follow_if_needed(self) -> None:
+        if not self.shows_the_end():
+            self.follow()
 
     def render_line(self, y: int) -> Strip:
         _, scroll_y = self.scroll_offset
