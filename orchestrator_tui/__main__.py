@@ -1,5 +1,5 @@
-"""`python -m orchestrator_tui` runs the CLI."""
+"""`python -m orchestrator_tui` is `orch`."""
 
-from .cli.main import run
+from .launch import main
 
-run()
+main()

@@ -118,24 +118,29 @@ def run() -> None:
 
 
 def run_app() -> None:
-    from ..errors import OrchError
-
     try:
         app(prog_name="orch")  # also under `python -m orchestrator_tui`: help, completion
-    except Exception as error:
-        if STATE.verbose:
-            raise
-        known = error if isinstance(error, OrchError) else store_error_for(error)
-        if known is not None:
-            print(f"orch: error: {known}", file=sys.stderr)
-            sys.exit(known.exit_code)
-        # a bug, not a user error: still one line unless -v
-        print(
-            f"orch: internal error: {type(error).__name__}: {error} (run with -v for the "
-            "traceback)",
-            file=sys.stderr,
-        )
-        sys.exit(70)
+    except Exception as error:  # noqa: BLE001 (reported in one line, or raised with -v)
+        report_error(error)
+
+
+def report_error(error: Exception) -> None:
+    """An error as one line on stderr and orch's exit status (the traceback with -v)."""
+    from ..errors import OrchError
+
+    if STATE.verbose:
+        raise error
+    known = error if isinstance(error, OrchError) else store_error_for(error)
+    if known is not None:
+        print(f"orch: error: {known}", file=sys.stderr)
+        sys.exit(known.exit_code)
+    # a bug, not a user error: still one line unless -v
+    print(
+        f"orch: internal error: {type(error).__name__}: {error} (run with -v for the "
+        "traceback)",
+        file=sys.stderr,
+    )
+    sys.exit(70)
 
 
 def store_error_for(error: Exception):

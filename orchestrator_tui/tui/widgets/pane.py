@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from ...engine.events import Attempt
 from ...formatting import cost_text
@@ -46,7 +46,7 @@ class ModelPane(Vertical, can_focus=True):
         yield Static(self.header_text(), classes="pane-header")
         yield StreamText(classes="pane-stream")
         with VerticalScroll(classes="pane-body"):
-            yield Markdown("", classes="pane-markdown")
+            yield markdown_widget()
         yield Static("", classes="pane-note")
 
     def on_mount(self) -> None:
@@ -131,7 +131,7 @@ class ModelPane(Vertical, can_focus=True):
 
     async def show_text(self, text: str) -> None:
         """Show a finished answer, rendered as Markdown once."""
-        await self.query_one(Markdown).update(text)
+        await self.query_one(".pane-markdown").update(text)  # type: ignore[attr-defined]
         self.show_markdown(True)
 
     def answer(self) -> str:
@@ -166,3 +166,11 @@ def copy(widget, text: str, what: str) -> None:
     widget.app.copy_to_clipboard(text)
     lines = text.count("\n") + 1
     widget.notify(f"copied {what} ({lines} line{'s' if lines != 1 else ''})", timeout=3)
+
+
+def markdown_widget():
+    """Textual's Markdown (and markdown-it), imported with the first pane rather than before
+    the first frame (see `tui.app.import_soon`)."""
+    from textual.widgets import Markdown
+
+    return Markdown("", classes="pane-markdown")
