@@ -100,9 +100,12 @@ async def wait_until(pilot, predicate, timeout: float = 30.0, what: str = "") ->
 
 
 async def settle(pilot) -> None:
-    """Every worker has finished and every message it posted has been handled."""
+    """Every worker has finished, every message it posted has been handled, and every
+    answer's view is in place (at its end when it followed the stream)."""
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
+    panes = pilot.app.screen.query("ModelPane")
+    await wait_until(pilot, lambda: all(p.in_place() for p in panes), what="answers in place")
 
 
 async def shown(pilot, kind, focused: bool = True):

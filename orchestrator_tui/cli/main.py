@@ -136,8 +136,7 @@ def report_error(error: Exception) -> None:
         sys.exit(known.exit_code)
     # a bug, not a user error: still one line unless -v
     print(
-        f"orch: internal error: {type(error).__name__}: {error} (run with -v for the "
-        "traceback)",
+        f"orch: internal error: {type(error).__name__}: {error} (run with -v for the traceback)",
         file=sys.stderr,
     )
     sys.exit(70)

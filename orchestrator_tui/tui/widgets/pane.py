@@ -22,6 +22,16 @@ from .stream_text import StreamText
 STATUS_LABELS = {"ok": "done", "cancelled": "cancelled"}
 
 
+class AnswerScroll(VerticalScroll):
+    """The finished answer's scroll view. Anchored at its end, it stays there as the answer
+    is laid out (until the reader scrolls); Textual moves an anchored view without repainting
+    its scrollbar, so the thumb is repainted here."""
+
+    def on_resize(self) -> None:
+        if self.is_anchored:
+            self.vertical_scrollbar.refresh()
+
+
 class ModelPane(Vertical, can_focus=True):
     """Created queued; the board feeds it the engine's events for its attempt."""
 
@@ -40,17 +50,17 @@ class ModelPane(Vertical, can_focus=True):
         self.attempt: Attempt | None = None  # the finished attempt
         self.note = ""
         self.chars = 0
+        self.at_end = False  # the finished answer is shown from its end
         self._pending: list[str] = []  # streamed text not yet shown
 
     def compose(self):
         yield Static(self.header_text(), classes="pane-header")
         yield StreamText(classes="pane-stream")
-        with VerticalScroll(classes="pane-body"):
+        with AnswerScroll(classes="pane-body"):
             yield markdown_widget()
         yield Static("", classes="pane-note")
 
     def on_mount(self) -> None:
-        self.query_one(".pane-body", VerticalScroll).anchor()
         self.show_markdown(False)
 
     def show_markdown(self, markdown: bool) -> None:
@@ -121,18 +131,27 @@ class ModelPane(Vertical, can_focus=True):
         self.set_class(attempt.status != "ok", "-failed")
         if attempt.status != "ok" and not self.chars and attempt.status != "cancelled":
             await self.show_text(f"*{attempt.error}*")
-        else:
-            await self.show_text(self.text)
+        else:  # where the reader was: at the end if they followed the stream
+            await self.show_text(self.text, at_end=self.query_one(StreamText).following)
 
     def set_note(self, note: str, winner: bool = False) -> None:
         self.note = note
         self.query_one(".pane-note", Static).update(note, layout=False)
         self.set_class(winner, "-winner")
 
-    async def show_text(self, text: str) -> None:
-        """Show a finished answer, rendered as Markdown once."""
+    async def show_text(self, text: str, at_end: bool = False) -> None:
+        """Show a finished answer, rendered as Markdown once, from its start or its end."""
         await self.query_one(".pane-markdown").update(text)  # type: ignore[attr-defined]
         self.show_markdown(True)
+        self.at_end = at_end
+        self.query_one(".pane-body", VerticalScroll).anchor(at_end)
+
+    def in_place(self) -> bool:
+        """The answer's view is where `show_text` put it (its end is reached at the next
+        layout)."""
+        body = self.query_one(".pane-body", VerticalScroll)
+        shown = self.display and body.display and body.size.height > 0
+        return not (self.at_end and shown) or body.scroll_y == body.max_scroll_y
 
     def answer(self) -> str:
         """The answer as it stands (finished, or streamed so far)."""
