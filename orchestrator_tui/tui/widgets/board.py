@@ -83,12 +83,15 @@ class PaneBoard(Vertical):
     def refresh_tabs(self) -> None:
         if not self.tabs:
             return
+        panes = self.all_panes()
+        strip = self.query_one("#tab-strip", Static)
+        room = (strip.content_size.width or self.size.width) // max(1, len(panes)) - 6
         labels = []
-        for index, pane in enumerate(self.all_panes()):
+        for index, pane in enumerate(panes):
             mark = "★" if pane.has_class("-winner") else tab_mark(pane)
-            label = f" {index + 1} {pane.model} {mark} "
+            label = f" {index + 1} {shorten(pane.model, room)} {mark} "
             labels.append(f"[reverse]{label}[/]" if index == self.active else label)
-        self.query_one("#tab-strip", Static).update("│".join(labels), layout=False)
+        strip.update("│".join(labels), layout=False)
 
     def action_show_pane(self, index: int) -> None:
         panes = self.all_panes()
@@ -199,6 +202,12 @@ class PaneBoard(Vertical):
 def escalation_note(to_model: str | None, reason: str) -> str:
     target = f"escalated to {to_model}" if to_model else "no model left"
     return f"↳ {target}: {reason}"
+
+
+def shorten(name: str, room: int) -> str:
+    """`name` in at most `room` characters (at least 4), cut with an ellipsis."""
+    room = max(4, room)
+    return name if len(name) <= room else name[: room - 1] + "…"
 
 
 def tab_mark(pane: ModelPane) -> str:

@@ -78,11 +78,15 @@ class StreamText(ScrollView):
     def reserve(self, width: int) -> None:
         """Make the scrollable height hold every row. It grows `SLACK_ROWS` at a time: a new
         virtual size re-lays the whole screen out, a scroll within it only repaints."""
-        half = self.scrollable_content_region.height // 2
-        needed = len(self.rows) + (half if len(self.rows) > half else 0)  # room to `follow`
-        height = self.virtual_size.height
-        if needed > height or width != self.virtual_size.width or needed < height - SLACK_ROWS:
-            height = math.ceil((needed + 1) / SLACK_ROWS) * SLACK_ROWS if needed else 0
+        view = self.scrollable_content_region.height
+        needed = len(self.rows) + view // 2  # room to `follow`
+        if len(self.rows) <= view:  # it all fits: no scrollbar, and no new size as it grows
+            height = view
+        else:
+            height = self.virtual_size.height
+            if needed > height or needed < height - SLACK_ROWS:
+                height = math.ceil((needed + 1) / SLACK_ROWS) * SLACK_ROWS
+        if Size(width, height) != self.virtual_size:
             self.virtual_size = Size(width, height)
 
     def on_resize(self) -> None:
