@@ -3,40 +3,20 @@ screen, where the next prompt continues it."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from textual import on
-from textual.binding import Binding
-from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input
+from textual.widgets import DataTable
 
 from ...formatting import cost_text
 from ...store.periods import local_time as when
 from ...textfiles import shown
-
-if TYPE_CHECKING:
-    from ..app import OrchApp
+from .searchable import SearchableList, search_bindings
 
 
-class ConversationsScreen(Screen):
-    if TYPE_CHECKING:
-        app: OrchApp  # the app this screen runs in, with its engine, settings and database
-
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="conversations_back"),
-        Binding("slash", "search", "Search", id="conversations_search"),
-    ]
-
-    def compose(self):
-        yield Input(placeholder="search the conversations' prompts", id="search")
-        yield DataTable(cursor_type="row", id="conversations")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("id", "last", "turns", "cost", "first prompt")
-        self.load("")
-        table.focus()
+class ConversationsScreen(SearchableList):
+    BINDINGS = search_bindings("conversations")
+    PLACEHOLDER = "search the conversations' prompts"
+    COLUMNS = ("id", "last", "turns", "cost", "first prompt")
+    TABLE_ID = "conversations"
 
     def load(self, query: str) -> None:
         from ...store.conversations import list_conversations
@@ -55,17 +35,6 @@ class ConversationsScreen(Screen):
                 title,
                 key=row["id"],
             )
-
-    @on(Input.Changed, "#search")
-    def search_changed(self, event: Input.Changed) -> None:
-        self.load(event.value)
-
-    @on(Input.Submitted, "#search")
-    def search_done(self) -> None:
-        self.query_one(DataTable).focus()
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
 
     @on(DataTable.RowSelected)
     async def reopen(self, event: DataTable.RowSelected) -> None:

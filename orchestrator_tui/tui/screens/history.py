@@ -8,7 +8,7 @@ from rich.markup import escape
 from textual import on
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Footer, Static
 
 from ...formatting import cost_text
 from ...store.history import get_request, search_requests
@@ -16,30 +16,17 @@ from ...store.periods import local_time as when
 from ...store.ratings import rating_label
 from ...textfiles import shown
 from ..widgets.board import PaneBoard
+from .searchable import SearchableList, search_bindings
 
 if TYPE_CHECKING:
     from ..app import OrchApp
 
 
-class HistoryScreen(Screen):
-    if TYPE_CHECKING:
-        app: OrchApp  # the app this screen runs in, with its engine, settings and database
-
-    BINDINGS = [
-        Binding("escape", "app.pop_screen", "Back", id="history_back"),
-        Binding("slash", "search", "Search", id="history_search"),
-    ]
-
-    def compose(self):
-        yield Input(placeholder="search prompts, answers, models, categories", id="search")
-        yield DataTable(cursor_type="row", id="requests")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        table = self.query_one(DataTable)
-        table.add_columns("id", "when", "strategy", "model", "cost", "status", "rating", "prompt")
-        self.load("")
-        table.focus()
+class HistoryScreen(SearchableList):
+    BINDINGS = search_bindings("history")
+    PLACEHOLDER = "search prompts, answers, models, categories"
+    COLUMNS = ("id", "when", "strategy", "model", "cost", "status", "rating", "prompt")
+    TABLE_ID = "requests"
 
     def load(self, query: str) -> None:
         table = self.query_one(DataTable)
@@ -61,17 +48,6 @@ class HistoryScreen(Screen):
                 prompt,
                 key=str(row["id"]),
             )
-
-    @on(Input.Changed, "#search")
-    def search_changed(self, event: Input.Changed) -> None:
-        self.load(event.value)
-
-    @on(Input.Submitted, "#search")
-    def search_done(self) -> None:
-        self.query_one(DataTable).focus()
-
-    def action_search(self) -> None:
-        self.query_one("#search", Input).focus()
 
     @on(DataTable.RowSelected)
     def open_request(self, event: DataTable.RowSelected) -> None:
