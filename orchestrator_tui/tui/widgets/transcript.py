@@ -4,6 +4,7 @@ turn opens that request with every model's answer."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rich.markup import escape
@@ -130,8 +131,26 @@ class TurnView(Static):
             self.post_message(self.Opened(self.turn.history_id))
 
 
+MARKUP = [
+    (re.compile(r"^\s{0,3}(#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)"), ""),  # headings, quotes, items
+    (re.compile(r"\[([^\]]*)\]\([^)]*\)"), r"\1"),  # [text](url)
+    (re.compile(r"(\*\*|__|`+)"), ""),  # bold, code
+]
+
+
+FENCES = ("```", "~~~")
+
+
+def plain(line: str) -> str:
+    """A Markdown line as plain text, for the folded preview."""
+    for pattern, replacement in MARKUP:
+        line = pattern.sub(replacement, line)
+    return line
+
+
 def folded(answer: str) -> list[str]:
-    lines = [line for line in shown(answer).splitlines() if line.strip()]
+    lines = [line for line in shown(answer).splitlines() if not line.lstrip().startswith(FENCES)]
+    lines = [plain(line) for line in lines if line.strip()]
     if len(lines) > FOLDED_LINES:
         return [*lines[: FOLDED_LINES - 1], lines[FOLDED_LINES - 1] + " …"]
     return lines
