@@ -302,5 +302,8 @@ async def test_streamed_text_wraps_the_same_however_it_arrives():
 def test_a_folded_answer_reads_as_plain_text():
     from orchestrator_tui.tui.widgets.transcript import folded
 
-    answer = "## Vector clocks\n\n- **Each** process keeps [a counter](http://x) in `clock`.\n\n```py\nx = 1\n```\nMore."
+    answer = (
+        "## Vector clocks\n\n- **Each** process keeps [a counter](http://x) in `clock`.\n\n"
+        "```py\nx = 1\n```\nMore."
+    )
     assert folded(answer) == ["Vector clocks", "Each process keeps a counter in clock.", "x = 1 …"]
