@@ -350,3 +350,59 @@ def test_no_log_keeps_the_text_only_until_the_answer_is_written(home, api, tmp_p
     assert all(json.loads(r["request"])["prompt"] == "" for r in rows)
     assert all(json.loads(r["outcome"])["text"] == "" for r in rows)
     assert {r["prompt"] for r in db_rows(home, "SELECT prompt FROM requests")} == {None}
+
+
+def test_consensus_runs_as_rounds_only_disagreeing_prompts_go_on(home, api, tmp_path):
+    other = "Lyon, a large city on the Rhone river."
+    api.script(Reply(text=TEXT), Reply(text=other), Reply(text=TEXT), model="test-medium-o")
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    chain = "test-small-a,test-medium-o,test-large-a"
+    args = ("-s", "consensus", "--chain", chain, "--wait", "--poll-interval", "0")
+    proc = submit(api, home, source, out, *args)
+    assert proc.returncode == 0, proc.stderr
+    sent = [
+        (b.wire, [(r.get("body") or r["params"])["model"] for r in b.requests])
+        for b in api.batches.batches.values()
+    ]
+    assert sorted(sent[:2]) == [
+        ("anthropic", ["test-small-a"] * 3),
+        ("openai", ["test-medium-o"] * 3),
+    ]  # round 1: the chain's first two models, every prompt
+    [(wire, models)] = sent[2:]  # round 2: the third model, only the prompt they disagreed on
+    last_batch = list(api.batches.batches.values())[-1]
+    assert (wire, models) == ("anthropic", ["test-large-a"])
+    assert last_batch.requests[0]["params"]["messages"][-1]["content"] == "What is 1 + 1?"
+    assert api.calls() == []  # nothing live
+    last = {r["id"]: r for r in read_output(out)}
+    assert len(read_output(out)) == 3 and all(r["success"] for r in last.values())
+    for agreed in ("p0", "p2"):
+        record = last[agreed]
+        assert record["model_used"] == "test-small-a" and record["response"] == TEXT
+        assert [a["model"] for a in record["attempts"]] == ["test-small-a", "test-medium-o"]
+        assert record["metadata"]["agreement"] == {"agreed": 2, "escalations": 0}
+        assert len(record["provider_batches"]) == 2
+    settled = last["p1"]
+    assert settled["model_used"] == "test-large-a" and settled["response"] == TEXT
+    models_asked = sorted(a["model"] for a in settled["attempts"])
+    assert models_asked == ["test-large-a", "test-medium-o", "test-small-a"]
+    assert settled["metadata"]["agreement"] == {"agreed": 2, "escalations": 1}
+    assert len(settled["provider_batches"]) == 3
+    expected = (
+        batch_cost("test-small-a", ANSWER_USAGE)
+        + batch_cost("test-medium-o", Usage(25, len(other.split())))
+        + batch_cost("test-large-a", ANSWER_USAGE)
+    )
+    assert settled["cost"] == pytest.approx(expected)
+    rounds = db_rows(
+        home, "SELECT round, COUNT(*) AS n FROM provider_batch_requests GROUP BY round"
+    )
+    assert [(r["round"], r["n"]) for r in rounds] == [(1, 6), (2, 1)]
+    history = db_rows(home, "SELECT model, cost FROM attempts ORDER BY id")
+    assert sorted(h["model"] for h in history) == sorted(
+        ["test-small-a", "test-medium-o"] * 3 + ["test-large-a"]
+    )
+    requests = db_rows(home, "SELECT model_used, status FROM requests")
+    assert sorted(r["model_used"] for r in requests) == sorted(
+        ["test-small-a"] * 2 + ["test-large-a"]
+    )
+    assert {r["status"] for r in requests} == {"ok"}
