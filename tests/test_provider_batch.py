@@ -17,7 +17,7 @@ from orchestrator_tui.registry import Registry
 from orchestrator_tui.types import Usage
 
 from .conftest import base_settings, write_config
-from .fake_server import Reply
+from .fake_server import Reply, last_message
 from .test_batch import read_output, write_jsonl
 from .test_cli import assert_one_line_error, orch
 
@@ -406,3 +406,51 @@ def test_consensus_runs_as_rounds_only_disagreeing_prompts_go_on(home, api, tmp_
         ["test-small-a"] * 2 + ["test-large-a"]
     )
     assert {r["status"] for r in requests} == {"ok"}
+
+
+def test_cheapest_chooses_each_prompts_model_at_batch_prices_before_submitting(home, api, tmp_path):
+    prompts = {"easy": "What is 2+2?", "hard": "Prove that sqrt(2) is irrational", "easy2": "hi"}
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": k, "prompt": p}) + "\n" for k, p in prompts.items())
+    )
+    # live, test-small-o is the cheapest for a basic prompt; it has no batch price, so here
+    # test-medium-o is; an expert prompt needs an expert tier: test-large-a (test-tiered-o
+    # has no batch price)
+    pool = "test-small-o,test-medium-o,test-tiered-o,test-large-a"
+    api.batches.finish_after = None
+    proc = submit(api, home, source, out, "-s", "cheapest", "--models", pool)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["submitted"] == 3
+    sent = {
+        b.wire: [
+            ((r.get("body") or r["params"])["model"], last_message(r.get("body") or r["params"]))
+            for r in b.requests
+        ]
+        for b in api.batches.batches.values()
+    }
+    assert sent == {
+        "openai": [("test-medium-o", prompts["easy"]), ("test-medium-o", prompts["easy2"])],
+        "anthropic": [("test-large-a", prompts["hard"])],
+    }
+    rows = db_rows(home, "SELECT item_id, model, round FROM provider_batch_requests")
+    assert {json.loads(r["item_id"]): (r["model"], r["round"]) for r in rows} == {
+        "easy": ("test-medium-o", 1),
+        "hard": ("test-large-a", 1),
+        "easy2": ("test-medium-o", 1),
+    }
+    api.batches.finish()
+    proc = submit(api, home, source, out, "-s", "cheapest", "--models", pool)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["done"] == 3 and len(api.batches.batches) == 2  # no round 2
+    last = {r["id"]: r for r in read_output(out)}
+    assert {k: r["model_used"] for k, r in last.items()} == {
+        "easy": "test-medium-o",
+        "hard": "test-large-a",
+        "easy2": "test-medium-o",
+    }
+    assert last["hard"]["metadata"]["routing"]["level"] == "expert"
+    assert last["easy"]["metadata"]["routing"]["level"] == "basic"
+    assert last["hard"]["cost"] == pytest.approx(
+        batch_cost("test-large-a", Usage(25, len(TEXT.split())))
+    )
