@@ -454,3 +454,76 @@ def test_cheapest_chooses_each_prompts_model_at_batch_prices_before_submitting(h
     assert last["hard"]["cost"] == pytest.approx(
         batch_cost("test-large-a", Usage(25, len(TEXT.split())))
     )
+
+
+def assert_no_key(proc):
+    from .conftest import ANTHROPIC_KEY, OPENAI_KEY
+
+    for key in (ANTHROPIC_KEY, OPENAI_KEY):
+        assert key not in proc.stdout and key not in proc.stderr
+    assert "SECRET" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    "model, call, status",
+    [
+        ("test-medium-o", "upload", 401),
+        ("test-medium-o", "create", 500),
+        ("test-small-a", "create", 401),
+    ],
+)
+def test_a_refused_submission_is_one_line_and_leaves_nothing_submitted_or_held(
+    home, api, tmp_path, model, call, status
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    api.batches.refuse = {call: status}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", model)
+    assert_one_line_error(proc, "submitting a batch of 3 request(s)", str(status))
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert_no_key(proc)
+    assert db_rows(home, "SELECT * FROM provider_batches") == []
+    assert db_rows(home, "SELECT * FROM provider_batch_requests") == []
+    assert db_rows(home, "SELECT * FROM reservations") == []  # no budget left held
+    assert not out.exists()
+    api.batches.refuse = {}
+    again = submit(api, home, source, out, "-m", model)  # nothing was taken as submitted
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["submitted"] == 3 and len(api.batches.batches) == 1
+
+
+@pytest.mark.parametrize(
+    "model, call", [("test-medium-o", "retrieve"), ("test-small-a", "results")]
+)
+def test_a_failed_poll_is_one_line_and_the_batch_stays_open_for_the_next_run(
+    home, api, tmp_path, model, call
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    first = submit(api, home, source, out, "-m", model)
+    assert first.returncode == 0, first.stderr
+    [batch_id] = json.loads(first.stdout)["batches"]
+    [held] = db_rows(home, "SELECT amount FROM reservations")
+    api.batches.finish()
+    api.batches.refuse = {call: 500}
+    for proc in (
+        submit(api, home, source, out, "-m", model, "--wait", "--poll-interval", "0", "--quiet"),
+        batch(api, home, "batch", "collect", "--json"),
+    ):
+        assert_one_line_error(proc, batch_id, "500")
+        assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+        assert_no_key(proc)
+    assert not out.exists() and len(api.batches.batches) == 1  # nothing resubmitted
+    assert [r["state"] for r in db_rows(home, "SELECT state FROM provider_batches")] == ["open"]
+    assert db_rows(home, "SELECT amount FROM reservations") == [held]  # still held: still open
+    status = batch(api, home, "batch", "status", "--json")  # the last recorded, with a note
+    assert status.returncode == 0, status.stderr
+    assert_no_key(status)
+    api.batches.refuse = {}
+    proc = submit(api, home, source, out, "-m", model)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["done"] == 3 and len(read_output(out)) == 3
+    assert db_rows(home, "SELECT * FROM reservations") == []
