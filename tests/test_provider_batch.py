@@ -527,3 +527,29 @@ def test_a_failed_poll_is_one_line_and_the_batch_stays_open_for_the_next_run(
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["done"] == 3 and len(read_output(out)) == 3
     assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+def test_a_submission_refused_part_way_completes_the_round_before_judging(home, api, tmp_path):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    api.batches.refuse = {"upload": 401}  # openai's part refused, anthropic's accepted
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    args = ("-s", "ensemble", "--models", "test-small-a,test-medium-o")
+    proc = submit(api, home, source, out, *args)
+    assert_one_line_error(proc, "submitting a batch of 2 request(s)", "401")
+    assert_no_key(proc)
+    [accepted] = db_rows(home, "SELECT model, reserved FROM provider_batches")
+    assert accepted["model"] == "test-small-a"
+    [held] = db_rows(home, "SELECT amount FROM reservations")
+    assert held["amount"] == pytest.approx(accepted["reserved"])  # only what was accepted
+    api.batches.refuse, api.batches.finish_after = {}, 1
+    proc = submit(api, home, source, out, *args, "--wait", "--poll-interval", "0")
+    assert proc.returncode == 0, proc.stderr
+    sent = [(b.wire, len(b.requests)) for b in api.batches.batches.values()]
+    assert sent == [("anthropic", 2), ("openai", 2)]  # the missing member, then judged
+    for record in read_output(out):
+        assert record["ensemble_models"] == ["test-small-a", "test-medium-o"]
+        assert sorted(a["model"] for a in record["attempts"]) == ["test-medium-o", "test-small-a"]
+    rounds = db_rows(home, "SELECT DISTINCT round FROM provider_batch_requests")
+    assert rounds == [{"round": 1}]
+    assert db_rows(home, "SELECT * FROM reservations") == []
