@@ -5,7 +5,10 @@ ends (each request takes the next `Reply` for its model, as a live call would). 
 `finish_after`-th retrieve (default: the first), or never by itself (`finish_after = None`)
 until the test calls `finish()`: tests drive it, never wait for time. `faults` maps a
 prompt to what its request ends as instead of an answer: "errored", "expired" or "canceled".
-`cancel` ends a batch at once, every request canceled.
+`cancel` ends a batch at once, every request canceled. `refuse` maps a call ("upload",
+"create", "retrieve", "results", "cancel") to the HTTP status the server answers it with
+instead (401, 500, …), an error whose message quotes the API key it was sent, as a real
+401 partly does: what the client prints must not.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class FakeBatches:
         self.calls: list[tuple[str, str]] = []  # (method, path) of every batch-endpoint call
         self.finish_after: int | None = 1
         self.faults: dict[str, str] = {}
+        self.refuse: dict[str, int] = {}  # a call's name → the status it is answered with
         self.ids = itertools.count(1)
 
     @staticmethod
@@ -59,6 +63,9 @@ class FakeBatches:
         with self.lock:
             self.calls.append((method, path))
         parts = path.split("?")[0].strip("/").split("/")[1:]  # without "v1"
+        status = self.refuse.get(call_name(method, parts))
+        if status is not None:
+            return status, refusal(parts, status, headers)
         if parts[0] == "files":
             return self.files_endpoint(method, parts, headers, raw)
         if parts[0] == "batches":
@@ -229,6 +236,28 @@ class FakeBatches:
                 inner = {"type": result["kind"]}
             lines.append({"custom_id": result["custom_id"], "result": inner})
         return lines
+
+
+def call_name(method: str, parts: list[str]) -> str:
+    """ "upload", "create", "retrieve", "results" or "cancel" (a file's download: "results")."""
+    if parts[0] == "files":
+        return "upload" if method == "POST" else "results"
+    rest = parts[1:] if parts[0] == "batches" else parts[2:]  # after "messages/batches"
+    if not rest:
+        return "create"
+    if rest[1:] == ["results"]:
+        return "results"
+    return "cancel" if method == "POST" else "retrieve"
+
+
+def refusal(parts: list[str], status: int, headers) -> dict:
+    """An error body in the wire's format, quoting the key the request carried."""
+    key = headers.get("x-api-key") or headers.get("authorization", "").removeprefix("Bearer ")
+    kind = "authentication_error" if status == 401 else "api_error"
+    message = f"refused ({status}); the key sent was {key}"
+    if parts[0] == "messages":
+        return {"type": "error", "error": {"type": kind, "message": message}}
+    return {"error": {"message": message, "type": kind, "code": None, "param": None}}
 
 
 def openai_line(result: dict) -> dict:

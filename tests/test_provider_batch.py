@@ -17,7 +17,7 @@ from orchestrator_tui.registry import Registry
 from orchestrator_tui.types import Usage
 
 from .conftest import base_settings, write_config
-from .fake_server import Reply
+from .fake_server import Reply, last_message
 from .test_batch import read_output, write_jsonl
 from .test_cli import assert_one_line_error, orch
 
@@ -350,3 +350,206 @@ def test_no_log_keeps_the_text_only_until_the_answer_is_written(home, api, tmp_p
     assert all(json.loads(r["request"])["prompt"] == "" for r in rows)
     assert all(json.loads(r["outcome"])["text"] == "" for r in rows)
     assert {r["prompt"] for r in db_rows(home, "SELECT prompt FROM requests")} == {None}
+
+
+def test_consensus_runs_as_rounds_only_disagreeing_prompts_go_on(home, api, tmp_path):
+    other = "Lyon, a large city on the Rhone river."
+    api.script(Reply(text=TEXT), Reply(text=other), Reply(text=TEXT), model="test-medium-o")
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    chain = "test-small-a,test-medium-o,test-large-a"
+    args = ("-s", "consensus", "--chain", chain, "--wait", "--poll-interval", "0")
+    proc = submit(api, home, source, out, *args)
+    assert proc.returncode == 0, proc.stderr
+    sent = [
+        (b.wire, [(r.get("body") or r["params"])["model"] for r in b.requests])
+        for b in api.batches.batches.values()
+    ]
+    assert sorted(sent[:2]) == [
+        ("anthropic", ["test-small-a"] * 3),
+        ("openai", ["test-medium-o"] * 3),
+    ]  # round 1: the chain's first two models, every prompt
+    [(wire, models)] = sent[2:]  # round 2: the third model, only the prompt they disagreed on
+    last_batch = list(api.batches.batches.values())[-1]
+    assert (wire, models) == ("anthropic", ["test-large-a"])
+    assert last_batch.requests[0]["params"]["messages"][-1]["content"] == "What is 1 + 1?"
+    assert api.calls() == []  # nothing live
+    last = {r["id"]: r for r in read_output(out)}
+    assert len(read_output(out)) == 3 and all(r["success"] for r in last.values())
+    for agreed in ("p0", "p2"):
+        record = last[agreed]
+        assert record["model_used"] == "test-small-a" and record["response"] == TEXT
+        assert [a["model"] for a in record["attempts"]] == ["test-small-a", "test-medium-o"]
+        assert record["metadata"]["agreement"] == {"agreed": 2, "escalations": 0}
+        assert len(record["provider_batches"]) == 2
+    settled = last["p1"]
+    assert settled["model_used"] == "test-large-a" and settled["response"] == TEXT
+    models_asked = sorted(a["model"] for a in settled["attempts"])
+    assert models_asked == ["test-large-a", "test-medium-o", "test-small-a"]
+    assert settled["metadata"]["agreement"] == {"agreed": 2, "escalations": 1}
+    assert len(settled["provider_batches"]) == 3
+    expected = (
+        batch_cost("test-small-a", ANSWER_USAGE)
+        + batch_cost("test-medium-o", Usage(25, len(other.split())))
+        + batch_cost("test-large-a", ANSWER_USAGE)
+    )
+    assert settled["cost"] == pytest.approx(expected)
+    rounds = db_rows(
+        home, "SELECT round, COUNT(*) AS n FROM provider_batch_requests GROUP BY round"
+    )
+    assert [(r["round"], r["n"]) for r in rounds] == [(1, 6), (2, 1)]
+    history = db_rows(home, "SELECT model, cost FROM attempts ORDER BY id")
+    assert sorted(h["model"] for h in history) == sorted(
+        ["test-small-a", "test-medium-o"] * 3 + ["test-large-a"]
+    )
+    requests = db_rows(home, "SELECT model_used, status FROM requests")
+    assert sorted(r["model_used"] for r in requests) == sorted(
+        ["test-small-a"] * 2 + ["test-large-a"]
+    )
+    assert {r["status"] for r in requests} == {"ok"}
+
+
+def test_cheapest_chooses_each_prompts_model_at_batch_prices_before_submitting(home, api, tmp_path):
+    prompts = {"easy": "What is 2+2?", "hard": "Prove that sqrt(2) is irrational", "easy2": "hi"}
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": k, "prompt": p}) + "\n" for k, p in prompts.items())
+    )
+    # live, test-small-o is the cheapest for a basic prompt; it has no batch price, so here
+    # test-medium-o is; an expert prompt needs an expert tier: test-large-a (test-tiered-o
+    # has no batch price)
+    pool = "test-small-o,test-medium-o,test-tiered-o,test-large-a"
+    api.batches.finish_after = None
+    proc = submit(api, home, source, out, "-s", "cheapest", "--models", pool)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["submitted"] == 3
+    sent = {
+        b.wire: [
+            ((r.get("body") or r["params"])["model"], last_message(r.get("body") or r["params"]))
+            for r in b.requests
+        ]
+        for b in api.batches.batches.values()
+    }
+    assert sent == {
+        "openai": [("test-medium-o", prompts["easy"]), ("test-medium-o", prompts["easy2"])],
+        "anthropic": [("test-large-a", prompts["hard"])],
+    }
+    rows = db_rows(home, "SELECT item_id, model, round FROM provider_batch_requests")
+    assert {json.loads(r["item_id"]): (r["model"], r["round"]) for r in rows} == {
+        "easy": ("test-medium-o", 1),
+        "hard": ("test-large-a", 1),
+        "easy2": ("test-medium-o", 1),
+    }
+    api.batches.finish()
+    proc = submit(api, home, source, out, "-s", "cheapest", "--models", pool)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["done"] == 3 and len(api.batches.batches) == 2  # no round 2
+    last = {r["id"]: r for r in read_output(out)}
+    assert {k: r["model_used"] for k, r in last.items()} == {
+        "easy": "test-medium-o",
+        "hard": "test-large-a",
+        "easy2": "test-medium-o",
+    }
+    assert last["hard"]["metadata"]["routing"]["level"] == "expert"
+    assert last["easy"]["metadata"]["routing"]["level"] == "basic"
+    assert last["hard"]["cost"] == pytest.approx(
+        batch_cost("test-large-a", Usage(25, len(TEXT.split())))
+    )
+
+
+def assert_no_key(proc):
+    from .conftest import ANTHROPIC_KEY, OPENAI_KEY
+
+    for key in (ANTHROPIC_KEY, OPENAI_KEY):
+        assert key not in proc.stdout and key not in proc.stderr
+    assert "SECRET" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    "model, call, status",
+    [
+        ("test-medium-o", "upload", 401),
+        ("test-medium-o", "create", 500),
+        ("test-small-a", "create", 401),
+    ],
+)
+def test_a_refused_submission_is_one_line_and_leaves_nothing_submitted_or_held(
+    home, api, tmp_path, model, call, status
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    api.batches.refuse = {call: status}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", model)
+    assert_one_line_error(proc, "submitting a batch of 3 request(s)", str(status))
+    assert proc.returncode == 1 and proc.stdout == ""
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert_no_key(proc)
+    assert db_rows(home, "SELECT * FROM provider_batches") == []
+    assert db_rows(home, "SELECT * FROM provider_batch_requests") == []
+    assert db_rows(home, "SELECT * FROM reservations") == []  # no budget left held
+    assert not out.exists()
+    api.batches.refuse = {}
+    again = submit(api, home, source, out, "-m", model)  # nothing was taken as submitted
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["submitted"] == 3 and len(api.batches.batches) == 1
+
+
+@pytest.mark.parametrize(
+    "model, call", [("test-medium-o", "retrieve"), ("test-small-a", "results")]
+)
+def test_a_failed_poll_is_one_line_and_the_batch_stays_open_for_the_next_run(
+    home, api, tmp_path, model, call
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    first = submit(api, home, source, out, "-m", model)
+    assert first.returncode == 0, first.stderr
+    [batch_id] = json.loads(first.stdout)["batches"]
+    [held] = db_rows(home, "SELECT amount FROM reservations")
+    api.batches.finish()
+    api.batches.refuse = {call: 500}
+    for proc in (
+        submit(api, home, source, out, "-m", model, "--wait", "--poll-interval", "0", "--quiet"),
+        batch(api, home, "batch", "collect", "--json"),
+    ):
+        assert_one_line_error(proc, batch_id, "500")
+        assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+        assert_no_key(proc)
+    assert not out.exists() and len(api.batches.batches) == 1  # nothing resubmitted
+    assert [r["state"] for r in db_rows(home, "SELECT state FROM provider_batches")] == ["open"]
+    assert db_rows(home, "SELECT amount FROM reservations") == [held]  # still held: still open
+    status = batch(api, home, "batch", "status", "--json")  # the last recorded, with a note
+    assert status.returncode == 0, status.stderr
+    assert_no_key(status)
+    api.batches.refuse = {}
+    proc = submit(api, home, source, out, "-m", model)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["done"] == 3 and len(read_output(out)) == 3
+    assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+def test_a_submission_refused_part_way_completes_the_round_before_judging(home, api, tmp_path):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    api.batches.refuse = {"upload": 401}  # openai's part refused, anthropic's accepted
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    args = ("-s", "ensemble", "--models", "test-small-a,test-medium-o")
+    proc = submit(api, home, source, out, *args)
+    assert_one_line_error(proc, "submitting a batch of 2 request(s)", "401")
+    assert_no_key(proc)
+    [accepted] = db_rows(home, "SELECT model, reserved FROM provider_batches")
+    assert accepted["model"] == "test-small-a"
+    [held] = db_rows(home, "SELECT amount FROM reservations")
+    assert held["amount"] == pytest.approx(accepted["reserved"])  # only what was accepted
+    api.batches.refuse, api.batches.finish_after = {}, 1
+    proc = submit(api, home, source, out, *args, "--wait", "--poll-interval", "0")
+    assert proc.returncode == 0, proc.stderr
+    sent = [(b.wire, len(b.requests)) for b in api.batches.batches.values()]
+    assert sent == [("anthropic", 2), ("openai", 2)]  # the missing member, then judged
+    for record in read_output(out):
+        assert record["ensemble_models"] == ["test-small-a", "test-medium-o"]
+        assert sorted(a["model"] for a in record["attempts"]) == ["test-medium-o", "test-small-a"]
+    rounds = db_rows(home, "SELECT DISTINCT round FROM provider_batch_requests")
+    assert rounds == [{"round": 1}]
+    assert db_rows(home, "SELECT * FROM reservations") == []

@@ -26,8 +26,9 @@ from ..engine.status import AttemptStatus, RequestStatus
 from ..errors import BudgetError, UsageError
 from ..providers.batch_api import BatchOutcome, BatchState
 from ..store import provider_batches as store
+from ..types import ModelConfig
 from .outputs import Appender
-from .provider_rounds import Verdict, decide
+from .provider_rounds import Verdict, decide, round_models
 from .provider_session import Session, outcome_json, request_from_json, usage_from
 from .provider_submit import Pending, pending_for, submit
 
@@ -98,6 +99,13 @@ async def advance(session: Session, output: str | None = None) -> Tally:
     groups = group_rows(store.answered_items(session.db, output))
     for rows in groups:
         ctx = session.context(request_from_json(rows[0]["request"]))
+        missing = unsubmitted(session, ctx, rows)
+        if missing:  # a submission that failed part-way: its round completed first
+            rounds_next[rows[0]["job"]] += [
+                pending_for(session, base_of(rows), ctx.request, m, rows[-1]["round"])
+                for m in missing
+            ]
+            continue
         verdict = decide(ctx, attempts_by_round(session, ctx, rows), session.batchable)
         if isinstance(verdict, Verdict):
             finals[rows[0]["output"]].append((ctx, verdict, rows))
@@ -112,6 +120,23 @@ async def advance(session: Session, output: str | None = None) -> Tally:
     for out, entries in finals.items():
         await write_finals(session, Path(out), entries, tally)
     return tally
+
+
+def unsubmitted(session: Session, ctx: RunContext, rows: list[Row]) -> list[ModelConfig]:
+    """The models of the prompt's last round that it has no request for: a submission that
+    stopped part-way (an upload refused after another provider's batch was accepted), whose
+    prompts would otherwise be judged on part of their round (an ensemble of one). Only
+    when what was sent is part of what the round asks now: a model chosen otherwise then
+    (the registry's prices changed since) is not asked again."""
+    last = rows[-1]["round"]
+    try:
+        expected = round_models(ctx, last, session.batchable)
+    except UsageError:
+        return []
+    sent = {row["model"] for row in rows if row["round"] == last}
+    if not sent < {model.name for model in expected}:  # complete, or chosen otherwise then
+        return []
+    return [model for model in expected if model.name not in sent]
 
 
 def group_rows(rows: list[Row]) -> list[list[Row]]:
