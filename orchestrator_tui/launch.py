@@ -21,13 +21,25 @@ def open_tui() -> None:
     error is reported by the same one-line handler."""
     import gc
 
+    from .exiting import exit_status, leave_now_if_warming
+
+    status = 1
     try:
         from .tui.app import run_tui
 
         run_tui(None, None)
+        status = 0
+    except SystemExit as done:
+        status = exit_status(done.code)
+        raise
     except Exception as error:  # noqa: BLE001 (reported as the CLI would)
         from .cli.main import report_error
 
-        report_error(error)
+        try:
+            report_error(error)
+        except SystemExit as done:
+            status = exit_status(done.code)
+            raise
     finally:
         gc.freeze()  # as cli.main.run: no last collection over the SDKs' objects
+        leave_now_if_warming(status)

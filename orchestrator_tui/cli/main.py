@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+from ..exiting import exit_status, leave_now_if_warming
 from .commands import ask, batch, eval, models, rate, reports, route
 from .commands.budget import budget_app
 from .commands.cache import cache_app
@@ -107,14 +108,20 @@ def tui(
 
 def run() -> None:
     """Entry point: run the app, turning orch's errors into one line on stderr."""
+    status = 1
     try:
         run_app()
+        status = 0
+    except SystemExit as done:
+        status = exit_status(done.code)
+        raise
     finally:
         STATE.close()  # closed here, not by the collection that the freeze below spares
         # Everything the process made survives until exit anyway: freezing it spares the
         # interpreter's last garbage collection over the SDKs' object graphs, 0.4 s of CPU
         # between an answer (or a Ctrl+C) and the shell prompt.
         gc.freeze()
+        leave_now_if_warming(status)
 
 
 def run_app() -> None:

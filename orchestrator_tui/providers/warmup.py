@@ -197,3 +197,8 @@ OPENAI_REHEARSAL_WHOLE = json.dumps(
         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2},
     }
 ).encode()
+
+
+def rehearsals_running() -> bool:
+    """An SDK is still being readied in a daemon thread."""
+    return any(not future.done() for future in list(_readiness.values()))
