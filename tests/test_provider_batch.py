@@ -510,7 +510,8 @@ def test_a_failed_poll_is_one_line_and_the_batch_stays_open_for_the_next_run(
     api.batches.finish()
     api.batches.refuse = {call: 500}
     for proc in (
-        submit(api, home, source, out, "-m", model, "--wait", "--poll-interval", "0", "--quiet"),
+        # no --quiet: stderr is no terminal here, so no progress bar is drawn on it
+        submit(api, home, source, out, "-m", model, "--wait", "--poll-interval", "0"),
         batch(api, home, "batch", "collect", "--json"),
     ):
         assert_one_line_error(proc, batch_id, "500")

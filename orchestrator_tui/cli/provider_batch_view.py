@@ -8,7 +8,9 @@ from typing import Any
 
 class ProviderBatchView:
     def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
+        import sys
+
+        self.enabled = enabled and sys.stderr.isatty()  # a bar only where someone watches
         self.progress: Any = None
         self.task: Any = None
 
