@@ -41,11 +41,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import json
 import os
 import queue
 import random
 import re
+import select
 import shlex
 import signal
 import statistics
@@ -66,7 +68,6 @@ MODELS = ["test-small-a", "test-small-o", "test-medium-o", "test-large-a", "test
 MARKER = "ZQXJ"  # never in the streamed text ("t0 t1 …") nor in the app's own text
 ALPHABET = "abcdefghijklmnopqrsuvwxy"  # typed after the marker
 BATCH = 24  # keys typed after the marker before they are erased (stays on one line)
-POLL = 0.003
 MINIMAL_APP = """
 from textual.app import App
 from textual.binding import Binding
@@ -299,8 +300,39 @@ def proc_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def wait_screen(tmux: Tmux, target: str, test, what: str, timeout: float) -> float:
-    """Poll until test(screen) is true; the time it was seen."""
+class PaneOutput:
+    """Every write of a pane's program, as an event: tmux's `pipe-pane` copies it into a FIFO.
+    tmux puts a write on its screen before it copies it on, so a screen captured after an
+    event shows it. The screen is read again on each event, never on a timer."""
+
+    def __init__(self, tmux: Tmux, target: str, folder: Path):
+        self.path = folder / f"pane-{target.strip(':')}-{time.monotonic_ns()}"
+        os.mkfifo(self.path)
+        self.fd = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        self.keep_open = os.open(self.path, os.O_WRONLY)  # no EOF when `cat` comes and goes
+        tmux.cmd(f"pipe-pane -t {target} {quote('exec cat > ' + quote(str(self.path)))}")
+
+    def wait(self, deadline: float) -> bool:
+        """Block until the pane writes (True) or `deadline` (a time.monotonic()) passes."""
+        timeout = max(0.0, deadline - time.monotonic())
+        if not select.select([self.fd], [], [], timeout)[0]:
+            return False
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self.fd, 1 << 16):
+                pass
+        return True
+
+    def close(self) -> None:
+        os.close(self.fd)
+        os.close(self.keep_open)
+        self.path.unlink(missing_ok=True)
+
+
+def wait_screen(
+    tmux: Tmux, target: str, output: PaneOutput, test, what: str, timeout: float
+) -> float:
+    """Read the screen now and after each write of the pane until test(screen) is true; the
+    time it was seen."""
     deadline = time.monotonic() + timeout
     while True:
         screen = tmux.screen(target)
@@ -310,15 +342,27 @@ def wait_screen(tmux: Tmux, target: str, test, what: str, timeout: float) -> flo
         if now > deadline:
             tail = "\n".join(line for line in screen.splitlines() if line.strip())[-1500:]
             raise BenchError(f"{what} not on screen within {timeout:g} s; the screen:\n{tail}")
-        time.sleep(POLL)
+        output.wait(deadline)
+
+
+def wait_exit(pid: int, timeout: float) -> None:
+    """Until process `pid` has ended (its pidfd becomes readable)."""
+    with contextlib.suppress(ProcessLookupError):
+        fd = os.pidfd_open(pid)
+        try:
+            if not select.select([fd], [], [], timeout)[0]:
+                raise BenchError(f"process {pid} still running after {timeout:g} s")
+        finally:
+            os.close(fd)
 
 
 class EchoWatcher:
-    """Finds typed text on the screen: polls the one row where the marker was last seen
-    (cheap for tmux), and the whole screen every few polls in case the layout moved it."""
+    """Finds typed text on the screen, read after each write of the pane: the one row where
+    the marker was last seen (cheap for tmux), and the whole screen every few reads in case
+    the layout moved it."""
 
-    def __init__(self, tmux: Tmux, target: str):
-        self.tmux, self.target = tmux, target
+    def __init__(self, tmux: Tmux, target: str, output: PaneOutput):
+        self.tmux, self.target, self.output = tmux, target, output
         self.row: int | None = None
 
     def wait(self, shown: str, timeout: float = 10.0) -> float:
@@ -343,7 +387,7 @@ class EchoWatcher:
             if now > deadline:
                 raise BenchError(f"typed text {shown!r} not on screen within {timeout:g} s")
             polls += 1
-            time.sleep(POLL)
+            self.output.wait(deadline)
 
     def echo_ms(self, shown: str, key: str) -> float:
         """Type `key`; milliseconds until `shown` (the marker and the keys so far) shows."""
@@ -352,9 +396,11 @@ class EchoWatcher:
         return (self.wait(shown) - sent) * 1000
 
 
-def type_batch(tmux: Tmux, target: str, count: int, keep_going=lambda: True) -> list[float]:
+def type_batch(
+    tmux: Tmux, target: str, output: PaneOutput, count: int, keep_going=lambda: True
+) -> list[float]:
     """Type up to `count` keys after the marker, timing each, then erase them."""
-    watcher = EchoWatcher(tmux, target)
+    watcher = EchoWatcher(tmux, target, output)
     times = []
     typed = ""
     for index in range(count):
@@ -363,17 +409,26 @@ def type_batch(tmux: Tmux, target: str, count: int, keep_going=lambda: True) -> 
         key = ALPHABET[(index * 7 + random.randrange(len(ALPHABET))) % len(ALPHABET)]
         typed += key
         times.append(watcher.echo_ms(MARKER + typed, key))
-        time.sleep(random.uniform(0.03, 0.12))  # a typist's gaps, not in step with any timer
+        typist_pause(output, random.uniform(0.03, 0.12))
     if typed:
         tmux.cmd(f"send-keys -t {target} -N {len(typed)} BSpace")
         wait_screen(
             tmux,
             target,
+            output,
             lambda s: re.search(MARKER + "(?![a-z])", s) is not None,
             "the erased marker",
             30,
         )
     return times
+
+
+def typist_pause(output: PaneOutput, seconds: float) -> None:
+    """A person's gap between two keys (random, so keys fall out of step with the app's
+    timers): the pane's writes are taken in meanwhile; nothing is waited for."""
+    deadline = time.monotonic() + seconds
+    while output.wait(deadline):
+        pass
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -403,23 +458,28 @@ def make_home(folder: Path, server_url: str, panes: int) -> dict[str, str]:
     return env
 
 
-def first_frame(tmux: Tmux, command: str, cwd: Path, ready: str, starts: int) -> list[float]:
+def first_frame(
+    tmux: Tmux, command: str, cwd: Path, ready: str, starts: int, folder: Path
+) -> list[float]:
     """Seconds from launching `command` to `ready` on its screen, `starts` times after one
-    warm-up launch (byte-code and settings caches written); none when `starts` is 0."""
+    warm-up launch (byte-code and settings caches written); none when `starts` is 0. Each
+    launch begins once the one before has exited."""
     times: list[float] = []
     if not starts:
         return times
     for run in range(starts + 1):
         name = f"ff{run}"
         started = time.monotonic()
-        tmux.launch(name, command, cwd)
+        pid = tmux.launch(name, command, cwd)
+        output = PaneOutput(tmux, f"{name}:", folder)
         try:
-            seen = wait_screen(tmux, f"{name}:", lambda s: ready in s, f"{ready!r}", 60)
+            seen = wait_screen(tmux, f"{name}:", output, lambda s: ready in s, f"{ready!r}", 60)
         finally:
             tmux.kill_session(name)
+            output.close()
+        wait_exit(pid, 30)
         if run:
             times.append(seen - started)
-        time.sleep(0.3)
     return times
 
 
@@ -434,33 +494,39 @@ def run(args: argparse.Namespace, folder: Path) -> None:
     try:
         tmux.start()
         tmux_pid = tmux.server_pid()
-        ff_app = first_frame(tmux, command, app_dir, args.ready_text, args.starts)
+        ff_app = first_frame(tmux, command, app_dir, args.ready_text, args.starts, folder)
         minimal = folder / "minimal_app.py"
         minimal.write_text(MINIMAL_APP)
         ff_min = first_frame(
-            tmux, f"{shlex.quote(python)} {shlex.quote(str(minimal))}", app_dir, "Quit", args.starts
+            tmux,
+            f"{shlex.quote(python)} {shlex.quote(str(minimal))}",
+            app_dir,
+            "Quit",
+            args.starts,
+            folder,
         )
 
         target = "app:"
         pid = tmux.launch("app", command, app_dir)
-        wait_screen(tmux, target, lambda s: args.ready_text in s, repr(args.ready_text), 60)
-        time.sleep(1.0)  # the app settles (its warm-up thread)
+        output = PaneOutput(tmux, target, folder)
+        shows = functools.partial(wait_screen, tmux, target, output)
+        shows(lambda s: args.ready_text in s, repr(args.ready_text), 60)
         tmux.keys(target, MARKER)
-        wait_screen(tmux, target, lambda s: MARKER in s, "the marker typed into the editor", 15)
+        shows(lambda s: MARKER in s, "the marker typed into the editor", 15)
         idle: list[float] = []
         while len(idle) < args.idle_keys:
-            idle += type_batch(tmux, target, min(BATCH, args.idle_keys - len(idle)))
+            idle += type_batch(tmux, target, output, min(BATCH, args.idle_keys - len(idle)))
         tmux.key(target, "C-u")
-        wait_screen(tmux, target, lambda s: MARKER not in s, "the editor cleared (C-u)", 15)
+        shows(lambda s: MARKER not in s, "the editor cleared (C-u)", 15)
 
         prompt = "tuibench: stream"
         tmux.keys(target, prompt)
-        wait_screen(tmux, target, lambda s: prompt in s, "the prompt typed", 15)
+        shows(lambda s: prompt in s, "the prompt typed", 15)
         tmux.key(target, "C-j")
         starts = [server.next_event("stream_start", 60) for _ in range(args.panes)]
         stream_seconds = args.tokens / args.rate
         end_typing = starts[0]["time"] + stream_seconds - 1.0
-        time.sleep(0.5)  # the panes are streaming
+        shows(lambda s: "t20 " in s, "the panes streaming", 30)
         quiet = min(3.0, stream_seconds / 5)  # no keys, no polling: the app and tmux alone
         q_app, q_tmux, q0 = cpu_seconds(pid), cpu_seconds(tmux_pid), time.monotonic()
         q_bytes = written_bytes(pid)
@@ -469,23 +535,28 @@ def run(args: argparse.Namespace, folder: Path) -> None:
         q_bytes = written_bytes(pid) - q_bytes
         quiet = (q_app, q_tmux, time.monotonic() - q0, q_bytes)
         tmux.keys(target, MARKER)
-        wait_screen(tmux, target, lambda s: MARKER in s, "the marker typed while streaming", 30)
+        shows(lambda s: MARKER in s, "the marker typed while streaming", 30)
         cpu0, tmux0, t0 = cpu_seconds(pid), cpu_seconds(tmux_pid), time.monotonic()
         streaming: list[float] = []
         while time.monotonic() < end_typing and len(streaming) < args.keys:
             streaming += type_batch(
                 tmux,
                 target,
+                output,
                 min(BATCH, args.keys - len(streaming)),
                 lambda: time.monotonic() < end_typing,
             )
         cpu1, tmux1, t1 = cpu_seconds(pid), cpu_seconds(tmux_pid), time.monotonic()
         ends = [server.next_event("stream_end", stream_seconds + 60) for _ in range(args.panes)]
-        time.sleep(1.0)
         last_token = f"t{args.tokens - 1}"
-        last_shown = last_token in tmux.screen(target)
+        try:  # once streamed, the last token is on screen if the panes follow their stream
+            shows(lambda s: last_token in s, "the last token", 5)
+            last_shown = True
+        except BenchError:
+            last_shown = False
         tmux.key(target, "C-q")
-        time.sleep(0.5)
+        wait_exit(pid, 30)
+        output.close()
         tmux.kill_session("app")
     finally:
         tmux.close()
