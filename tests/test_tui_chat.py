@@ -165,6 +165,18 @@ async def test_streamed_text_is_followed_unless_the_reader_scrolled_up():
         assert view.shows_the_end() and view.rows[-2] == "and another"
 
 
+async def test_text_that_outgrows_the_view_is_followed_at_once():
+    """The append that first overflows the view comes before any scrollbar is laid out: the
+    view must follow it anyway (it stayed at the top, and the finished answer with it)."""
+    app = StreamApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(StreamText)
+        view.append("a short start\n")
+        await pilot.pause()
+        view.append("".join(f"line {n}\n" for n in range(30)))
+        assert view.scroll_y > 0 and view.shows_the_end() and view.following
+
+
 async def test_a_finished_answer_is_rendered_as_markdown(tmp_path):
     app = make_app(tmp_path)
     async with app.run_test(size=SIZE) as pilot:

@@ -53,7 +53,9 @@ class StreamText(ScrollView):
         """Scroll half a view past the end: the next rows are painted where they land, and
         the view scrolls again (repainting all of it) only once they reach the bottom."""
         height = self.scrollable_content_region.height
-        self.scroll_to(y=max(0, len(self.rows) - height // 2), animate=False, immediate=True)
+        y = max(0, len(self.rows) - height // 2)
+        # forced: the text may only just have outgrown the view, its scrollbar not yet laid out
+        self.scroll_to(y=y, animate=False, immediate=True, force=True)
 
     def clear(self) -> None:
         self.text = ""
