@@ -17,6 +17,7 @@ from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.engine.events import Note
 from orchestrator_tui.engine.ports import NoCache
 from orchestrator_tui.providers.demo import DemoProvider
+from orchestrator_tui.store.budgets import set_limits
 from orchestrator_tui.store.db import open_db
 from orchestrator_tui.store.ledger import SQLiteLedger
 
@@ -152,9 +153,9 @@ class FailingReservations(SQLiteLedger):
 
 async def test_a_reservation_the_store_cannot_make_gives_the_run_budget_back(tmp_path):
     settings = fast_settings()
-    engine = Engine(
-        settings, demo=True, ledger=FailingReservations(open_db(tmp_path / "orch.db"), settings)
-    )
+    db = open_db(tmp_path / "orch.db")
+    set_limits(db, daily=100.0, monthly=None)  # a budget to reserve against
+    engine = Engine(settings, demo=True, ledger=FailingReservations(db, settings))
     from orchestrator_tui.engine.run_budget import BudgetPool
 
     pool = BudgetPool(1.0)
@@ -163,6 +164,33 @@ async def test_a_reservation_the_store_cannot_make_gives_the_run_budget_back(tmp
     )
     assert not result.success and "disk I/O error" in result.attempts[0].error
     assert pool.reserved == 0.0  # nothing held for a call that was never made
+
+
+class CountingReservations(SQLiteLedger):
+    def __init__(self, db, settings):
+        super().__init__(db, settings)
+        self.calls: list[str] = []
+
+    def reserve(self, ctx, attempt, model, estimate):
+        self.calls.append("reserve")
+        return super().reserve(ctx, attempt, model, estimate)
+
+    def settle(self, ctx, attempt, actual):
+        self.calls.append("settle")
+        super().settle(ctx, attempt, actual)
+
+
+@pytest.mark.parametrize("with_budget", [False, True])
+async def test_reservations_reach_the_store_only_when_a_budget_exists(tmp_path, with_budget):
+    settings = fast_settings()
+    db = open_db(tmp_path / "orch.db")
+    if with_budget:
+        set_limits(db, daily=100.0, monthly=None)
+    ledger = CountingReservations(db, settings)
+    engine = Engine(settings, demo=True, ledger=ledger)
+    result = await engine.run_to_result(Request("hi", strategy="single", model="test-small-o"))
+    assert result.success
+    assert ledger.calls == (["reserve", "settle"] if with_budget else [])
 
 
 async def test_a_secret_in_a_long_error_is_redacted_before_the_error_is_shortened(

@@ -1,6 +1,7 @@
 """Calls not streamed (`Request.stream = False`, as `orch batch` makes them), through the real
-SDKs' raw-response interface against the fake server: the same text, usage and cost as the
-streamed call, every fault classified as the stream's would be, and only the total deadline."""
+SDK clients' `post` (their interface for raw requests) against the fake server: the same text,
+usage and cost as the streamed call, every fault classified as the stream's would be, and only
+the total deadline."""
 
 from __future__ import annotations
 

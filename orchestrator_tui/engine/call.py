@@ -220,9 +220,10 @@ async def one_try(
             ticket.settle(usage.input_tokens + usage.output_tokens)
         actual = charge_call(attempt, usage, model.prices)  # also sets attempt.cost, .prices
         ctx.budget.settle(reservation, actual)
-        await ctx.store_quietly(
-            "the budget reservation", ctx.engine.ledger.settle, ctx, attempt, actual
-        )
+        if ctx.engine.ledger.has_budgets:
+            await ctx.store_quietly(
+                "the budget reservation", ctx.engine.ledger.settle, ctx, attempt, actual
+            )
 
 
 async def reserve_budget(ctx: RunContext, attempt: Attempt, model: ModelConfig) -> Reservation:
@@ -232,6 +233,8 @@ async def reserve_budget(ctx: RunContext, attempt: Attempt, model: ModelConfig) 
     reservation = ctx.budget.reserve(estimate)
     if reservation is None:
         refusal = ctx.budget.refusal(estimate) or "the run's budget cannot hold it"
+    elif not ctx.engine.ledger.has_budgets:
+        return reservation  # no persistent budget to ask: no round trip to the store's thread
     else:
         try:
             refusal = await ctx.store(ctx.engine.ledger.reserve, ctx, attempt, model, estimate)

@@ -23,6 +23,8 @@ class Ledger(Protocol):
     """History and persistent budgets."""
 
     executor: Executor | None
+    has_budgets: bool  # persistent budgets exist (checked as each run starts): without them,
+    # `reserve` and `settle` do nothing, and the engine does not even call them
 
     def request_started(self, ctx: RunContext) -> None:
         """A run begins (ctx.request, ctx.run_id)."""
@@ -64,6 +66,7 @@ class NoLedger:
     """The ledger that keeps nothing: no history, no persistent budget."""
 
     executor: Executor | None = None
+    has_budgets = False
 
     def request_started(self, ctx: RunContext) -> None:
         pass

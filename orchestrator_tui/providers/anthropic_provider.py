@@ -56,11 +56,9 @@ class AnthropicProvider(SDKProvider):
                 elif kind == "message_stop":
                     yield StopPart(stop_reason or "end_turn")
 
-    async def _send_whole(self, client: Client, model: ModelConfig, params: CallParams) -> Any:
-        # an explicit timeout also spares the SDK's refusal of a large max_tokens unstreamed
-        return await client.messages.with_raw_response.create(
-            **request_body(model, params), timeout=self.whole_timeout()
-        )
+    def whole_request(self, model: ModelConfig, params: CallParams) -> tuple[str, dict[str, Any]]:
+        # not `messages.create`: its refusal of a large max_tokens unstreamed does not apply
+        return "/v1/messages", request_body(model, params)
 
     def read_whole(self, answer: dict[str, Any]) -> list[StreamPart]:
         """A `message` object: its text blocks, stop reason and usage (always reported: a

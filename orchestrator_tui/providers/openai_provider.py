@@ -69,10 +69,8 @@ class OpenAIProvider(SDKProvider):
         if finish_reason is not None:
             yield StopPart(finish_reason)
 
-    async def _send_whole(self, client: Client, model: ModelConfig, params: CallParams) -> Any:
-        return await client.chat.completions.with_raw_response.create(
-            **request_body(model, params), timeout=self.whole_timeout()
-        )
+    def whole_request(self, model: ModelConfig, params: CallParams) -> tuple[str, dict[str, Any]]:
+        return "/chat/completions", request_body(model, params)
 
     def read_whole(self, answer: dict[str, Any]) -> list[StreamPart]:
         """A `chat.completion` object: its choices' text, finish reason and usage. Without

@@ -3,10 +3,11 @@ SDK's own retries off, the SDK made ready in a thread before the first call (see
 and the translation of everything a stream can raise into a classified ProviderError. Both
 SDKs have the same exception shapes (`status_code`, `response.headers`, `body`).
 
-A call not streamed (`CallParams.stream` False, as a batch makes them) goes through the SDK's
-raw-response interface (`with_raw_response`): the SDK's auth, base URL, request building and
-error classes, but the answer's JSON is read here rather than built into the SDK's typed
-objects, which is most of an SDK's CPU per call.
+A call not streamed (`CallParams.stream` False, as a batch makes them) is POSTed through the
+SDK client's documented `post(path, cast_to=httpx.Response)`, its interface for raw requests:
+the SDK's auth, base URL, headers, timeouts and error classes, but neither its request
+transform nor its typed answer, which are most of an SDK's CPU per call; the answer's JSON is
+read here.
 """
 
 from __future__ import annotations
@@ -131,9 +132,8 @@ class SDKProvider(Provider):
         """The call itself, streamed, with `client`; may raise the SDK's exceptions."""
 
     @abstractmethod
-    async def _send_whole(self, client: Client, model: ModelConfig, params: CallParams) -> Any:
-        """The call not streamed, through the SDK's `with_raw_response` (with the timeout
-        `whole_timeout`); its raw response, once the whole body is read."""
+    def whole_request(self, model: ModelConfig, params: CallParams) -> tuple[str, dict[str, Any]]:
+        """The call not streamed: the API path (under the client's base URL) and JSON body."""
 
     @abstractmethod
     def read_whole(self, answer: dict[str, Any]) -> list[StreamPart]:
@@ -150,6 +150,17 @@ class SDKProvider(Provider):
             path, body=body, cast_to=object, stream=True, stream_cls=sdk.AsyncStream[object]
         )
 
+    async def post_whole(self, client: Client, path: str, body: dict[str, Any]) -> Any:
+        """POST a call not streamed through the SDK (its auth, base URL, status errors), with
+        the body sent as given and the answer left as the raw httpx2 response, its body read:
+        the typed `create` spends more CPU on transforming the request and building the answer
+        than the rest of the call (tests/benchmarks/batch.py). The timeout is `whole_timeout`."""
+        import httpx2
+
+        return await client.post(
+            path, body=body, cast_to=httpx2.Response, options={"timeout": self.whole_timeout()}
+        )
+
     def call(
         self, client: Client, model: ModelConfig, params: CallParams
     ) -> AsyncGenerator[StreamPart, None]:
@@ -164,9 +175,9 @@ class SDKProvider(Provider):
     ) -> AsyncGenerator[StreamPart, None]:
         """The call not streamed: the same parts a stream yields, at once. An error status
         raises the SDK's exception before anything is read, as for a stream."""
-        raw = await self._send_whole(client, model, params)
+        response = await self.post_whole(client, *self.whole_request(model, params))
         yield StartPart()
-        answer = answer_json(raw.http_response.content, self.name)
+        answer = answer_json(response.content, self.name)
         error = answer_error(answer, self.name)
         if error is not None:
             raise error

@@ -9,6 +9,7 @@ Run: python tests/benchmarks/batch.py            (everything)
 from __future__ import annotations
 
 import asyncio
+import compileall
 import json
 import os
 import statistics
@@ -237,6 +238,9 @@ def side_by_side(folder: Path, rounds=3, count=300, concurrency=30, latency=0.2)
         )
     )
     home = write_config(folder / "side-home").parent
+    # orch's modules byte-compiled, as a pip install leaves them and as the SDK's already are
+    # (this machine sets PYTHONDONTWRITEBYTECODE, so each run would compile them anew)
+    compileall.compile_dir(ROOT / "orchestrator_tui", quiet=1)
     first = folder / "side-first.jsonl"
     first.write_text("".join(source.read_text().splitlines(keepends=True)[:10]))
     orch_batch_run(folder, first, concurrency, limit, home)
