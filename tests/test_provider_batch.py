@@ -554,3 +554,48 @@ def test_a_submission_refused_part_way_completes_the_round_before_judging(home, 
     rounds = db_rows(home, "SELECT DISTINCT round FROM provider_batch_requests")
     assert rounds == [{"round": 1}]
     assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+def test_learned_chooses_each_prompts_model_before_submitting(home, api, tmp_path):
+    from .bench_data import structured_rows
+    from .bench_data import write_jsonl as write_rows
+
+    names = {"small": "test-small-a", "medium": "test-medium-o", "large": "test-large-a"}
+    data = write_rows(tmp_path / "router.jsonl", structured_rows(models=names))
+    trained = batch(api, home, "router", "train", "--data", str(data), "--lambda", "0.8")
+    assert trained.returncode == 0, trained.stderr
+    prompts = {
+        "greeting": "hello friend, thanks, nice weather this morning",
+        "code": "python function: sort a list in a loop",
+        "proof": "prove the lemma: the integral bound, by induction",
+    }
+    # λ 0.8: each topic's cheapest right model (`orch route --learned` ranks them so)
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": k, "prompt": p}) + "\n" for k, p in prompts.items())
+    )
+    api.batches.finish_after = None
+    proc = submit(api, home, source, out, "-s", "learned")
+    assert proc.returncode == 0, proc.stderr
+    chosen = {"greeting": "test-small-a", "code": "test-medium-o", "proof": "test-large-a"}
+    rows = db_rows(home, "SELECT item_id, model, round FROM provider_batch_requests")
+    assert {json.loads(r["item_id"]): (r["model"], r["round"]) for r in rows} == {
+        k: (m, 1) for k, m in chosen.items()
+    }
+    sent = sorted(
+        ((r.get("body") or r["params"])["model"], last_message(r.get("body") or r["params"]))
+        for b in api.batches.batches.values()
+        for r in b.requests
+    )
+    assert sent == sorted((chosen[k], p) for k, p in prompts.items())  # one model each
+    assert len(api.batches.batches) == 3  # a provider batch per model
+    api.batches.finish()
+    proc = submit(api, home, source, out, "-s", "learned")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["done"] == 3 and len(api.batches.batches) == 3  # no round 2
+    last = {r["id"]: r for r in read_output(out)}
+    assert {k: r["model_used"] for k, r in last.items()} == chosen
+    assert {r["strategy"] for r in last.values()} == {"learned"}
+    assert {r["metadata"]["router"]["lambda"] for r in last.values()} == {0.8}
+    assert last["proof"]["cost"] == pytest.approx(batch_cost("test-large-a", ANSWER_USAGE))
+    assert api.calls() == []  # nothing live
