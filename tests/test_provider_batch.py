@@ -599,3 +599,30 @@ def test_learned_chooses_each_prompts_model_before_submitting(home, api, tmp_pat
     assert {r["metadata"]["router"]["lambda"] for r in last.values()} == {0.8}
     assert last["proof"]["cost"] == pytest.approx(batch_cost("test-large-a", ANSWER_USAGE))
     assert api.calls() == []  # nothing live
+
+
+def test_the_reservation_holds_while_the_batch_is_uncollected_however_late(home, api, tmp_path):
+    import time
+
+    from orchestrator_tui.config import BudgetSettings
+    from orchestrator_tui.store import budgets
+
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    assert submit(api, home, source, out, "-m", "test-large-a").returncode == 0
+    worst = db_rows(home, "SELECT SUM(worst) AS w FROM provider_batch_requests")[0]["w"]
+    settings = base_settings(budget=BudgetSettings(daily=5.0))
+    month = time.time() + 30 * 86400.0  # the provider ended the batch long ago, uncollected
+
+    def held(now):
+        with sqlite3.connect(home / "orch.db") as db:
+            [state] = budgets.budget_states(db, settings, demo=False, now=now)
+            return state.held
+
+    assert held(None) == pytest.approx(worst) and held(month) == pytest.approx(worst)
+    api.batches.finish()
+    assert batch(api, home, "batch", "collect").returncode == 0
+    assert held(None) == 0 and held(month) == 0  # collected: settled into the history
+    spent = db_rows(home, "SELECT SUM(cost) AS s FROM attempts")[0]["s"]
+    assert 0 < spent < worst

@@ -99,7 +99,7 @@ def reserve(session: Session, pendings: list[Pending], submission: str) -> None:
         store.owner(submission),
         worst_total(pendings),
         False,
-        store.HOLD_SECONDS,
+        store.UNTIL_COLLECTED,
     )
     if refusal is not None:
         refusal = refusal.replace("the call could", "the submission could")

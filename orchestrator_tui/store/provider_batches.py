@@ -7,14 +7,17 @@ until its prompt's record is written to OUT and its answer to the history: `reco
 request made with --no-log keeps its text only until then.
 
 Budgets: a submission reserves the worst case of all its requests before anything is
-uploaded (`budgets.reserve`, under the owner `provider-batch:<submission>`). What it holds
+uploaded (`budgets.reserve`, under the owner `provider-batch:<submission>`), with no expiry:
+it holds for as long as the batch is not collected, however late that is. What it holds
 is then recomputed from its requests (`settle`): an open request holds its worst case, an
-answered one its real cost, a recorded one nothing (its cost is in the history by then).
+answered one its real cost, a recorded one nothing (its cost is in the history by then),
+and once none is left the reservation is removed.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -22,7 +25,10 @@ from typing import Any
 
 from .transactions import transaction
 
-HOLD_SECONDS = 25 * 3600.0  # a provider batch runs within 24 hours; an hour to collect it
+# A submission's reservation never lapses by itself: its results may be collected days after
+# the provider ends the batch, and until then its worst case is still owed. Collecting (or
+# cancelling, which collects) settles it; nothing else releases it.
+UNTIL_COLLECTED = math.inf
 OPEN, ANSWERED, RECORDED = "open", "answered", "recorded"
 BATCH_COLUMNS = (
     "id",
