@@ -6,9 +6,10 @@ ends (each request takes the next `Reply` for its model, as a live call would). 
 until the test calls `finish()`: tests drive it, never wait for time. `faults` maps a
 prompt to what its request ends as instead of an answer: "errored", "expired" or "canceled".
 `cancel` ends a batch at once, every request canceled. `refuse` maps a call ("upload",
-"create", "retrieve", "results", "cancel") to the HTTP status the server answers it with
-instead (401, 500, …), an error whose message quotes the API key it was sent, as a real
-401 partly does: what the client prints must not.
+"create", "retrieve", "results", "cancel", "list") to the HTTP status the server answers it
+with instead (401, 500, …), or to a `Refusal` (a status a number of times, with a
+`retry-after`), an error whose message quotes the API key it was sent, as a real 401 partly
+does: what the client prints must not.
 """
 
 from __future__ import annotations
@@ -22,6 +23,19 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 OPENAI_ENDED = {"completed", "cancelled", "expired", "failed"}
+
+
+@dataclass
+class Refusal:
+    """A call answered with `status` (the next `times` calls; None: every one), with a
+    `retry-after` header when given (a 429's)."""
+
+    status: int
+    times: int | None = None
+    retry_after: str | None = None
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"retry-after": self.retry_after}
 
 
 @dataclass
@@ -49,7 +63,7 @@ class FakeBatches:
         self.calls: list[tuple[str, str]] = []  # (method, path) of every batch-endpoint call
         self.finish_after: int | None = 1
         self.faults: dict[str, str] = {}
-        self.refuse: dict[str, int] = {}  # a call's name → the status it is answered with
+        self.refuse: dict[str, int | Refusal] = {}  # a call's name → how it is answered
         self.ids = itertools.count(1)
 
     @staticmethod
@@ -58,14 +72,29 @@ class FakeBatches:
 
     # dispatch -----------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, headers, raw: bytes) -> tuple[int, Any]:
-        """(status, a JSON-ready object, or bytes for a file's content)."""
+    def handle(self, method: str, path: str, headers, raw: bytes) -> tuple[int, Any, dict]:
+        """(status, a JSON-ready object or bytes for a file's content, extra headers)."""
         with self.lock:
             self.calls.append((method, path))
         parts = path.split("?")[0].strip("/").split("/")[1:]  # without "v1"
-        status = self.refuse.get(call_name(method, parts))
-        if status is not None:
-            return status, refusal(parts, status, headers)
+        refused = self.refused(call_name(method, parts))
+        if refused is not None:
+            return refused.status, refusal(parts, refused.status, headers), refused.headers()
+        return (*self.answer_call(method, parts, headers, raw), {})
+
+    def refused(self, call: str) -> Refusal | None:
+        """How `call` is refused now, if it is (a counted refusal used up is removed)."""
+        with self.lock:
+            refused = self.refuse.get(call)
+            if isinstance(refused, int):
+                return Refusal(refused)
+            if refused is not None and refused.times is not None:
+                refused.times -= 1
+                if refused.times <= 0:
+                    del self.refuse[call]
+            return refused
+
+    def answer_call(self, method: str, parts: list[str], headers, raw: bytes):
         if parts[0] == "files":
             return self.files_endpoint(method, parts, headers, raw)
         if parts[0] == "batches":

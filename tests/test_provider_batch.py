@@ -17,6 +17,7 @@ from orchestrator_tui.registry import Registry
 from orchestrator_tui.types import Usage
 
 from .conftest import base_settings, write_config
+from .fake_batches import Refusal, call_name
 from .fake_server import Reply, last_message
 from .test_batch import read_output, write_jsonl
 from .test_cli import assert_one_line_error, orch
@@ -626,3 +627,87 @@ def test_the_reservation_holds_while_the_batch_is_uncollected_however_late(home,
     assert held(None) == 0 and held(month) == 0  # collected: settled into the history
     spent = db_rows(home, "SELECT SUM(cost) AS s FROM attempts")[0]["s"]
     assert 0 < spent < worst
+
+
+def calls_named(api, name):
+    return [
+        (method, path)
+        for method, path in api.batches.calls
+        if call_name(method, path.split("?")[0].strip("/").split("/")[1:]) == name
+    ]
+
+
+@pytest.mark.parametrize("status", [500, 404])
+def test_a_refused_cancel_is_one_line_and_leaves_the_batch_open_and_held(
+    home, api, tmp_path, status
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    [batch_id] = json.loads(submit(api, home, source, out, "-m", "test-small-a").stdout)["batches"]
+    [held] = db_rows(home, "SELECT amount FROM reservations")
+    api.batches.refuse = {"cancel": status}
+    for args in ((batch_id,), ()):  # the batch named, or every open one
+        proc = batch(api, home, "batch", "cancel", *args)
+        assert_one_line_error(proc, f"cancelling {batch_id}", str(status), "still open")
+        assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+        assert_no_key(proc)
+    assert len(calls_named(api, "cancel")) == 2  # a 500 or 404 is not retried
+    assert not out.exists() and not api.batches.batches[batch_id].ended
+    assert [r["state"] for r in db_rows(home, "SELECT state FROM provider_batches")] == ["open"]
+    assert db_rows(home, "SELECT amount FROM reservations") == [held]
+    assert db_rows(home, "SELECT * FROM attempts") == []
+    api.batches.refuse = {"cancel": Refusal(429, times=1, retry_after="0")}  # retried
+    proc = batch(api, home, "batch", "cancel", batch_id, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"cancelled": [batch_id], "done": 0, "failed": 3}
+    assert api.batches.refuse == {} and len(calls_named(api, "cancel")) == 4
+    assert len(read_output(out)) == 3 and db_rows(home, "SELECT * FROM reservations") == []
+
+
+@pytest.mark.parametrize(
+    "model, call",
+    [
+        ("test-medium-o", "upload"),
+        ("test-medium-o", "create"),
+        ("test-small-a", "create"),
+        ("test-medium-o", "retrieve"),
+        ("test-small-a", "results"),
+    ],
+)
+def test_a_429_from_a_batch_endpoint_is_retried_after_its_retry_after(
+    home, api, tmp_path, model, call
+):
+    api.batches.refuse = {call: Refusal(429, times=1, retry_after="0")}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", model, "--wait", "--poll-interval", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert api.batches.refuse == {}  # the 429 was answered, and the call made again
+    summary = json.loads(proc.stdout)
+    assert summary["done"] == 3 and summary["submitted"] == 3 and len(api.batches.batches) == 1
+    assert len(read_output(out)) == 3 and len(db_rows(home, "SELECT * FROM attempts")) == 3
+    assert len(calls_named(api, "create")) == 1 + (call == "create")
+
+
+@pytest.mark.parametrize("retry_after, tries", [("0", 7), ("3600", 1)])
+def test_a_429_that_persists_is_one_line_and_nothing_is_submitted_or_held(
+    home, api, tmp_path, retry_after, tries
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    api.batches.refuse = {"create": Refusal(429, retry_after=retry_after)}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", "test-small-a")
+    assert_one_line_error(proc, "submitting a batch of 3 request(s)", "429")
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert_no_key(proc)
+    # the 6 retries of rate_limit_retries, or none when the wait asked for is over 120 s
+    assert len(calls_named(api, "create")) == tries
+    assert ("asks to wait 3600 s" in proc.stderr) == (retry_after == "3600")
+    assert api.batches.batches == {} and not out.exists()
+    assert db_rows(home, "SELECT * FROM provider_batch_requests") == []
+    assert db_rows(home, "SELECT * FROM reservations") == []
+    api.batches.refuse = {}
+    again = submit(api, home, source, out, "-m", "test-small-a")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["submitted"] == 3 and len(api.batches.batches) == 1

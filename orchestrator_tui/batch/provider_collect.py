@@ -15,6 +15,7 @@ import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from sqlite3 import Row
 
@@ -65,13 +66,15 @@ async def poll(session: Session, output: str | None = None) -> list[tuple[Row, B
     for row in store.open_batches(session.db, output):
         batch_id, provider = row["id"], row["provider"]
         api = session.api(provider)
-        state = await session.call(provider, f"retrieving batch {batch_id}", api.retrieve(batch_id))
+        state = await session.call(
+            provider, f"retrieving batch {batch_id}", partial(api.retrieve, batch_id)
+        )
         store.update_status(session.db, batch_id, state.status, state.counts)
         if state.ended:
             outcomes = await session.call(
                 provider,
                 f"downloading the results of {batch_id}",
-                api.results(batch_id),
+                partial(api.results, batch_id),
             )
             store_results(session, batch_id, outcomes)
         states.append((row, state))

@@ -4,6 +4,7 @@ report them now, and cancelling them (what they answered is then collected)."""
 from __future__ import annotations
 
 import json
+from functools import partial
 from typing import Any
 
 from ..errors import UsageError
@@ -24,7 +25,7 @@ async def refresh(session: Session) -> list[dict[str, Any]]:
         try:
             api = session.api(row["provider"])
             state = await session.call(
-                row["provider"], f"retrieving {row['id']}", api.retrieve(row["id"])
+                row["provider"], f"retrieving {row['id']}", partial(api.retrieve, row["id"])
             )
         except ProviderBatchError as error:
             session.note(f"orch: {error}")
@@ -36,7 +37,10 @@ async def refresh(session: Session) -> list[dict[str, Any]]:
 
 
 async def cancel_batches(session: Session, batch_id: str | None) -> tuple[list[str], Tally]:
-    """Cancel `batch_id` (an open batch) or every open one, then collect what ended."""
+    """Cancel `batch_id` (an open batch) or every open one, then collect what ended. A
+    cancel the provider refuses leaves its batch open and as it was recorded (still held
+    against the budgets, nothing written): after trying every batch, one line says which
+    failed and why, and the batches cancelled meanwhile are collected by the next run."""
     rows = store.open_batches(session.db)
     if batch_id is not None:
         rows = [row for row in rows if row["id"] == batch_id]
@@ -44,12 +48,36 @@ async def cancel_batches(session: Session, batch_id: str | None) -> tuple[list[s
             raise UsageError(
                 f"no open provider batch {batch_id!r} (`orch batch status` lists them)"
             )
+    failed: list[tuple[str, ProviderBatchError]] = []
     for row in rows:
-        api = session.api(row["provider"])
-        state = await session.call(
-            row["provider"], f"cancelling {row['id']}", api.cancel(row["id"])
-        )
-        store.update_status(session.db, row["id"], state.status, state.counts)
+        try:
+            await cancel_one(session, row)
+        except ProviderBatchError as error:
+            failed.append((row["id"], error))
+    if failed:
+        raise cancel_failure(failed, len(rows))
     tally = Tally()
     await collect(session, None, tally)
     return [row["id"] for row in rows], tally
+
+
+async def cancel_one(session: Session, row: Any) -> None:
+    api = session.api(row["provider"])
+    state = await session.call(
+        row["provider"], f"cancelling {row['id']}", partial(api.cancel, row["id"])
+    )
+    store.update_status(session.db, row["id"], state.status, state.counts)
+
+
+def cancel_failure(failed: list[tuple[str, ProviderBatchError]], tried: int) -> ProviderBatchError:
+    first_id, first = failed[0]
+    others = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+    done = tried - len(failed)
+    cancelled = (
+        f"; the {done} cancelled are collected by `orch batch collect` or a rerun" if done else ""
+    )
+    return ProviderBatchError(
+        f"{first}{others}: {first_id} is still open and held against the budgets; "
+        f"`orch batch cancel {first_id}` tries again{cancelled}",
+        first.status,
+    )

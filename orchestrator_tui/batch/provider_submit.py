@@ -14,6 +14,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
 from ..engine import Request
 from ..engine.cost import worst_case_cost
@@ -139,9 +140,9 @@ async def submit_model(
     requests = [BatchRequest(cid, p.model, p.params) for cid, p in named.items()]
     ids = []
     for part in split_requests(requests, api.limits, lambda r: len(api.line(r))):
-        batch_id = await session.call(
-            provider, f"submitting a batch of {len(part)} request(s)", api.submit(part)
-        )
+        what, token = f"submitting a batch of {len(part)} request(s)", uuid.uuid4().hex
+        file_id = await session.call(provider, what, partial(api.upload, part))
+        batch_id = await session.call(provider, what, partial(api.create, part, file_id, token))
         asked = [named[r.custom_id] for r in part]
         rows = [p.row(r.custom_id, submission) for p, r in zip(asked, part, strict=True)]
         store.record_batch(session.db, batch_row(batch_id, asked, submission), rows)

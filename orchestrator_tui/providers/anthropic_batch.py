@@ -24,7 +24,7 @@ class AnthropicBatches(BatchAPI):
         text = json.dumps(self.entry(request), ensure_ascii=False)
         return text.encode("utf-8", "surrogatepass")
 
-    async def submit(self, requests: list[BatchRequest]) -> str:
+    async def create(self, requests: list[BatchRequest], file_id: str | None, token: str) -> str:
         entries = [self.entry(request) for request in requests]
         batch = await self.client().messages.batches.create(requests=entries)
         return str(batch.id)

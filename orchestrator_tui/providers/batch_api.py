@@ -1,9 +1,11 @@
 """The providers' batch APIs (OpenAI's Batch API, Anthropic's Message Batches): submit many
 requests at once, answered within 24 hours at the models' batch prices.
 
-A `BatchAPI` submits one provider batch, retrieves its state, downloads its results and
-cancels it. It never splits: `split_requests` cuts a submission at the API's documented
-limits (`BATCH_LIMITS`, plain data, so a test can lower them), and each part is one batch.
+A `BatchAPI` submits one provider batch (an upload, then its creation: two calls, so that
+a caller can record what it is about to create in between), retrieves its state, downloads
+its results and cancels it. It never splits: `split_requests` cuts a submission at the API's
+documented limits (`BATCH_LIMITS`, plain data, so a test can lower them), and each part is
+one batch.
 """
 
 from __future__ import annotations
@@ -91,9 +93,14 @@ class BatchAPI(ABC):
     def line(self, request: BatchRequest) -> bytes:
         """The request as the API receives it, for its size (and OpenAI's input file)."""
 
+    async def upload(self, requests: list[BatchRequest]) -> str | None:
+        """Upload what `create` needs first, if anything: OpenAI's input file (its id)."""
+        return None
+
     @abstractmethod
-    async def submit(self, requests: list[BatchRequest]) -> str:
-        """Create one provider batch of `requests` (within the limits); its id."""
+    async def create(self, requests: list[BatchRequest], file_id: str | None, token: str) -> str:
+        """Create one provider batch of `requests` (within the limits; `file_id`: what
+        `upload` returned), tagged with `token` where the API keeps a tag; its id."""
 
     @abstractmethod
     async def retrieve(self, batch_id: str) -> BatchState:

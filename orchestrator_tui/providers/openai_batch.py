@@ -14,6 +14,7 @@ from .openai_provider import request_body, usage_from_json
 
 ENDPOINT = "/v1/chat/completions"
 ENDED = {"completed", "failed", "expired", "cancelled"}
+TOKEN_KEY = "orch_submission"  # the batch's metadata: the submission token orch recorded
 
 
 class OpenAIBatches(BatchAPI):
@@ -24,12 +25,17 @@ class OpenAIBatches(BatchAPI):
         entry = {"custom_id": request.custom_id, "method": "POST", "url": ENDPOINT, "body": body}
         return (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
 
-    async def submit(self, requests: list[BatchRequest]) -> str:
-        client = self.client()
+    async def upload(self, requests: list[BatchRequest]) -> str:
         data = b"".join(self.line(request) for request in requests)
-        uploaded = await client.files.create(file=("batch.jsonl", data), purpose="batch")
-        batch = await client.batches.create(
-            input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h"
+        uploaded = await self.client().files.create(file=("batch.jsonl", data), purpose="batch")
+        return str(uploaded.id)
+
+    async def create(self, requests: list[BatchRequest], file_id: str | None, token: str) -> str:
+        batch = await self.client().batches.create(
+            input_file_id=str(file_id),
+            endpoint=ENDPOINT,
+            completion_window="24h",
+            metadata={TOKEN_KEY: token},
         )
         return str(batch.id)
 
