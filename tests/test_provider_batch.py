@@ -711,3 +711,58 @@ def test_a_429_that_persists_is_one_line_and_nothing_is_submitted_or_held(
     again = submit(api, home, source, out, "-m", "test-small-a")
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["submitted"] == 3 and len(api.batches.batches) == 1
+
+
+def crashing(api, home, target, *args):
+    """`orch ARGS` dying at `target` (see tests/crash_at.py); it must have died there."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .crash_at import CRASHED
+    from .test_cli import orch_environ
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.crash_at", target, *args],
+        env=orch_environ(home, api),
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == CRASHED, proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "orchestrator_tui.store.provider_batches:mark_logged#2",  # inside the history's write
+        "orchestrator_tui.batch.outputs:Appender.write#2",  # in the history, not in OUT
+        "orchestrator_tui.store.provider_batches:mark_recorded#2",  # in OUT, not marked
+    ],
+)
+def test_a_crash_while_recording_answers_records_each_once(home, api, tmp_path, target):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    assert submit(api, home, source, out, "-m", "test-small-a").returncode == 0
+    api.batches.finish()
+    crashing(api, home, target, "batch", "collect")
+    assert len(read_output(out)) == 1 + ("mark_recorded" in target)
+    proc = submit(api, home, source, out, "-m", "test-small-a")
+    assert proc.returncode == 0, proc.stderr
+    records = read_output(out)
+    assert sorted(r["id"] for r in records) == ["p0", "p1", "p2"]  # each once in OUT
+    assert all(r["success"] and r["response"] == TEXT for r in records)
+    per_answer = batch_cost("test-small-a", ANSWER_USAGE)
+    requests = db_rows(home, "SELECT id, cost, status FROM requests")
+    assert len(requests) == 3 and {r["status"] for r in requests} == {"ok"}  # once in history
+    assert sorted(r["metadata"]["history_id"] for r in records) == sorted(r["id"] for r in requests)
+    spent = db_rows(home, "SELECT COUNT(*) AS n, SUM(cost) AS s FROM attempts")[0]
+    assert spent["n"] == 3 and spent["s"] == pytest.approx(3 * per_answer)  # counted once
+    rows = db_rows(home, "SELECT state, record FROM provider_batch_requests")
+    assert rows == [{"state": "recorded", "record": None}] * 3
+    assert db_rows(home, "SELECT * FROM reservations") == [] and len(api.batches.batches) == 1
+    again = submit(api, home, source, out, "-m", "test-small-a")
+    assert json.loads(again.stdout)["already_done"] == 3 and len(read_output(out)) == 3

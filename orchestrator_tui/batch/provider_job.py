@@ -22,7 +22,8 @@ from ..errors import UsageError
 from ..store import provider_batches as store
 from .inputs import BatchItem
 from .outputs import Appender, last_records, read_out
-from .provider_collect import Tally, advance, poll
+from .provider_collect import advance, poll
+from .provider_record import Tally
 from .provider_rounds import round_models
 from .provider_session import Session
 from .provider_submit import Pending, pending_for, submit

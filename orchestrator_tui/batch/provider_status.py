@@ -9,8 +9,8 @@ from typing import Any
 
 from ..errors import UsageError
 from ..store import provider_batches as store
-from .provider_collect import Tally
 from .provider_job import collect
+from .provider_record import Tally
 from .provider_session import ProviderBatchError, Session
 
 

@@ -159,3 +159,11 @@ def m010_conversation_index(db: sqlite3.Connection) -> None:
         "CREATE INDEX requests_conversation ON requests(conversation_id) "
         "WHERE conversation_id IS NOT NULL"
     )
+
+
+@migration
+def m011_provider_batch_records(db: sqlite3.Connection) -> None:
+    """A provider batch's answer is written to the history and its requests marked `logged`
+    in one transaction, with the record OUT is to get (`record`), kept until OUT has it: a
+    crash in between neither records an answer twice nor loses its record."""
+    db.execute("ALTER TABLE provider_batch_requests ADD COLUMN record TEXT")

@@ -2,9 +2,12 @@
 
 A batch and its requests are recorded in one transaction as soon as the provider has
 accepted the batch, before the command returns. A request is `open` until its result is
-downloaded, then `answered` (its outcome and cost kept: an answer, a failure, an expiry)
-until its prompt's record is written to OUT and its answer to the history: `recorded`. A
-request made with --no-log keeps its text only until then.
+downloaded, then `answered` (its outcome and cost kept: an answer, a failure, an expiry).
+Its prompt's answer then goes to the history in the same transaction that marks its
+requests `logged` and keeps the record OUT is to get (`mark_logged`); once OUT has that
+record, they are `recorded` and the record is dropped. So a crash at any point records each
+answer in the history once, and a rerun appends to OUT only a record it does not hold yet.
+A request made with --no-log keeps its text only until it is recorded.
 
 Budgets: a submission reserves the worst case of all its requests before anything is
 uploaded (`budgets.reserve`, under the owner `provider-batch:<submission>`), with no expiry:
@@ -29,7 +32,7 @@ from .transactions import transaction
 # the provider ends the batch, and until then its worst case is still owed. Collecting (or
 # cancelling, which collects) settles it; nothing else releases it.
 UNTIL_COLLECTED = math.inf
-OPEN, ANSWERED, RECORDED = "open", "answered", "recorded"
+OPEN, ANSWERED, LOGGED, RECORDED = "open", "answered", "logged", "recorded"
 BATCH_COLUMNS = (
     "id",
     "provider",
@@ -163,13 +166,45 @@ def submitted_keys(db: sqlite3.Connection, output: str) -> set[str]:
     return {row[0] for row in rows}
 
 
+def mark_logged(db: sqlite3.Connection, custom_ids: list[str], record: dict[str, Any]) -> None:
+    """A prompt's requests, whose answer is now in the history (called inside the
+    transaction that wrote it there): their submissions hold nothing for them, and the first
+    keeps `record` until OUT has it."""
+    with transaction(db, immediate=True):
+        marks = ", ".join("?" * len(custom_ids))
+        db.execute(
+            f"UPDATE provider_batch_requests SET state = ? WHERE custom_id IN ({marks})",
+            [LOGGED, *custom_ids],
+        )
+        db.execute(
+            "UPDATE provider_batch_requests SET record = ? WHERE custom_id = ?",
+            (json.dumps(record, ensure_ascii=False), custom_ids[0]),
+        )
+        settle_submissions(db, submissions_of(db, f"custom_id IN ({marks})", custom_ids))
+
+
+def logged_records(db: sqlite3.Connection, output: str | None = None) -> list[sqlite3.Row]:
+    """The prompts in the history whose record OUT may not have yet (a crash came before it
+    was marked written): each one's OUT, job, INPUT id, record and custom ids."""
+    scope, args = ("", []) if output is None else ("AND output = ?", [output])
+    return db.execute(
+        "SELECT output, job, item_key, MAX(record) AS record, "
+        "json_group_array(custom_id) AS custom_ids FROM provider_batch_requests "
+        f"WHERE state = '{LOGGED}' {scope} GROUP BY output, job, item_key "
+        "ORDER BY output, MIN(created), item_key",
+        args,
+    ).fetchall()
+
+
 def mark_recorded(db: sqlite3.Connection, custom_ids: list[str]) -> None:
-    """These requests are in the history and OUT: their submissions hold nothing for them."""
+    """These requests are in the history and OUT: their submissions hold nothing for them,
+    and the record kept for OUT is dropped."""
     with transaction(db, immediate=True):
         marks = ", ".join("?" * len(custom_ids))
         submissions = submissions_of(db, f"custom_id IN ({marks})", custom_ids)
         db.execute(
-            f"UPDATE provider_batch_requests SET state = ? WHERE custom_id IN ({marks})",
+            "UPDATE provider_batch_requests SET state = ?, record = NULL "
+            f"WHERE custom_id IN ({marks})",
             [RECORDED, *custom_ids],
         )
         db.execute(  # --no-log: the text was kept only until the answer was written
@@ -194,8 +229,8 @@ def settle_submissions(db: sqlite3.Connection, submissions: list[str]) -> None:
     for submission in submissions:
         held, pending = db.execute(
             "SELECT COALESCE(SUM(CASE state WHEN ? THEN worst ELSE cost END), 0), COUNT(*) "
-            "FROM provider_batch_requests WHERE submission = ? AND state != ?",
-            (OPEN, submission, RECORDED),
+            "FROM provider_batch_requests WHERE submission = ? AND state IN (?, ?)",
+            (OPEN, submission, OPEN, ANSWERED),
         ).fetchone()
         if pending:
             db.execute(
