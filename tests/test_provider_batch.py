@@ -766,3 +766,94 @@ def test_a_crash_while_recording_answers_records_each_once(home, api, tmp_path, 
     assert db_rows(home, "SELECT * FROM reservations") == [] and len(api.batches.batches) == 1
     again = submit(api, home, source, out, "-m", "test-small-a")
     assert json.loads(again.stdout)["already_done"] == 3 and len(read_output(out)) == 3
+
+
+def provider_argv(source, out, model):
+    return ("batch", str(source), "-o", str(out), "-m", model, "--provider-batch", "--json")
+
+
+@pytest.mark.parametrize("model", ["test-medium-o", "test-small-a"])
+def test_a_batch_accepted_but_not_recorded_before_a_crash_is_found_not_resubmitted(
+    home, api, tmp_path, model
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    target = "orchestrator_tui.store.provider_batches:confirm_batch"  # right after create
+    crashing(api, home, target, *provider_argv(source, out, model))
+    [accepted] = api.batches.batches.values()  # the provider has it; orch has not its id
+    [intent] = db_rows(home, "SELECT * FROM provider_batches")
+    assert intent["state"] == "submitting" and intent["id"] != accepted.id
+    if accepted.wire == "openai":
+        assert accepted.metadata == {"orch_submission": intent["token"]}
+        assert accepted.input_file_id == intent["file_id"]
+    [held] = db_rows(home, "SELECT amount FROM reservations")
+    assert held["amount"] == pytest.approx(intent["reserved"])  # still held
+    [shown] = json.loads(batch(api, home, "batch", "status", "--json").stdout)
+    assert shown["status"] == "submitting" and shown["requests"] == 3
+    proc = submit(api, home, source, out, "-m", model)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["submitted"] == 0 and len(api.batches.batches) == 1
+    assert accepted.id in proc.stderr and len(proc.stderr.strip().splitlines()) <= 2
+    if accepted.wire == "anthropic":  # no tag: told by its results, once it has ended
+        assert "cannot tell yet" in proc.stderr
+        assert db_rows(home, "SELECT state FROM provider_batches") == [{"state": "submitting"}]
+    else:  # its metadata names it at once
+        assert "tracked now" in proc.stderr
+        assert db_rows(home, "SELECT id, state FROM provider_batches") == [
+            {"id": accepted.id, "state": "open"}
+        ]
+    assert db_rows(home, "SELECT amount FROM reservations") == [held]
+    api.batches.finish()
+    proc = submit(api, home, source, out, "-m", model)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["done"] == 3 and len(api.batches.batches) == 1  # paid once
+    records = read_output(out)
+    assert sorted(r["id"] for r in records) == ["p0", "p1", "p2"]
+    assert all(r["provider_batches"] == [accepted.id] for r in records)
+    assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+def foreign_batch(api, wire, size):
+    """A batch of the same size another program made meanwhile, ended: never orch's."""
+    key = "body" if wire == "openai" else "params"
+    requests = [
+        {
+            "custom_id": f"other-{i}",
+            key: {"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 5},
+        }
+        for i in range(size)
+    ]
+    batch = api.batches.create("batch" if wire == "openai" else "msgbatch", wire, requests)
+    batch.input_file_id = "file_other"
+    api.batches.end(batch)
+    return batch
+
+
+@pytest.mark.parametrize(
+    "model, target",
+    [
+        ("test-medium-o", "orchestrator_tui.providers.openai_batch:OpenAIBatches.create"),
+        ("test-small-a", "orchestrator_tui.providers.anthropic_batch:AnthropicBatches.create"),
+    ],
+)
+def test_a_batch_a_crash_kept_from_the_provider_is_submitted_again(
+    home, api, tmp_path, model, target
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    crashing(api, home, target, *provider_argv(source, out, model))
+    assert api.batches.batches == {}
+    assert db_rows(home, "SELECT state FROM provider_batches") == [{"state": "submitting"}]
+    wire = "openai" if model.endswith("-o") else "anthropic"
+    other = foreign_batch(api, wire, 3)
+    proc = submit(api, home, source, out, "-m", model, "--wait", "--poll-interval", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "never reached" in proc.stderr and other.id not in proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["submitted"] == 3 and summary["done"] == 3
+    [mine] = [b for b in api.batches.batches.values() if b is not other]
+    assert summary["batches"] == [mine.id]
+    assert all(r["provider_batches"] == [mine.id] for r in read_output(out))
+    assert db_rows(home, "SELECT id FROM provider_batches") == [{"id": mine.id}]
+    assert db_rows(home, "SELECT * FROM reservations") == []

@@ -46,6 +46,7 @@ class Tally:
     cost: float = 0.0
     failed_keys: set[tuple[str, str]] = field(default_factory=set)  # (OUT, id) failed
     submitted: list[str] = field(default_factory=list)  # next rounds' batch ids
+    unresolved: int = 0  # interrupted submissions that cannot be told yet (the last check)
 
     def add(self, other: Tally) -> None:
         self.done += other.done

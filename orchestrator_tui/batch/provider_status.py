@@ -16,7 +16,8 @@ from .provider_session import ProviderBatchError, Session
 
 async def refresh(session: Session) -> list[dict[str, Any]]:
     """Every open batch with the provider's state and counts (the last ones recorded, with
-    a note, when the provider cannot be asked)."""
+    a note, when the provider cannot be asked), then every submission not confirmed yet
+    (status `submitting`: being made, or interrupted by a crash; the next run resolves it)."""
     rows = []
     for row in store.open_batches(session.db):
         entry = {key: row[key] for key in ("id", "provider", "model", "round", "requests")}
@@ -33,7 +34,14 @@ async def refresh(session: Session) -> list[dict[str, Any]]:
             store.update_status(session.db, row["id"], state.status, state.counts)
             entry.update(status=state.status, counts=state.counts, finished=state.finished)
         rows.append(entry)
-    return rows
+    return rows + [interrupted(row) for row in store.submitting(session.db)]
+
+
+def interrupted(row: Any) -> dict[str, Any]:
+    """A submission whose batch id is not known yet: the next run looks for it."""
+    entry = {key: row[key] for key in ("id", "provider", "model", "round", "requests")}
+    entry.update(output=row["output"], status="submitting", counts={}, finished=0)
+    return entry
 
 
 async def cancel_batches(session: Session, batch_id: str | None) -> tuple[list[str], Tally]:

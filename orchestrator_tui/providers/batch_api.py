@@ -76,6 +76,31 @@ class BatchOutcome:
         return self.kind == "succeeded" and self.stop_reason is not None
 
 
+@dataclass(frozen=True)
+class Submission:
+    """A batch orch was creating when it stopped (a crash before the provider's answer was
+    recorded): what can identify it at the provider."""
+
+    token: str  # the tag it was created with, where the API keeps one
+    file_id: str | None  # its uploaded input file (OpenAI), if the upload was recorded
+    custom_ids: frozenset[str]
+    requests: int
+    created: float  # when orch recorded it, by this machine's clock (seconds since the epoch)
+
+
+@dataclass(frozen=True)
+class Search:
+    """Whether the provider has a submission's batch: `batch_id`; or None and `pending`, the
+    batches that may be it but cannot be told apart yet (none: it was never created)."""
+
+    batch_id: str | None = None
+    pending: tuple[str, ...] = ()
+
+
+SKEW = 600.0  # seconds the provider's clock may be off this machine's
+WINDOW = 3600.0  # a creation answered later than this after it was recorded had failed
+
+
 class BatchAPI(ABC):
     """One provider's batch endpoints, through its SDK client."""
 
@@ -101,6 +126,11 @@ class BatchAPI(ABC):
     async def create(self, requests: list[BatchRequest], file_id: str | None, token: str) -> str:
         """Create one provider batch of `requests` (within the limits; `file_id`: what
         `upload` returned), tagged with `token` where the API keeps a tag; its id."""
+
+    async def find(self, submission: Submission) -> Search:
+        """Look for `submission`'s batch among the provider's batches (NotImplementedError:
+        this API cannot tell)."""
+        raise NotImplementedError
 
     @abstractmethod
     async def retrieve(self, batch_id: str) -> BatchState:

@@ -9,7 +9,16 @@ from dataclasses import replace
 from typing import Any
 
 from .base import CallParams
-from .batch_api import BatchAPI, BatchOutcome, BatchRequest, BatchState, error_text
+from .batch_api import (
+    SKEW,
+    BatchAPI,
+    BatchOutcome,
+    BatchRequest,
+    BatchState,
+    Search,
+    Submission,
+    error_text,
+)
 from .openai_provider import request_body, usage_from_json
 
 ENDPOINT = "/v1/chat/completions"
@@ -38,6 +47,19 @@ class OpenAIBatches(BatchAPI):
             metadata={TOKEN_KEY: token},
         )
         return str(batch.id)
+
+    async def find(self, submission: Submission) -> Search:
+        """Its batch holds the token in its metadata and the file as its input: the batches
+        listed newest first, down to those made well before the submission was recorded."""
+        if submission.file_id is None:
+            return Search()  # a batch is only created once its file's id is recorded
+        async for batch in self.client().batches.list(limit=100):
+            token = (batch.metadata or {}).get(TOKEN_KEY)
+            if token == submission.token or batch.input_file_id == submission.file_id:
+                return Search(str(batch.id))
+            if batch.created_at < submission.created - SKEW:
+                break
+        return Search()
 
     async def retrieve(self, batch_id: str) -> BatchState:
         return state_of(await self.client().batches.retrieve(batch_id))

@@ -167,3 +167,15 @@ def m011_provider_batch_records(db: sqlite3.Connection) -> None:
     in one transaction, with the record OUT is to get (`record`), kept until OUT has it: a
     crash in between neither records an answer twice nor loses its record."""
     db.execute("ALTER TABLE provider_batch_requests ADD COLUMN record TEXT")
+
+
+@migration
+def m012_provider_batch_submissions(db: sqlite3.Connection) -> None:
+    """A provider batch is recorded before it is created (state `submitting`, its id a
+    placeholder): `token`, the tag it is created with (OpenAI's metadata), `file_id`, its
+    uploaded input file (OpenAI), and `pid`, the process submitting it. A crash between
+    the provider accepting it and orch recording its id then leaves a trace a rerun
+    resolves, instead of a batch nobody tracks."""
+    db.execute("ALTER TABLE provider_batches ADD COLUMN token TEXT")
+    db.execute("ALTER TABLE provider_batches ADD COLUMN file_id TEXT")
+    db.execute("ALTER TABLE provider_batches ADD COLUMN pid INTEGER")

@@ -1,13 +1,19 @@
 """Provider batches in the history database (`orch batch --provider-batch`).
 
-A batch and its requests are recorded in one transaction as soon as the provider has
-accepted the batch, before the command returns. A request is `open` until its result is
-downloaded, then `answered` (its outcome and cost kept: an answer, a failure, an expiry).
-Its prompt's answer then goes to the history in the same transaction that marks its
-requests `logged` and keeps the record OUT is to get (`mark_logged`); once OUT has that
-record, they are `recorded` and the record is dropped. So a crash at any point records each
-answer in the history once, and a rerun appends to OUT only a record it does not hold yet.
-A request made with --no-log keeps its text only until it is recorded.
+A batch and its requests are recorded in one transaction before it is created: state
+`submitting`, under a placeholder id (`intent_id`), with the token it is created with and,
+for OpenAI, its uploaded input file; the provider's id replaces the placeholder as soon as
+the provider accepts it (`confirm_batch`), and the batch is `open`. A submission the
+provider refused is removed (`drop_submission`); one a crash interrupted stays
+`submitting` until a rerun finds out whether the provider has it.
+
+A request is `open` until its result is downloaded, then `answered` (its outcome and cost
+kept: an answer, a failure, an expiry). Its prompt's answer then goes to the history in the
+same transaction that marks its requests `logged` and keeps the record OUT is to get
+(`mark_logged`); once OUT has that record, they are `recorded` and the record is dropped.
+So a crash at any point records each answer in the history once, and a rerun appends to OUT
+only a record it does not hold yet. A request made with --no-log keeps its text only until
+it is recorded.
 
 Budgets: a submission reserves the worst case of all its requests before anything is
 uploaded (`budgets.reserve`, under the owner `provider-batch:<submission>`), with no expiry:
@@ -33,6 +39,7 @@ from .transactions import transaction
 # cancelling, which collects) settles it; nothing else releases it.
 UNTIL_COLLECTED = math.inf
 OPEN, ANSWERED, LOGGED, RECORDED = "open", "answered", "logged", "recorded"
+SUBMITTING = "submitting"  # a batch's state before the provider has answered its creation
 BATCH_COLUMNS = (
     "id",
     "provider",
@@ -47,6 +54,9 @@ BATCH_COLUMNS = (
     "reserved",
     "created",
     "updated",
+    "token",
+    "file_id",
+    "pid",
 )
 REQUEST_COLUMNS = (
     "custom_id",
@@ -82,16 +92,66 @@ def insert(
     )
 
 
+def intent_id(token: str) -> str:
+    """The placeholder id of a batch not created yet."""
+    return f"{SUBMITTING}:{token}"
+
+
 def record_batch(
     db: sqlite3.Connection, batch: dict[str, Any], requests: list[dict[str, Any]]
 ) -> None:
-    """A batch the provider accepted, with its requests (state `open`)."""
+    """A batch with its requests (state `open`): about to be created (the batch's state
+    `submitting`, its id `intent_id(token)`), or accepted."""
     now = time.time()
     with transaction(db, immediate=True):
         insert(db, "provider_batches", BATCH_COLUMNS, {**batch, "created": now, "updated": now})
         for request in requests:
             row = {**request, "batch_id": batch["id"], "state": OPEN, "created": now}
             insert(db, "provider_batch_requests", REQUEST_COLUMNS, row)
+
+
+def set_file(db: sqlite3.Connection, token: str, file_id: str) -> None:
+    """The input file uploaded for the batch about to be created."""
+    db.execute(
+        "UPDATE provider_batches SET file_id = ?, updated = ? WHERE id = ?",
+        (file_id, time.time(), intent_id(token)),
+    )
+
+
+def confirm_batch(db: sqlite3.Connection, token: str, batch_id: str) -> None:
+    """The provider accepted the batch: its id for the placeholder, and the batch open."""
+    with transaction(db, immediate=True):
+        db.execute(
+            "UPDATE provider_batches SET id = ?, state = ?, updated = ? WHERE id = ?",
+            (batch_id, OPEN, time.time(), intent_id(token)),
+        )
+        db.execute(
+            "UPDATE provider_batch_requests SET batch_id = ? WHERE batch_id = ?",
+            (batch_id, intent_id(token)),
+        )
+
+
+def drop_submission(db: sqlite3.Connection, token: str) -> None:
+    """A batch the provider did not create: its requests are free to be submitted again,
+    and its submission holds nothing for them."""
+    with transaction(db, immediate=True):
+        placeholder = intent_id(token)
+        submissions = submissions_of(db, "batch_id = ?", [placeholder])
+        db.execute("DELETE FROM provider_batch_requests WHERE batch_id = ?", (placeholder,))
+        db.execute("DELETE FROM provider_batches WHERE id = ?", (placeholder,))
+        settle_submissions(db, submissions)
+
+
+def submitting(db: sqlite3.Connection, output: str | None = None) -> list[sqlite3.Row]:
+    """The batches about to be created, or whose creation a crash interrupted."""
+    where, args = (
+        ("state = ?", [SUBMITTING])
+        if output is None
+        else ("state = ? AND output = ?", [SUBMITTING, output])
+    )
+    return db.execute(
+        f"SELECT * FROM provider_batches WHERE {where} ORDER BY created, id", args
+    ).fetchall()
 
 
 def open_batches(db: sqlite3.Connection, output: str | None = None) -> list[sqlite3.Row]:
