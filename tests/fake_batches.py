@@ -8,8 +8,8 @@ prompt to what its request ends as instead of an answer: "errored", "expired" or
 `cancel` ends a batch at once, every request canceled. `refuse` maps a call ("upload",
 "create", "retrieve", "results", "cancel", "list") to the HTTP status the server answers it
 with instead (401, 500, …), or to a `Refusal` (a status a number of times, with a
-`retry-after`), an error whose message quotes the API key it was sent, as a real 401 partly
-does: what the client prints must not.
+`retry-after`; or no answer at all), an error whose message quotes the API key it was sent,
+as a real 401 partly does: what the client prints must not.
 """
 
 from __future__ import annotations
@@ -31,11 +31,13 @@ OPENAI_ENDED = {"completed", "cancelled", "expired", "failed"}
 @dataclass
 class Refusal:
     """A call answered with `status` (the next `times` calls; None: every one), with a
-    `retry-after` header when given (a 429's)."""
+    `retry-after` header when given (a 429's). Status 0: no answer at all, the connection
+    closed; with `done_first`, after the call has done its work (a batch created, say)."""
 
     status: int
     times: int | None = None
     retry_after: str | None = None
+    done_first: bool = False
 
     def headers(self) -> dict[str, str]:
         return {} if self.retry_after is None else {"retry-after": self.retry_after}
@@ -84,9 +86,11 @@ class FakeBatches:
             self.calls.append((method, path))
         parts = path.split("?")[0].strip("/").split("/")[1:]  # without "v1"
         refused = self.refused(call_name(method, parts))
+        query = dict(urllib.parse.parse_qsl(path.partition("?")[2]))
+        if refused is not None and refused.done_first:
+            self.answer_call(method, parts, headers, raw, query)
         if refused is not None:
             return refused.status, refusal(parts, refused.status, headers), refused.headers()
-        query = dict(urllib.parse.parse_qsl(path.partition("?")[2]))
         return (*self.answer_call(method, parts, headers, raw, query), {})
 
     def refused(self, call: str) -> Refusal | None:

@@ -191,6 +191,9 @@ def make_handler(api: FakeAPI):
 
         def send_batch_reply(self, method: str, raw: bytes) -> None:
             status, payload, extra = api.batches.handle(method, self.path, self.headers, raw)
+            if status == 0:  # no answer: the connection closes
+                self.close_connection = True
+                return
             data = payload if isinstance(payload, bytes | str) else json.dumps(payload)
             data = data.encode() if isinstance(data, str) else data
             self.send_response(status)

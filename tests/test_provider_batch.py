@@ -857,3 +857,29 @@ def test_a_batch_a_crash_kept_from_the_provider_is_submitted_again(
     assert all(r["provider_batches"] == [mine.id] for r in read_output(out))
     assert db_rows(home, "SELECT id FROM provider_batches") == [{"id": mine.id}]
     assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+@pytest.mark.parametrize("model", ["test-medium-o", "test-small-a"])
+def test_a_creation_that_gets_no_answer_is_kept_for_the_next_run_to_resolve(
+    home, api, tmp_path, model
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.refuse = {"create": Refusal(0, times=1, done_first=True)}  # made, unanswered
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", model)
+    assert_one_line_error(
+        proc, "submitting a batch of 3 request(s)", "accepted the batch is unknown"
+    )
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert_no_key(proc)
+    [accepted] = api.batches.batches.values()
+    assert db_rows(home, "SELECT state FROM provider_batches") == [{"state": "submitting"}]
+    assert len(db_rows(home, "SELECT * FROM reservations")) == 1  # still held
+    api.batches.finish()  # ended: an Anthropic batch can then be told by its results
+    proc = submit(api, home, source, out, "-m", model)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["submitted"] == 0 and summary["done"] == 3 and len(api.batches.batches) == 1
+    assert f"as {accepted.id}: tracked now" in proc.stderr
+    assert all(r["provider_batches"] == [accepted.id] for r in read_output(out))
+    assert db_rows(home, "SELECT * FROM reservations") == []
