@@ -165,8 +165,13 @@ def m010_conversation_index(db: sqlite3.Connection) -> None:
 def m011_provider_batch_records(db: sqlite3.Connection) -> None:
     """A provider batch's answer is written to the history and its requests marked `logged`
     in one transaction, with the record OUT is to get (`record`), kept until OUT has it: a
-    crash in between neither records an answer twice nor loses its record."""
+    crash in between neither records an answer twice nor loses its record. What a
+    submission still holds is summed over its requests at each answer: by an index."""
     db.execute("ALTER TABLE provider_batch_requests ADD COLUMN record TEXT")
+    db.execute(
+        "CREATE INDEX provider_batch_requests_submission "
+        "ON provider_batch_requests(submission, state)"
+    )
 
 
 @migration

@@ -257,11 +257,10 @@ def logged_records(db: sqlite3.Connection, output: str | None = None) -> list[sq
 
 
 def mark_recorded(db: sqlite3.Connection, custom_ids: list[str]) -> None:
-    """These requests are in the history and OUT: their submissions hold nothing for them,
-    and the record kept for OUT is dropped."""
+    """These `logged` requests are in OUT too: the record kept for OUT is dropped (their
+    submissions already hold nothing for them)."""
     with transaction(db, immediate=True):
         marks = ", ".join("?" * len(custom_ids))
-        submissions = submissions_of(db, f"custom_id IN ({marks})", custom_ids)
         db.execute(
             "UPDATE provider_batch_requests SET state = ?, record = NULL "
             f"WHERE custom_id IN ({marks})",
@@ -273,7 +272,6 @@ def mark_recorded(db: sqlite3.Connection, custom_ids: list[str]) -> None:
             f"WHERE custom_id IN ({marks}) AND json_extract(request, '$.log_text') = 0",
             custom_ids,
         )
-        settle_submissions(db, submissions)
 
 
 def submissions_of(db: sqlite3.Connection, where: str, args: list[Any]) -> list[str]:
