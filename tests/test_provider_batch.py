@@ -876,6 +876,12 @@ def test_a_creation_that_gets_no_answer_is_kept_for_the_next_run_to_resolve(
     assert db_rows(home, "SELECT state FROM provider_batches") == [{"state": "submitting"}]
     assert len(db_rows(home, "SELECT * FROM reservations")) == 1  # still held
     api.batches.finish()  # ended: an Anthropic batch can then be told by its results
+    api.batches.refuse = {"list": 500}  # cannot look for it: nothing is submitted either
+    proc = submit(api, home, source, out, "-m", model)
+    assert_one_line_error(proc, "looking for the batch of 3 request(s)", "500")
+    assert_no_key(proc)
+    assert len(api.batches.batches) == 1 and not out.exists()
+    api.batches.refuse = {}
     proc = submit(api, home, source, out, "-m", model)
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)

@@ -39,16 +39,15 @@ async def resolve_one(session: Session, row: Row) -> bool:
     """Whether the submission is settled (tracked, or dropped)."""
     provider, what = row["provider"], describe(row)
     api = session.api(provider)
-    try:
-        found = await session.call(
-            provider, f"looking for {what}", partial(api.find, submission_of(session, row))
-        )
-    except NotImplementedError:
+    if not api.searchable:
         session.note(
             f"orch: {what} may or may not be at {provider}, whose batches orch cannot "
             "search: check them there; its prompts stay held meanwhile"
         )
         return False
+    found = await session.call(
+        provider, f"looking for {what}", partial(api.find, submission_of(session, row))
+    )
     return settle(session, row, what, found)
 
 

@@ -128,9 +128,13 @@ class BatchAPI(ABC):
         `upload` returned), tagged with `token` where the API keeps a tag; its id."""
 
     async def find(self, submission: Submission) -> Search:
-        """Look for `submission`'s batch among the provider's batches (NotImplementedError:
-        this API cannot tell)."""
+        """Look for `submission`'s batch among the provider's batches (only when `searchable`:
+        a plugin's batch API may not implement it)."""
         raise NotImplementedError
+
+    @property
+    def searchable(self) -> bool:
+        return type(self).find is not BatchAPI.find
 
     @abstractmethod
     async def retrieve(self, batch_id: str) -> BatchState:
