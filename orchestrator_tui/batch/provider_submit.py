@@ -160,15 +160,15 @@ async def create_batch(
     goes; when the creation gets no answer (a timeout, a dropped connection), whether the
     provider has the batch is unknown: the record stays for the next run to resolve."""
     provider, what = api.provider, f"submitting a batch of {len(part)} request(s)"
-    created = False
+    creating = False
     try:
         file_id = await session.call(provider, what, partial(api.upload, part))
         if file_id is not None:
             store.set_file(session.db, token, file_id)
-        created = True  # from here on, a batch may exist without an answer saying so
+        creating = True  # from here on, a batch may exist without an answer saying so
         return await session.call(provider, what, partial(api.create, part, file_id, token))
     except ProviderBatchError as error:
-        if created and error.status is None:
+        if creating and error.status is None:
             raise ProviderBatchError(
                 f"{error}; whether {provider} accepted the batch is unknown: the next run "
                 "finds out before submitting its prompts again"
