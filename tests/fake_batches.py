@@ -6,9 +6,10 @@ ends (each request takes the next `Reply` for its model, as a live call would). 
 until the test calls `finish()`: tests drive it, never wait for time. `faults` maps a
 prompt to what its request ends as instead of an answer: "errored", "expired" or "canceled".
 `cancel` ends a batch at once, every request canceled. `refuse` maps a call ("upload",
-"create", "retrieve", "results", "cancel") to the HTTP status the server answers it with
-instead (401, 500, …), an error whose message quotes the API key it was sent, as a real
-401 partly does: what the client prints must not.
+"create", "retrieve", "results", "cancel", "list") to the HTTP status the server answers it
+with instead (401, 500, …), or to a `Refusal` (a status a number of times, with a
+`retry-after`; or no answer at all), an error whose message quotes the API key it was sent,
+as a real 401 partly does: what the client prints must not.
 """
 
 from __future__ import annotations
@@ -18,10 +19,28 @@ import email.policy
 import itertools
 import json
 import threading
+import time
+import urllib.parse
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 OPENAI_ENDED = {"completed", "cancelled", "expired", "failed"}
+
+
+@dataclass
+class Refusal:
+    """A call answered with `status` (the next `times` calls; None: every one), with a
+    `retry-after` header when given (a 429's). Status 0: no answer at all, the connection
+    closed; with `done_first`, after the call has done its work (a batch created, say)."""
+
+    status: int
+    times: int | None = None
+    retry_after: str | None = None
+    done_first: bool = False
+
+    def headers(self) -> dict[str, str]:
+        return {} if self.retry_after is None else {"retry-after": self.retry_after}
 
 
 @dataclass
@@ -34,6 +53,9 @@ class FakeBatch:
     results: list[dict] = field(default_factory=list)  # {"custom_id", "kind", "answer"}
     output_file_id: str | None = None
     error_file_id: str | None = None
+    input_file_id: str | None = None  # openai
+    metadata: dict | None = None  # openai
+    created: float = field(default_factory=time.time)
 
     @property
     def ended(self) -> bool:
@@ -49,7 +71,7 @@ class FakeBatches:
         self.calls: list[tuple[str, str]] = []  # (method, path) of every batch-endpoint call
         self.finish_after: int | None = 1
         self.faults: dict[str, str] = {}
-        self.refuse: dict[str, int] = {}  # a call's name → the status it is answered with
+        self.refuse: dict[str, int | Refusal] = {}  # a call's name → how it is answered
         self.ids = itertools.count(1)
 
     @staticmethod
@@ -58,19 +80,59 @@ class FakeBatches:
 
     # dispatch -----------------------------------------------------------------------------
 
-    def handle(self, method: str, path: str, headers, raw: bytes) -> tuple[int, Any]:
-        """(status, a JSON-ready object, or bytes for a file's content)."""
+    def handle(self, method: str, path: str, headers, raw: bytes) -> tuple[int, Any, dict]:
+        """(status, a JSON-ready object or bytes for a file's content, extra headers)."""
         with self.lock:
             self.calls.append((method, path))
         parts = path.split("?")[0].strip("/").split("/")[1:]  # without "v1"
-        status = self.refuse.get(call_name(method, parts))
-        if status is not None:
-            return status, refusal(parts, status, headers)
+        refused = self.refused(call_name(method, parts))
+        query = dict(urllib.parse.parse_qsl(path.partition("?")[2]))
+        if refused is not None and refused.done_first:
+            self.answer_call(method, parts, headers, raw, query)
+        if refused is not None:
+            return refused.status, refusal(parts, refused.status, headers), refused.headers()
+        return (*self.answer_call(method, parts, headers, raw, query), {})
+
+    def refused(self, call: str) -> Refusal | None:
+        """How `call` is refused now, if it is (a counted refusal used up is removed)."""
+        with self.lock:
+            refused = self.refuse.get(call)
+            if isinstance(refused, int):
+                return Refusal(refused)
+            if refused is not None and refused.times is not None:
+                refused.times -= 1
+                if refused.times <= 0:
+                    del self.refuse[call]
+            return refused
+
+    def answer_call(self, method: str, parts: list[str], headers, raw: bytes, query: dict):
         if parts[0] == "files":
             return self.files_endpoint(method, parts, headers, raw)
         if parts[0] == "batches":
-            return self.openai_endpoint(method, parts, raw)
-        return self.anthropic_endpoint(method, parts[2:], raw)
+            return self.openai_endpoint(method, parts, raw, query)
+        return self.anthropic_endpoint(method, parts[2:], raw, query)
+
+    def listing(self, wire: str, query: dict, shown) -> dict:
+        """A page of the wire's batches, newest first, after the cursor (`after` for
+        openai, `after_id` for anthropic), as the list endpoints page them."""
+        with self.lock:
+            batches = [b for b in reversed(self.batches.values()) if b.wire == wire]
+        cursor = query.get("after") or query.get("after_id")
+        if cursor:
+            ids = [b.id for b in batches]
+            batches = batches[ids.index(cursor) + 1 :] if cursor in ids else []
+        limit = int(query.get("limit", 20))
+        page = [shown(b) for b in batches[:limit]]
+        first = page[0]["id"] if page else None
+        last = page[-1]["id"] if page else None
+        more = len(batches) > limit
+        return {
+            "object": "list",
+            "data": page,
+            "has_more": more,
+            "first_id": first,
+            "last_id": last,
+        }
 
     def files_endpoint(self, method, parts, headers, raw):
         if method == "POST":
@@ -83,7 +145,9 @@ class FakeBatches:
             return 404, {"error": {"message": "no such file", "type": "invalid_request_error"}}
         return 200, self.files[parts[1]]
 
-    def openai_endpoint(self, method, parts, raw):
+    def openai_endpoint(self, method, parts, raw, query=None):
+        if method == "GET" and len(parts) == 1:
+            return 200, self.listing("openai", query or {}, self.openai_json)
         if method == "POST" and len(parts) == 1:
             body = json.loads(raw)
             assert body["endpoint"] == "/v1/chat/completions" and body["completion_window"] == "24h"
@@ -92,6 +156,7 @@ class FakeBatches:
             assert all(r["method"] == "POST" and r["url"] == body["endpoint"] for r in requests)
             batch = self.create("batch", "openai", requests)
             batch.status = "validating"
+            batch.input_file_id, batch.metadata = body["input_file_id"], body.get("metadata")
             return 200, self.openai_json(batch)
         batch = self.batches.get(parts[1])
         if batch is None:
@@ -102,7 +167,9 @@ class FakeBatches:
             self.poll(batch)
         return 200, self.openai_json(batch)
 
-    def anthropic_endpoint(self, method, parts, raw):
+    def anthropic_endpoint(self, method, parts, raw, query=None):
+        if method == "GET" and not parts:
+            return 200, self.listing("anthropic", query or {}, self.anthropic_json)
         if method == "POST" and not parts:
             requests = json.loads(raw)["requests"]
             return 200, self.anthropic_json(self.create("msgbatch", "anthropic", requests))
@@ -190,9 +257,10 @@ class FakeBatches:
             "id": batch.id,
             "object": "batch",
             "endpoint": "/v1/chat/completions",
-            "input_file_id": "file_input",
+            "input_file_id": batch.input_file_id or "file_input",
             "completion_window": "24h",
-            "created_at": 0,
+            "created_at": int(batch.created),
+            "metadata": batch.metadata,
             "status": batch.status,
             "output_file_id": batch.output_file_id,
             "error_file_id": batch.error_file_id,
@@ -215,7 +283,7 @@ class FakeBatches:
             "type": "message_batch",
             "processing_status": batch.status,
             "request_counts": counts,
-            "created_at": "2026-01-01T00:00:00Z",
+            "created_at": datetime.fromtimestamp(batch.created, UTC).isoformat(),
             "expires_at": "2026-01-02T00:00:00Z",
             "ended_at": "2026-01-01T01:00:00Z" if ended else None,
             "results_url": f"{self.api.url}/v1/messages/batches/{batch.id}/results"
@@ -239,12 +307,13 @@ class FakeBatches:
 
 
 def call_name(method: str, parts: list[str]) -> str:
-    """ "upload", "create", "retrieve", "results" or "cancel" (a file's download: "results")."""
+    """ "upload", "create", "list", "retrieve", "results" or "cancel" (a file's download:
+    "results")."""
     if parts[0] == "files":
         return "upload" if method == "POST" else "results"
     rest = parts[1:] if parts[0] == "batches" else parts[2:]  # after "messages/batches"
     if not rest:
-        return "create"
+        return "create" if method == "POST" else "list"
     if rest[1:] == ["results"]:
         return "results"
     return "cancel" if method == "POST" else "retrieve"

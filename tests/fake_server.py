@@ -190,12 +190,17 @@ def make_handler(api: FakeAPI):
             self.send_batch_reply("GET", b"")
 
         def send_batch_reply(self, method: str, raw: bytes) -> None:
-            status, payload = api.batches.handle(method, self.path, self.headers, raw)
+            status, payload, extra = api.batches.handle(method, self.path, self.headers, raw)
+            if status == 0:  # no answer: the connection closes
+                self.close_connection = True
+                return
             data = payload if isinstance(payload, bytes | str) else json.dumps(payload)
             data = data.encode() if isinstance(data, str) else data
             self.send_response(status)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(data)))
+            for name, value in extra.items():
+                self.send_header(name, value)
             self.end_headers()
             self.wfile.write(data)
 

@@ -17,6 +17,7 @@ from orchestrator_tui.registry import Registry
 from orchestrator_tui.types import Usage
 
 from .conftest import base_settings, write_config
+from .fake_batches import Refusal, call_name
 from .fake_server import Reply, last_message
 from .test_batch import read_output, write_jsonl
 from .test_cli import assert_one_line_error, orch
@@ -553,4 +554,338 @@ def test_a_submission_refused_part_way_completes_the_round_before_judging(home, 
         assert sorted(a["model"] for a in record["attempts"]) == ["test-medium-o", "test-small-a"]
     rounds = db_rows(home, "SELECT DISTINCT round FROM provider_batch_requests")
     assert rounds == [{"round": 1}]
+    assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+def test_learned_chooses_each_prompts_model_before_submitting(home, api, tmp_path):
+    from .bench_data import structured_rows
+    from .bench_data import write_jsonl as write_rows
+
+    names = {"small": "test-small-a", "medium": "test-medium-o", "large": "test-large-a"}
+    data = write_rows(tmp_path / "router.jsonl", structured_rows(models=names))
+    trained = batch(api, home, "router", "train", "--data", str(data), "--lambda", "0.8")
+    assert trained.returncode == 0, trained.stderr
+    prompts = {
+        "greeting": "hello friend, thanks, nice weather this morning",
+        "code": "python function: sort a list in a loop",
+        "proof": "prove the lemma: the integral bound, by induction",
+    }
+    # λ 0.8: each topic's cheapest right model (`orch route --learned` ranks them so)
+    source, out = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    source.write_text(
+        "".join(json.dumps({"id": k, "prompt": p}) + "\n" for k, p in prompts.items())
+    )
+    api.batches.finish_after = None
+    proc = submit(api, home, source, out, "-s", "learned")
+    assert proc.returncode == 0, proc.stderr
+    chosen = {"greeting": "test-small-a", "code": "test-medium-o", "proof": "test-large-a"}
+    rows = db_rows(home, "SELECT item_id, model, round FROM provider_batch_requests")
+    assert {json.loads(r["item_id"]): (r["model"], r["round"]) for r in rows} == {
+        k: (m, 1) for k, m in chosen.items()
+    }
+    sent = sorted(
+        ((r.get("body") or r["params"])["model"], last_message(r.get("body") or r["params"]))
+        for b in api.batches.batches.values()
+        for r in b.requests
+    )
+    assert sent == sorted((chosen[k], p) for k, p in prompts.items())  # one model each
+    assert len(api.batches.batches) == 3  # a provider batch per model
+    api.batches.finish()
+    proc = submit(api, home, source, out, "-s", "learned")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["done"] == 3 and len(api.batches.batches) == 3  # no round 2
+    last = {r["id"]: r for r in read_output(out)}
+    assert {k: r["model_used"] for k, r in last.items()} == chosen
+    assert {r["strategy"] for r in last.values()} == {"learned"}
+    assert {r["metadata"]["router"]["lambda"] for r in last.values()} == {0.8}
+    assert last["proof"]["cost"] == pytest.approx(batch_cost("test-large-a", ANSWER_USAGE))
+    assert api.calls() == []  # nothing live
+
+
+def test_the_reservation_holds_while_the_batch_is_uncollected_however_late(home, api, tmp_path):
+    import time
+
+    from orchestrator_tui.config import BudgetSettings
+    from orchestrator_tui.store import budgets
+
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    assert submit(api, home, source, out, "-m", "test-large-a").returncode == 0
+    worst = db_rows(home, "SELECT SUM(worst) AS w FROM provider_batch_requests")[0]["w"]
+    settings = base_settings(budget=BudgetSettings(daily=5.0))
+    month = time.time() + 30 * 86400.0  # the provider ended the batch long ago, uncollected
+
+    def held(now):
+        with sqlite3.connect(home / "orch.db") as db:
+            [state] = budgets.budget_states(db, settings, demo=False, now=now)
+            return state.held
+
+    assert held(None) == pytest.approx(worst) and held(month) == pytest.approx(worst)
+    api.batches.finish()
+    assert batch(api, home, "batch", "collect").returncode == 0
+    assert held(None) == 0 and held(month) == 0  # collected: settled into the history
+    spent = db_rows(home, "SELECT SUM(cost) AS s FROM attempts")[0]["s"]
+    assert 0 < spent < worst
+
+
+def calls_named(api, name):
+    return [
+        (method, path)
+        for method, path in api.batches.calls
+        if call_name(method, path.split("?")[0].strip("/").split("/")[1:]) == name
+    ]
+
+
+@pytest.mark.parametrize("status", [500, 404])
+def test_a_refused_cancel_is_one_line_and_leaves_the_batch_open_and_held(
+    home, api, tmp_path, status
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    [batch_id] = json.loads(submit(api, home, source, out, "-m", "test-small-a").stdout)["batches"]
+    [held] = db_rows(home, "SELECT amount FROM reservations")
+    api.batches.refuse = {"cancel": status}
+    for args in ((batch_id,), ()):  # the batch named, or every open one
+        proc = batch(api, home, "batch", "cancel", *args)
+        assert_one_line_error(proc, f"cancelling {batch_id}", str(status), "still open")
+        assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+        assert_no_key(proc)
+    assert len(calls_named(api, "cancel")) == 2  # a 500 or 404 is not retried
+    assert not out.exists() and not api.batches.batches[batch_id].ended
+    assert [r["state"] for r in db_rows(home, "SELECT state FROM provider_batches")] == ["open"]
+    assert db_rows(home, "SELECT amount FROM reservations") == [held]
+    assert db_rows(home, "SELECT * FROM attempts") == []
+    api.batches.refuse = {"cancel": Refusal(429, times=1, retry_after="0")}  # retried
+    proc = batch(api, home, "batch", "cancel", batch_id, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"cancelled": [batch_id], "done": 0, "failed": 3}
+    assert api.batches.refuse == {} and len(calls_named(api, "cancel")) == 4
+    assert len(read_output(out)) == 3 and db_rows(home, "SELECT * FROM reservations") == []
+
+
+@pytest.mark.parametrize(
+    "model, call",
+    [
+        ("test-medium-o", "upload"),
+        ("test-medium-o", "create"),
+        ("test-small-a", "create"),
+        ("test-medium-o", "retrieve"),
+        ("test-small-a", "results"),
+    ],
+)
+def test_a_429_from_a_batch_endpoint_is_retried_after_its_retry_after(
+    home, api, tmp_path, model, call
+):
+    api.batches.refuse = {call: Refusal(429, times=1, retry_after="0")}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", model, "--wait", "--poll-interval", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert api.batches.refuse == {}  # the 429 was answered, and the call made again
+    summary = json.loads(proc.stdout)
+    assert summary["done"] == 3 and summary["submitted"] == 3 and len(api.batches.batches) == 1
+    assert len(read_output(out)) == 3 and len(db_rows(home, "SELECT * FROM attempts")) == 3
+    assert len(calls_named(api, "create")) == 1 + (call == "create")
+
+
+@pytest.mark.parametrize("retry_after, tries", [("0", 7), ("3600", 1)])
+def test_a_429_that_persists_is_one_line_and_nothing_is_submitted_or_held(
+    home, api, tmp_path, retry_after, tries
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    api.batches.refuse = {"create": Refusal(429, retry_after=retry_after)}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", "test-small-a")
+    assert_one_line_error(proc, "submitting a batch of 3 request(s)", "429")
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert_no_key(proc)
+    # the 6 retries of rate_limit_retries, or none when the wait asked for is over 120 s
+    assert len(calls_named(api, "create")) == tries
+    assert ("asks to wait 3600 s" in proc.stderr) == (retry_after == "3600")
+    assert api.batches.batches == {} and not out.exists()
+    assert db_rows(home, "SELECT * FROM provider_batch_requests") == []
+    assert db_rows(home, "SELECT * FROM reservations") == []
+    api.batches.refuse = {}
+    again = submit(api, home, source, out, "-m", "test-small-a")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["submitted"] == 3 and len(api.batches.batches) == 1
+
+
+def crashing(api, home, target, *args):
+    """`orch ARGS` dying at `target` (see tests/crash_at.py); it must have died there."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from .crash_at import CRASHED
+    from .test_cli import orch_environ
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.crash_at", target, *args],
+        env=orch_environ(home, api),
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == CRASHED, proc.stderr
+    return proc
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "orchestrator_tui.store.provider_batches:mark_logged#2",  # inside the history's write
+        "orchestrator_tui.batch.outputs:Appender.write#2",  # in the history, not in OUT
+        "orchestrator_tui.store.provider_batches:mark_recorded#2",  # in OUT, not marked
+    ],
+)
+def test_a_crash_while_recording_answers_records_each_once(home, api, tmp_path, target):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    assert submit(api, home, source, out, "-m", "test-small-a").returncode == 0
+    api.batches.finish()
+    crashing(api, home, target, "batch", "collect")
+    assert len(read_output(out)) == 1 + ("mark_recorded" in target)
+    proc = submit(api, home, source, out, "-m", "test-small-a")
+    assert proc.returncode == 0, proc.stderr
+    records = read_output(out)
+    assert sorted(r["id"] for r in records) == ["p0", "p1", "p2"]  # each once in OUT
+    assert all(r["success"] and r["response"] == TEXT for r in records)
+    per_answer = batch_cost("test-small-a", ANSWER_USAGE)
+    requests = db_rows(home, "SELECT id, cost, status FROM requests")
+    assert len(requests) == 3 and {r["status"] for r in requests} == {"ok"}  # once in history
+    assert sorted(r["metadata"]["history_id"] for r in records) == sorted(r["id"] for r in requests)
+    spent = db_rows(home, "SELECT COUNT(*) AS n, SUM(cost) AS s FROM attempts")[0]
+    assert spent["n"] == 3 and spent["s"] == pytest.approx(3 * per_answer)  # counted once
+    rows = db_rows(home, "SELECT state, record FROM provider_batch_requests")
+    assert rows == [{"state": "recorded", "record": None}] * 3
+    assert db_rows(home, "SELECT * FROM reservations") == [] and len(api.batches.batches) == 1
+    again = submit(api, home, source, out, "-m", "test-small-a")
+    assert json.loads(again.stdout)["already_done"] == 3 and len(read_output(out)) == 3
+
+
+def provider_argv(source, out, model):
+    return ("batch", str(source), "-o", str(out), "-m", model, "--provider-batch", "--json")
+
+
+@pytest.mark.parametrize("model", ["test-medium-o", "test-small-a"])
+def test_a_batch_accepted_but_not_recorded_before_a_crash_is_found_not_resubmitted(
+    home, api, tmp_path, model
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    target = "orchestrator_tui.store.provider_batches:confirm_batch"  # right after create
+    crashing(api, home, target, *provider_argv(source, out, model))
+    [accepted] = api.batches.batches.values()  # the provider has it; orch has not its id
+    [intent] = db_rows(home, "SELECT * FROM provider_batches")
+    assert intent["state"] == "submitting" and intent["id"] != accepted.id
+    if accepted.wire == "openai":
+        assert accepted.metadata == {"orch_submission": intent["token"]}
+        assert accepted.input_file_id == intent["file_id"]
+    [held] = db_rows(home, "SELECT amount FROM reservations")
+    assert held["amount"] == pytest.approx(intent["reserved"])  # still held
+    [shown] = json.loads(batch(api, home, "batch", "status", "--json").stdout)
+    assert shown["status"] == "submitting" and shown["requests"] == 3
+    proc = submit(api, home, source, out, "-m", model)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["submitted"] == 0 and len(api.batches.batches) == 1
+    assert accepted.id in proc.stderr and len(proc.stderr.strip().splitlines()) <= 2
+    if accepted.wire == "anthropic":  # no tag: told by its results, once it has ended
+        assert "cannot tell yet" in proc.stderr
+        assert db_rows(home, "SELECT state FROM provider_batches") == [{"state": "submitting"}]
+    else:  # its metadata names it at once
+        assert "tracked now" in proc.stderr
+        assert db_rows(home, "SELECT id, state FROM provider_batches") == [
+            {"id": accepted.id, "state": "open"}
+        ]
+    assert db_rows(home, "SELECT amount FROM reservations") == [held]
+    api.batches.finish()
+    proc = submit(api, home, source, out, "-m", model)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["done"] == 3 and len(api.batches.batches) == 1  # paid once
+    records = read_output(out)
+    assert sorted(r["id"] for r in records) == ["p0", "p1", "p2"]
+    assert all(r["provider_batches"] == [accepted.id] for r in records)
+    assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+def foreign_batch(api, wire, size):
+    """A batch of the same size another program made meanwhile, ended: never orch's."""
+    key = "body" if wire == "openai" else "params"
+    requests = [
+        {
+            "custom_id": f"other-{i}",
+            key: {"model": "m", "messages": [{"role": "user", "content": "x"}], "max_tokens": 5},
+        }
+        for i in range(size)
+    ]
+    batch = api.batches.create("batch" if wire == "openai" else "msgbatch", wire, requests)
+    batch.input_file_id = "file_other"
+    api.batches.end(batch)
+    return batch
+
+
+@pytest.mark.parametrize(
+    "model, target",
+    [
+        ("test-medium-o", "orchestrator_tui.providers.openai_batch:OpenAIBatches.create"),
+        ("test-small-a", "orchestrator_tui.providers.anthropic_batch:AnthropicBatches.create"),
+    ],
+)
+def test_a_batch_a_crash_kept_from_the_provider_is_submitted_again(
+    home, api, tmp_path, model, target
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    crashing(api, home, target, *provider_argv(source, out, model))
+    assert api.batches.batches == {}
+    assert db_rows(home, "SELECT state FROM provider_batches") == [{"state": "submitting"}]
+    wire = "openai" if model.endswith("-o") else "anthropic"
+    other = foreign_batch(api, wire, 3)
+    proc = submit(api, home, source, out, "-m", model, "--wait", "--poll-interval", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "never reached" in proc.stderr and other.id not in proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["submitted"] == 3 and summary["done"] == 3
+    [mine] = [b for b in api.batches.batches.values() if b is not other]
+    assert summary["batches"] == [mine.id]
+    assert all(r["provider_batches"] == [mine.id] for r in read_output(out))
+    assert db_rows(home, "SELECT id FROM provider_batches") == [{"id": mine.id}]
+    assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+@pytest.mark.parametrize("model", ["test-medium-o", "test-small-a"])
+def test_a_creation_that_gets_no_answer_is_kept_for_the_next_run_to_resolve(
+    home, api, tmp_path, model
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.refuse = {"create": Refusal(0, times=1, done_first=True)}  # made, unanswered
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", model)
+    assert_one_line_error(
+        proc, "submitting a batch of 3 request(s)", "accepted the batch is unknown"
+    )
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert_no_key(proc)
+    [accepted] = api.batches.batches.values()
+    assert db_rows(home, "SELECT state FROM provider_batches") == [{"state": "submitting"}]
+    assert len(db_rows(home, "SELECT * FROM reservations")) == 1  # still held
+    api.batches.finish()  # ended: an Anthropic batch can then be told by its results
+    api.batches.refuse = {"list": 500}  # cannot look for it: nothing is submitted either
+    proc = submit(api, home, source, out, "-m", model)
+    assert_one_line_error(proc, "looking for the batch of 3 request(s)", "500")
+    assert_no_key(proc)
+    assert len(api.batches.batches) == 1 and not out.exists()
+    api.batches.refuse = {}
+    proc = submit(api, home, source, out, "-m", model)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["submitted"] == 0 and summary["done"] == 3 and len(api.batches.batches) == 1
+    assert f"as {accepted.id}: tracked now" in proc.stderr
+    assert all(r["provider_batches"] == [accepted.id] for r in read_output(out))
     assert db_rows(home, "SELECT * FROM reservations") == []

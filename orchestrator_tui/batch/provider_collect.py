@@ -5,29 +5,27 @@ in the same record shape as the live batch's.
 
 A request that failed, expired, was cancelled or has no result is a failed attempt; a
 prompt with no answer is written as a failed record, which a rerun submits again (or
-`--retry-failed-live` asks live). Records are written before their requests are marked
-recorded: a crash in between writes a prompt's record twice, never loses it.
+`--retry-failed-live` asks live). Each answer is recorded once in the history and once in
+OUT, whatever point a crash comes at (`provider_record`).
 """
 
 from __future__ import annotations
 
 import json
-import time
 from collections import defaultdict
-from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from sqlite3 import Row
 
 from ..engine.context import RunContext
 from ..engine.cost import charge_call, compute_cost, prices_used
 from ..engine.events import Attempt
-from ..engine.results import build_result
-from ..engine.status import AttemptStatus, RequestStatus
+from ..engine.status import AttemptStatus
 from ..errors import BudgetError, UsageError
 from ..providers.batch_api import BatchOutcome, BatchState
 from ..store import provider_batches as store
 from ..types import ModelConfig
-from .outputs import Appender
+from .provider_record import Tally, finish_logged, write_finals
 from .provider_rounds import Verdict, decide, round_models
 from .provider_session import Session, outcome_json, request_from_json, usage_from
 from .provider_submit import Pending, pending_for, submit
@@ -41,37 +39,21 @@ FAILURES = {
 }
 
 
-@dataclass
-class Tally:
-    """What a collection wrote and submitted."""
-
-    done: int = 0
-    failed: int = 0
-    cost: float = 0.0
-    failed_keys: set[tuple[str, str]] = field(default_factory=set)  # (OUT, id) failed
-    submitted: list[str] = field(default_factory=list)  # next rounds' batch ids
-
-    def add(self, other: Tally) -> None:
-        self.done += other.done
-        self.failed += other.failed
-        self.cost += other.cost
-        self.failed_keys |= other.failed_keys
-        self.submitted += other.submitted
-
-
 async def poll(session: Session, output: str | None = None) -> list[tuple[Row, BatchState]]:
     """Every open batch (of `output`, or all) refreshed; the ended ones' results stored."""
     states = []
     for row in store.open_batches(session.db, output):
         batch_id, provider = row["id"], row["provider"]
         api = session.api(provider)
-        state = await session.call(provider, f"retrieving batch {batch_id}", api.retrieve(batch_id))
+        state = await session.call(
+            provider, f"retrieving batch {batch_id}", partial(api.retrieve, batch_id)
+        )
         store.update_status(session.db, batch_id, state.status, state.counts)
         if state.ended:
             outcomes = await session.call(
                 provider,
                 f"downloading the results of {batch_id}",
-                api.results(batch_id),
+                partial(api.results, batch_id),
             )
             store_results(session, batch_id, outcomes)
         states.append((row, state))
@@ -94,6 +76,7 @@ def store_results(session: Session, batch_id: str, outcomes: list[BatchOutcome])
 async def advance(session: Session, output: str | None = None) -> Tally:
     """Every prompt whose round is over: its next round submitted, or its record written."""
     tally = Tally()
+    finish_logged(session, output, tally)  # what a crash left half-recorded, first
     finals: dict[str, list[tuple[RunContext, Verdict, list[Row]]]] = defaultdict(list)
     rounds_next: dict[str, list[Pending]] = defaultdict(list)
     groups = group_rows(store.answered_items(session.db, output))
@@ -215,56 +198,3 @@ def attempt_of(session: Session, ctx: RunContext, row: Row) -> Attempt:
     if outcome.usage is not None:
         attempt.usage = outcome.usage
     return attempt
-
-
-async def write_finals(
-    session: Session,
-    output: Path,
-    entries: list[tuple[RunContext, Verdict, list[Row]]],
-    tally: Tally,
-) -> None:
-    with Appender(output) as sink:
-        for ctx, verdict, rows in entries:
-            record = await record_answer(session, ctx, verdict, rows)
-            sink.write(record)
-            store.mark_recorded(session.db, [row["custom_id"] for row in rows])
-            count(record, tally, str(output), rows[0]["item_key"])
-
-
-async def record_answer(
-    session: Session, ctx: RunContext, verdict: Verdict, rows: list[Row]
-) -> dict:
-    """The prompt's answer in the history (through the engine's ledger) and as OUT's record."""
-    ledger, offload = session.engine.ledger, session.engine.offload
-    ctx.candidates = [
-        ctx.registry.models[a.model] for a in ctx.attempts if a.model in ctx.registry.models
-    ]
-    result = build_result(
-        ctx,
-        verdict.chosen,
-        *verdict.details,
-        ensemble_models=verdict.ensemble_models,
-        error=verdict.error,
-    )
-    result.latency = time.time() - min(row["created"] for row in rows)
-    await offload(ledger.request_started, ctx)
-    for attempt in result.attempts:
-        await offload(ledger.attempt_finished, ctx, attempt)
-    result.history_id = ledger.request_id(ctx)
-    await offload(ledger.request_finished, ctx, result)
-    record = {"id": json.loads(rows[0]["item_id"]), "request_hash": rows[0]["request_hash"]}
-    record.update(result.to_dict())
-    record["status"] = result.status
-    if result.error:
-        record["error"] = result.error
-    record["provider_batches"] = sorted({row["batch_id"] for row in rows})
-    return record
-
-
-def count(record: dict, tally: Tally, output: str, key: str) -> None:
-    if record["status"] == RequestStatus.OK:
-        tally.done += 1
-    else:
-        tally.failed += 1
-        tally.failed_keys.add((output, key))
-    tally.cost += record.get("cost") or 0.0

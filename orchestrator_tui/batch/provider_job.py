@@ -22,7 +22,9 @@ from ..errors import UsageError
 from ..store import provider_batches as store
 from .inputs import BatchItem
 from .outputs import Appender, last_records, read_out
-from .provider_collect import Tally, advance, poll
+from .provider_collect import advance, poll
+from .provider_record import Tally
+from .provider_resolve import resolve
 from .provider_rounds import round_models
 from .provider_session import Session
 from .provider_submit import Pending, pending_for, submit
@@ -70,7 +72,9 @@ Progress = Callable[[int, int, int], object]  # (finished requests, total, open 
 
 
 async def collect(session: Session, output: str | None, tally: Tally) -> list:
-    """Poll the open batches (of `output`, or all), then move their prompts on."""
+    """Resolve the submissions a crash interrupted, poll the open batches (of `output`, or
+    all), then move their prompts on."""
+    tally.unresolved = await resolve(session, output)
     states = await poll(session, output)
     tally.add(await advance(session, output))
     return states
@@ -79,12 +83,13 @@ async def collect(session: Session, output: str | None, tally: Tally) -> list:
 async def wait_for(
     session: Session, output: str | None, tally: Tally, interval: float, progress: Progress
 ) -> None:
-    """Collect until no batch (of `output`, or at all) is open, every `interval` seconds."""
+    """Collect until no batch (of `output`, or at all) is open or waiting to be resolved,
+    every `interval` seconds."""
     while True:
         states = await collect(session, output, tally)
         total = sum(state.total for _, state in states)
         progress(sum(state.finished for _, state in states), total, len(states))
-        if not store.open_batches(session.db, output):
+        if not store.open_batches(session.db, output) and not tally.unresolved:
             return
         await asyncio.sleep(interval)
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..engine.context import RunContext
 from ..engine.cost import expected_cost
-from ..engine.details import Agreement, Routing, ThresholdOutcome
+from ..engine.details import Agreement, RouterChoice, Routing, ThresholdOutcome
 from ..engine.events import Attempt
 from ..engine.results import failure_summary
 from ..engine.status import AttemptStatus
@@ -97,6 +97,19 @@ def learned_ranking(ctx: RunContext) -> list[ModelConfig]:
     return [usable[prediction.model] for prediction in ranked]
 
 
+def learned_choice(ctx: RunContext, model: str) -> tuple[Any, ...]:
+    """The live strategy's detail: λ and the chosen model's predicted success (none when the
+    router no longer ranks the model it chose then)."""
+    from ..engine.strategies.learned import rank_learned
+
+    try:
+        lam, ranked, _ = rank_learned(ctx)
+    except UsageError:
+        return ()
+    chosen = next((p for p in ranked if p.model == model), None)
+    return () if chosen is None else (RouterChoice(lam, chosen.success),)
+
+
 def first_batchable(models: list[ModelConfig], batchable: Batchable) -> list[ModelConfig]:
     chosen = next((m for m in models if batchable(m)), None)
     if chosen is None:
@@ -125,6 +138,8 @@ def decide(
     details: tuple[Any, ...] = ()
     if strategy == "cheapest":
         details = (Routing(ctx.analyzer.analyze(ctx.request.prompt).as_dict()),)
+    if strategy == "learned":
+        details = learned_choice(ctx, attempt.model)
     if ok(attempt):
         return Verdict(attempt, details)
     return Verdict(None, details, failure_summary([attempt]))

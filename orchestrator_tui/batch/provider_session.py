@@ -3,6 +3,7 @@ database, and the calls to a provider's batch API, each of whose failures is one
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Awaitable, Callable
@@ -12,6 +13,7 @@ from typing import Any, TypeVar
 from ..engine import Engine, Request
 from ..engine.context import RunContext
 from ..errors import OrchError, UsageError
+from ..providers.base import ProviderError
 from ..providers.batch_api import BatchAPI
 from ..types import ModelConfig, Usage
 
@@ -19,7 +21,17 @@ T = TypeVar("T")
 
 
 class ProviderBatchError(OrchError):
-    """A provider's batch API refused or failed a call."""
+    """A provider's batch API refused or failed a call. `status`: the HTTP status the
+    provider answered with (None: no answer, such as a timeout or a dropped connection)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# Told to slow down: the request was not processed, so even a POST that creates a batch is
+# safe to send again. Anything else fails at once (a rerun recovers).
+RATE_LIMITED = {"rate_limit", "overloaded"}
 
 
 @dataclass
@@ -28,6 +40,7 @@ class Session:
     db: sqlite3.Connection
     note: Callable[[str], object] = lambda text: None  # a line for the user (stderr)
     apis: dict[str, BatchAPI] = field(default_factory=dict)
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
 
     def api(self, provider: str) -> BatchAPI:
         """The batch API of the provider named `provider` (UsageError if it has none)."""
@@ -45,24 +58,55 @@ class Session:
             return False
         return True
 
-    async def call(self, provider: str, what: str, pending: Awaitable[T]) -> T:
-        """`pending` awaited, its failure as one line naming the provider and what was asked."""
-        try:
-            return await pending
-        except OrchError:
-            raise
-        except Exception as exc:  # the SDK's errors and the transport's, classified
-            raise ProviderBatchError(self.describe(provider, what, exc)) from exc
+    async def call(self, provider: str, what: str, make: Callable[[], Awaitable[T]]) -> T:
+        """`make()` awaited. A 429 (or 529, overloaded) is retried as the engine's policy says
+        for rate limits: after the provider's retry-after (up to 120 s), at most
+        `rate_limit_retries` times. Any other failure, or the last one, is one line naming
+        the provider and what was asked."""
+        retries = 0
+        while True:
+            try:
+                return await make()
+            except OrchError:
+                raise
+            except Exception as exc:  # the SDK's errors and the transport's, classified
+                error = self.classify(provider, exc)
+                delay = self.rate_limit_delay(error, retries + 1)
+                if delay is None:
+                    raise self.failure(provider, what, exc, error, retries) from exc
+            retries += 1
+            await self.sleep(delay)
 
-    def describe(self, provider: str, what: str, exc: Exception) -> str:
+    def classify(self, provider: str, exc: Exception) -> ProviderError | None:
+        """The SDK's exception as a ProviderError (None: not an SDK provider's)."""
         from ..providers.sdk_provider import translate
 
         try:
             sdk = self.engine.provider_named(provider).sdk()  # type: ignore[attr-defined]
-            detail = str(translate(exc, sdk, provider))
+            return translate(exc, sdk, provider)
         except Exception:  # noqa: BLE001 (not an SDK provider: the exception as it is)
-            detail = f"{provider}: {type(exc).__name__}: {exc}"
-        return self.engine.redact(f"{what}: {detail}")
+            return None
+
+    def rate_limit_delay(self, error: ProviderError | None, retry: int) -> float | None:
+        if error is None or error.kind not in RATE_LIMITED:
+            return None
+        return self.engine.policy.delay(retry, error.retry_after, rate_limited=True)
+
+    def failure(
+        self,
+        provider: str,
+        what: str,
+        exc: Exception,
+        error: ProviderError | None,
+        retries: int,
+    ) -> ProviderBatchError:
+        detail = str(error) if error else f"{provider}: {type(exc).__name__}: {exc}"
+        if retries:
+            detail += f" (after {retries} retr{'y' if retries == 1 else 'ies'})"
+        elif error is not None and error.kind in RATE_LIMITED and error.retry_after:
+            detail += f" (it asks to wait {error.retry_after:g} s: too long to wait here)"
+        status = error.status if error else None
+        return ProviderBatchError(self.engine.redact(f"{what}: {detail}"), status)
 
     def context(self, request: Request) -> RunContext:
         return self.engine.context(request)

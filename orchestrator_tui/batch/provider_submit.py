@@ -1,6 +1,7 @@
 """Submitting a round: the prompts' requests grouped by model (OpenAI takes one model per
-batch), split at the API's limits, and each provider batch recorded the moment the provider
-accepts it.
+batch), split at the API's limits, and each provider batch recorded before it is created
+(`submitting`, so a crash cannot leave a batch nobody tracks), then under the provider's id
+the moment the provider accepts it.
 
 Before anything is uploaded, the round's worst case (every request's estimated input and
 all its allowed output, at batch prices) must fit the job's --max-cost and the persistent
@@ -10,20 +11,22 @@ budgets, which then hold it (`store.provider_batches`); otherwise nothing is sub
 
 from __future__ import annotations
 
+import os
 import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import partial
 
 from ..engine import Request
 from ..engine.cost import worst_case_cost
 from ..errors import BudgetError
 from ..providers.base import CallParams
-from ..providers.batch_api import BatchRequest, split_requests
+from ..providers.batch_api import BatchAPI, BatchRequest, split_requests
 from ..store import budgets
 from ..store import provider_batches as store
 from ..types import ModelConfig
-from .provider_session import Session, request_json
+from .provider_session import ProviderBatchError, Session, request_json
 
 
 @dataclass
@@ -99,7 +102,7 @@ def reserve(session: Session, pendings: list[Pending], submission: str) -> None:
         store.owner(submission),
         worst_total(pendings),
         False,
-        store.HOLD_SECONDS,
+        store.UNTIL_COLLECTED,
     )
     if refusal is not None:
         refusal = refusal.replace("the call could", "the submission could")
@@ -139,27 +142,54 @@ async def submit_model(
     requests = [BatchRequest(cid, p.model, p.params) for cid, p in named.items()]
     ids = []
     for part in split_requests(requests, api.limits, lambda r: len(api.line(r))):
-        batch_id = await session.call(
-            provider, f"submitting a batch of {len(part)} request(s)", api.submit(part)
-        )
         asked = [named[r.custom_id] for r in part]
         rows = [p.row(r.custom_id, submission) for p, r in zip(asked, part, strict=True)]
-        store.record_batch(session.db, batch_row(batch_id, asked, submission), rows)
+        token = uuid.uuid4().hex
+        store.record_batch(session.db, batch_row(token, asked, submission), rows)
+        batch_id = await create_batch(session, api, part, token)
+        store.confirm_batch(session.db, token, batch_id)
         ids.append(batch_id)
     return ids
 
 
-def batch_row(batch_id: str, asked: list[Pending], submission: str) -> dict:
+async def create_batch(
+    session: Session, api: BatchAPI, part: list[BatchRequest], token: str
+) -> str:
+    """The provider batch of `part`, recorded as `submitting` under `token`: its id. When
+    the provider refuses the upload or the creation, nothing was created and the record
+    goes; when the creation gets no answer (a timeout, a dropped connection), whether the
+    provider has the batch is unknown: the record stays for the next run to resolve."""
+    provider, what = api.provider, f"submitting a batch of {len(part)} request(s)"
+    creating = False
+    try:
+        file_id = await session.call(provider, what, partial(api.upload, part))
+        if file_id is not None:
+            store.set_file(session.db, token, file_id)
+        creating = True  # from here on, a batch may exist without an answer saying so
+        return await session.call(provider, what, partial(api.create, part, file_id, token))
+    except ProviderBatchError as error:
+        if creating and error.status is None:
+            raise ProviderBatchError(
+                f"{error}; whether {provider} accepted the batch is unknown: the next run "
+                "finds out before submitting its prompts again"
+            ) from error
+        store.drop_submission(session.db, token)
+        raise
+
+
+def batch_row(token: str, asked: list[Pending], submission: str) -> dict:
     first = asked[0]
     return {
-        "id": batch_id,
+        "id": store.intent_id(token),
         "provider": first.model.provider,
         "model": first.model.name,
         "round": first.round,
         "submission": submission,
         "output": first.output,
-        "state": store.OPEN,
+        "state": store.SUBMITTING,
         "requests": len(asked),
         "reserved": worst_total(asked),
         "created": time.time(),
+        "token": token,
+        "pid": os.getpid(),
     }

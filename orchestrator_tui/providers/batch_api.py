@@ -1,9 +1,11 @@
 """The providers' batch APIs (OpenAI's Batch API, Anthropic's Message Batches): submit many
 requests at once, answered within 24 hours at the models' batch prices.
 
-A `BatchAPI` submits one provider batch, retrieves its state, downloads its results and
-cancels it. It never splits: `split_requests` cuts a submission at the API's documented
-limits (`BATCH_LIMITS`, plain data, so a test can lower them), and each part is one batch.
+A `BatchAPI` submits one provider batch (an upload, then its creation: two calls, so that
+a caller can record what it is about to create in between), retrieves its state, downloads
+its results and cancels it. It never splits: `split_requests` cuts a submission at the API's
+documented limits (`BATCH_LIMITS`, plain data, so a test can lower them), and each part is
+one batch.
 """
 
 from __future__ import annotations
@@ -74,6 +76,31 @@ class BatchOutcome:
         return self.kind == "succeeded" and self.stop_reason is not None
 
 
+@dataclass(frozen=True)
+class Submission:
+    """A batch orch was creating when it stopped (a crash before the provider's answer was
+    recorded): what can identify it at the provider."""
+
+    token: str  # the tag it was created with, where the API keeps one
+    file_id: str | None  # its uploaded input file (OpenAI), if the upload was recorded
+    custom_ids: frozenset[str]
+    requests: int
+    created: float  # when orch recorded it, by this machine's clock (seconds since the epoch)
+
+
+@dataclass(frozen=True)
+class Search:
+    """Whether the provider has a submission's batch: `batch_id`; or None and `pending`, the
+    batches that may be it but cannot be told apart yet (none: it was never created)."""
+
+    batch_id: str | None = None
+    pending: tuple[str, ...] = ()
+
+
+SKEW = 600.0  # seconds the provider's clock may be off this machine's
+WINDOW = 3600.0  # a creation answered later than this after it was recorded had failed
+
+
 class BatchAPI(ABC):
     """One provider's batch endpoints, through its SDK client."""
 
@@ -91,9 +118,23 @@ class BatchAPI(ABC):
     def line(self, request: BatchRequest) -> bytes:
         """The request as the API receives it, for its size (and OpenAI's input file)."""
 
+    async def upload(self, requests: list[BatchRequest]) -> str | None:
+        """Upload what `create` needs first, if anything: OpenAI's input file (its id)."""
+        return None
+
     @abstractmethod
-    async def submit(self, requests: list[BatchRequest]) -> str:
-        """Create one provider batch of `requests` (within the limits); its id."""
+    async def create(self, requests: list[BatchRequest], file_id: str | None, token: str) -> str:
+        """Create one provider batch of `requests` (within the limits; `file_id`: what
+        `upload` returned), tagged with `token` where the API keeps a tag; its id."""
+
+    async def find(self, submission: Submission) -> Search:
+        """Look for `submission`'s batch among the provider's batches (only when `searchable`:
+        a plugin's batch API may not implement it)."""
+        raise NotImplementedError
+
+    @property
+    def searchable(self) -> bool:
+        return type(self).find is not BatchAPI.find
 
     @abstractmethod
     async def retrieve(self, batch_id: str) -> BatchState:

@@ -9,11 +9,21 @@ from dataclasses import replace
 from typing import Any
 
 from .base import CallParams
-from .batch_api import BatchAPI, BatchOutcome, BatchRequest, BatchState, error_text
+from .batch_api import (
+    SKEW,
+    BatchAPI,
+    BatchOutcome,
+    BatchRequest,
+    BatchState,
+    Search,
+    Submission,
+    error_text,
+)
 from .openai_provider import request_body, usage_from_json
 
 ENDPOINT = "/v1/chat/completions"
 ENDED = {"completed", "failed", "expired", "cancelled"}
+TOKEN_KEY = "orch_submission"  # the batch's metadata: the submission token orch recorded
 
 
 class OpenAIBatches(BatchAPI):
@@ -24,14 +34,32 @@ class OpenAIBatches(BatchAPI):
         entry = {"custom_id": request.custom_id, "method": "POST", "url": ENDPOINT, "body": body}
         return (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8", "surrogatepass")
 
-    async def submit(self, requests: list[BatchRequest]) -> str:
-        client = self.client()
+    async def upload(self, requests: list[BatchRequest]) -> str:
         data = b"".join(self.line(request) for request in requests)
-        uploaded = await client.files.create(file=("batch.jsonl", data), purpose="batch")
-        batch = await client.batches.create(
-            input_file_id=uploaded.id, endpoint=ENDPOINT, completion_window="24h"
+        uploaded = await self.client().files.create(file=("batch.jsonl", data), purpose="batch")
+        return str(uploaded.id)
+
+    async def create(self, requests: list[BatchRequest], file_id: str | None, token: str) -> str:
+        batch = await self.client().batches.create(
+            input_file_id=str(file_id),
+            endpoint=ENDPOINT,
+            completion_window="24h",
+            metadata={TOKEN_KEY: token},
         )
         return str(batch.id)
+
+    async def find(self, submission: Submission) -> Search:
+        """Its batch holds the token in its metadata and the file as its input: the batches
+        listed newest first, down to those made well before the submission was recorded."""
+        if submission.file_id is None:
+            return Search()  # a batch is only created once its file's id is recorded
+        async for batch in self.client().batches.list(limit=100):
+            token = (batch.metadata or {}).get(TOKEN_KEY)
+            if token == submission.token or batch.input_file_id == submission.file_id:
+                return Search(str(batch.id))
+            if batch.created_at < submission.created - SKEW:
+                break
+        return Search()
 
     async def retrieve(self, batch_id: str) -> BatchState:
         return state_of(await self.client().batches.retrieve(batch_id))

@@ -97,8 +97,12 @@ def held_now(db: sqlite3.Connection, demo: bool, now: float) -> float:
     )
 
 
-def budget_states(db: sqlite3.Connection, settings: Settings, demo: bool) -> list[BudgetState]:
-    now, starts = time.time(), period_starts()
+def budget_states(
+    db: sqlite3.Connection, settings: Settings, demo: bool, now: float | None = None
+) -> list[BudgetState]:
+    """Each budget as it stands at `now` (default: the clock's time): what it has spent and
+    what the reservations unexpired then hold."""
+    now, starts = time.time() if now is None else now, period_starts()
     limits = effective_limits(db, settings)
     held = held_now(db, demo, now) if limits else 0.0
     return [
@@ -115,7 +119,8 @@ def reserve(
     demo: bool,
     hold_seconds: float,
 ) -> str | None:
-    """Hold `estimate` under every budget, or return why it does not fit."""
+    """Hold `estimate` under every budget for `hold_seconds` (math.inf: until its owner
+    removes it), or return why it does not fit."""
     with transaction(db, immediate=True):
         states = budget_states(db, settings, demo)
         if not states:

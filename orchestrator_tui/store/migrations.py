@@ -159,3 +159,28 @@ def m010_conversation_index(db: sqlite3.Connection) -> None:
         "CREATE INDEX requests_conversation ON requests(conversation_id) "
         "WHERE conversation_id IS NOT NULL"
     )
+
+
+@migration
+def m011_provider_batch_records(db: sqlite3.Connection) -> None:
+    """A provider batch's answer is written to the history and its requests marked `logged`
+    in one transaction, with the record OUT is to get (`record`), kept until OUT has it: a
+    crash in between neither records an answer twice nor loses its record. What a
+    submission still holds is summed over its requests at each answer: by an index."""
+    db.execute("ALTER TABLE provider_batch_requests ADD COLUMN record TEXT")
+    db.execute(
+        "CREATE INDEX provider_batch_requests_submission "
+        "ON provider_batch_requests(submission, state)"
+    )
+
+
+@migration
+def m012_provider_batch_submissions(db: sqlite3.Connection) -> None:
+    """A provider batch is recorded before it is created (state `submitting`, its id a
+    placeholder): `token`, the tag it is created with (OpenAI's metadata), `file_id`, its
+    uploaded input file (OpenAI), and `pid`, the process submitting it. A crash between
+    the provider accepting it and orch recording its id then leaves a trace a rerun
+    resolves, instead of a batch nobody tracks."""
+    db.execute("ALTER TABLE provider_batches ADD COLUMN token TEXT")
+    db.execute("ALTER TABLE provider_batches ADD COLUMN file_id TEXT")
+    db.execute("ALTER TABLE provider_batches ADD COLUMN pid INTEGER")

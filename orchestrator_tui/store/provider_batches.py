@@ -1,20 +1,32 @@
 """Provider batches in the history database (`orch batch --provider-batch`).
 
-A batch and its requests are recorded in one transaction as soon as the provider has
-accepted the batch, before the command returns. A request is `open` until its result is
-downloaded, then `answered` (its outcome and cost kept: an answer, a failure, an expiry)
-until its prompt's record is written to OUT and its answer to the history: `recorded`. A
-request made with --no-log keeps its text only until then.
+A batch and its requests are recorded in one transaction before it is created: state
+`submitting`, under a placeholder id (`intent_id`), with the token it is created with and,
+for OpenAI, its uploaded input file; the provider's id replaces the placeholder as soon as
+the provider accepts it (`confirm_batch`), and the batch is `open`. A submission the
+provider refused is removed (`drop_submission`); one a crash interrupted stays
+`submitting` until a rerun finds out whether the provider has it.
+
+A request is `open` until its result is downloaded, then `answered` (its outcome and cost
+kept: an answer, a failure, an expiry). Its prompt's answer then goes to the history in the
+same transaction that marks its requests `logged` and keeps the record OUT is to get
+(`mark_logged`); once OUT has that record, they are `recorded` and the record is dropped.
+So a crash at any point records each answer in the history once, and a rerun appends to OUT
+only a record it does not hold yet. A request made with --no-log keeps its text only until
+it is recorded.
 
 Budgets: a submission reserves the worst case of all its requests before anything is
-uploaded (`budgets.reserve`, under the owner `provider-batch:<submission>`). What it holds
+uploaded (`budgets.reserve`, under the owner `provider-batch:<submission>`), with no expiry:
+it holds for as long as the batch is not collected, however late that is. What it holds
 is then recomputed from its requests (`settle`): an open request holds its worst case, an
-answered one its real cost, a recorded one nothing (its cost is in the history by then).
+answered one its real cost, a recorded one nothing (its cost is in the history by then),
+and once none is left the reservation is removed.
 """
 
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -22,8 +34,12 @@ from typing import Any
 
 from .transactions import transaction
 
-HOLD_SECONDS = 25 * 3600.0  # a provider batch runs within 24 hours; an hour to collect it
-OPEN, ANSWERED, RECORDED = "open", "answered", "recorded"
+# A submission's reservation never lapses by itself: its results may be collected days after
+# the provider ends the batch, and until then its worst case is still owed. Collecting (or
+# cancelling, which collects) settles it; nothing else releases it.
+UNTIL_COLLECTED = math.inf
+OPEN, ANSWERED, LOGGED, RECORDED = "open", "answered", "logged", "recorded"
+SUBMITTING = "submitting"  # a batch's state before the provider has answered its creation
 BATCH_COLUMNS = (
     "id",
     "provider",
@@ -38,6 +54,9 @@ BATCH_COLUMNS = (
     "reserved",
     "created",
     "updated",
+    "token",
+    "file_id",
+    "pid",
 )
 REQUEST_COLUMNS = (
     "custom_id",
@@ -73,16 +92,66 @@ def insert(
     )
 
 
+def intent_id(token: str) -> str:
+    """The placeholder id of a batch not created yet."""
+    return f"{SUBMITTING}:{token}"
+
+
 def record_batch(
     db: sqlite3.Connection, batch: dict[str, Any], requests: list[dict[str, Any]]
 ) -> None:
-    """A batch the provider accepted, with its requests (state `open`)."""
+    """A batch with its requests (state `open`): about to be created (the batch's state
+    `submitting`, its id `intent_id(token)`), or accepted."""
     now = time.time()
     with transaction(db, immediate=True):
         insert(db, "provider_batches", BATCH_COLUMNS, {**batch, "created": now, "updated": now})
         for request in requests:
             row = {**request, "batch_id": batch["id"], "state": OPEN, "created": now}
             insert(db, "provider_batch_requests", REQUEST_COLUMNS, row)
+
+
+def set_file(db: sqlite3.Connection, token: str, file_id: str) -> None:
+    """The input file uploaded for the batch about to be created."""
+    db.execute(
+        "UPDATE provider_batches SET file_id = ?, updated = ? WHERE id = ?",
+        (file_id, time.time(), intent_id(token)),
+    )
+
+
+def confirm_batch(db: sqlite3.Connection, token: str, batch_id: str) -> None:
+    """The provider accepted the batch: its id for the placeholder, and the batch open."""
+    with transaction(db, immediate=True):
+        db.execute(
+            "UPDATE provider_batches SET id = ?, state = ?, updated = ? WHERE id = ?",
+            (batch_id, OPEN, time.time(), intent_id(token)),
+        )
+        db.execute(
+            "UPDATE provider_batch_requests SET batch_id = ? WHERE batch_id = ?",
+            (batch_id, intent_id(token)),
+        )
+
+
+def drop_submission(db: sqlite3.Connection, token: str) -> None:
+    """A batch the provider did not create: its requests are free to be submitted again,
+    and its submission holds nothing for them."""
+    with transaction(db, immediate=True):
+        placeholder = intent_id(token)
+        submissions = submissions_of(db, "batch_id = ?", [placeholder])
+        db.execute("DELETE FROM provider_batch_requests WHERE batch_id = ?", (placeholder,))
+        db.execute("DELETE FROM provider_batches WHERE id = ?", (placeholder,))
+        settle_submissions(db, submissions)
+
+
+def submitting(db: sqlite3.Connection, output: str | None = None) -> list[sqlite3.Row]:
+    """The batches about to be created, or whose creation a crash interrupted."""
+    where, args = (
+        ("state = ?", [SUBMITTING])
+        if output is None
+        else ("state = ? AND output = ?", [SUBMITTING, output])
+    )
+    return db.execute(
+        f"SELECT * FROM provider_batches WHERE {where} ORDER BY created, id", args
+    ).fetchall()
 
 
 def open_batches(db: sqlite3.Connection, output: str | None = None) -> list[sqlite3.Row]:
@@ -157,13 +226,44 @@ def submitted_keys(db: sqlite3.Connection, output: str) -> set[str]:
     return {row[0] for row in rows}
 
 
-def mark_recorded(db: sqlite3.Connection, custom_ids: list[str]) -> None:
-    """These requests are in the history and OUT: their submissions hold nothing for them."""
+def mark_logged(db: sqlite3.Connection, custom_ids: list[str], record: dict[str, Any]) -> None:
+    """A prompt's requests, whose answer is now in the history (called inside the
+    transaction that wrote it there): their submissions hold nothing for them, and the first
+    keeps `record` until OUT has it."""
     with transaction(db, immediate=True):
         marks = ", ".join("?" * len(custom_ids))
-        submissions = submissions_of(db, f"custom_id IN ({marks})", custom_ids)
         db.execute(
             f"UPDATE provider_batch_requests SET state = ? WHERE custom_id IN ({marks})",
+            [LOGGED, *custom_ids],
+        )
+        db.execute(
+            "UPDATE provider_batch_requests SET record = ? WHERE custom_id = ?",
+            (json.dumps(record, ensure_ascii=False), custom_ids[0]),
+        )
+        settle_submissions(db, submissions_of(db, f"custom_id IN ({marks})", custom_ids))
+
+
+def logged_records(db: sqlite3.Connection, output: str | None = None) -> list[sqlite3.Row]:
+    """The prompts in the history whose record OUT may not have yet (a crash came before it
+    was marked written): each one's OUT, job, INPUT id, record and custom ids."""
+    scope, args = ("", []) if output is None else ("AND output = ?", [output])
+    return db.execute(
+        "SELECT output, job, item_key, MAX(record) AS record, "
+        "json_group_array(custom_id) AS custom_ids FROM provider_batch_requests "
+        f"WHERE state = '{LOGGED}' {scope} GROUP BY output, job, item_key "
+        "ORDER BY output, MIN(created), item_key",
+        args,
+    ).fetchall()
+
+
+def mark_recorded(db: sqlite3.Connection, custom_ids: list[str]) -> None:
+    """These `logged` requests are in OUT too: the record kept for OUT is dropped (their
+    submissions already hold nothing for them)."""
+    with transaction(db, immediate=True):
+        marks = ", ".join("?" * len(custom_ids))
+        db.execute(
+            "UPDATE provider_batch_requests SET state = ?, record = NULL "
+            f"WHERE custom_id IN ({marks})",
             [RECORDED, *custom_ids],
         )
         db.execute(  # --no-log: the text was kept only until the answer was written
@@ -172,7 +272,6 @@ def mark_recorded(db: sqlite3.Connection, custom_ids: list[str]) -> None:
             f"WHERE custom_id IN ({marks}) AND json_extract(request, '$.log_text') = 0",
             custom_ids,
         )
-        settle_submissions(db, submissions)
 
 
 def submissions_of(db: sqlite3.Connection, where: str, args: list[Any]) -> list[str]:
@@ -188,8 +287,8 @@ def settle_submissions(db: sqlite3.Connection, submissions: list[str]) -> None:
     for submission in submissions:
         held, pending = db.execute(
             "SELECT COALESCE(SUM(CASE state WHEN ? THEN worst ELSE cost END), 0), COUNT(*) "
-            "FROM provider_batch_requests WHERE submission = ? AND state != ?",
-            (OPEN, submission, RECORDED),
+            "FROM provider_batch_requests WHERE submission = ? AND state IN (?, ?)",
+            (OPEN, submission, OPEN, ANSWERED),
         ).fetchone()
         if pending:
             db.execute(

@@ -131,9 +131,9 @@ def collect(
 ):
     """Download the results of every ended provider batch into its OUT (submitting the next
     round of fallback and consensus), and record each answer in the history."""
-    from ...batch.provider_collect import Tally
     from ...batch.provider_job import collect as collect_once
     from ...batch.provider_job import wait_for
+    from ...batch.provider_record import Tally
     from ...store.provider_batches import open_batches
     from ..provider_batch_view import ProviderBatchView
 
