@@ -469,7 +469,7 @@ def assert_no_key(proc):
     "model, call, status",
     [
         ("test-medium-o", "upload", 401),
-        ("test-medium-o", "create", 500),
+        ("test-medium-o", "create", 400),
         ("test-small-a", "create", 401),
     ],
 )
@@ -860,11 +860,13 @@ def test_a_batch_a_crash_kept_from_the_provider_is_submitted_again(
 
 
 @pytest.mark.parametrize("model", ["test-medium-o", "test-small-a"])
-def test_a_creation_that_gets_no_answer_is_kept_for_the_next_run_to_resolve(
-    home, api, tmp_path, model
+@pytest.mark.parametrize("status", [0, 500])  # no answer; a server error
+def test_a_creation_that_gets_no_answer_or_a_5xx_is_kept_for_the_next_run_to_resolve(
+    home, api, tmp_path, model, status
 ):
     write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
-    api.batches.refuse = {"create": Refusal(0, times=1, done_first=True)}  # made, unanswered
+    # the batch is made, then the connection closes or the provider answers 500
+    api.batches.refuse = {"create": Refusal(status, times=1, done_first=True)}
     source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
     proc = submit(api, home, source, out, "-m", model)
     assert_one_line_error(
@@ -888,4 +890,27 @@ def test_a_creation_that_gets_no_answer_is_kept_for_the_next_run_to_resolve(
     assert summary["submitted"] == 0 and summary["done"] == 3 and len(api.batches.batches) == 1
     assert f"as {accepted.id}: tracked now" in proc.stderr
     assert all(r["provider_batches"] == [accepted.id] for r in read_output(out))
+    assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+def test_a_creation_answered_with_a_5xx_that_made_nothing_is_submitted_once_by_the_rerun(
+    home, api, tmp_path
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.refuse = {"create": Refusal(500, times=1)}  # refused before making anything
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", "test-medium-o")
+    assert_one_line_error(proc, "500", "accepted the batch is unknown")
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert_no_key(proc)
+    assert api.batches.batches == {} and len(calls_named(api, "create")) == 1
+    assert db_rows(home, "SELECT state FROM provider_batches") == [{"state": "submitting"}]
+    assert len(db_rows(home, "SELECT * FROM reservations")) == 1  # held until resolved
+    proc = submit(api, home, source, out, "-m", "test-medium-o", "--wait", "--poll-interval", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "never reached" in proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["submitted"] == 3 and summary["done"] == 3
+    assert len(api.batches.batches) == 1 and len(calls_named(api, "create")) == 2  # once more
+    assert all(r["provider_batches"] == summary["batches"] for r in read_output(out))
     assert db_rows(home, "SELECT * FROM reservations") == []
