@@ -238,7 +238,12 @@ def test_cancel_writes_the_cancelled_requests_as_failed(home, api, tmp_path):
     assert_one_line_error(unknown, "no open provider batch 'nope'")
     proc = batch(api, home, "batch", "cancel", batch_id, "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"cancelled": [batch_id], "done": 0, "failed": 3}
+    assert json.loads(proc.stdout) == {
+        "cancelled": [batch_id],
+        "forgotten": [],
+        "done": 0,
+        "failed": 3,
+    }
     assert ("POST", f"/v1/messages/batches/{batch_id}/cancel") in api.batches.calls
     records = read_output(out)
     assert len(records) == 3 and all("cancelled" in r["error"] for r in records)
@@ -469,7 +474,7 @@ def assert_no_key(proc):
     "model, call, status",
     [
         ("test-medium-o", "upload", 401),
-        ("test-medium-o", "create", 500),
+        ("test-medium-o", "create", 400),
         ("test-small-a", "create", 401),
     ],
 )
@@ -660,7 +665,12 @@ def test_a_refused_cancel_is_one_line_and_leaves_the_batch_open_and_held(
     api.batches.refuse = {"cancel": Refusal(429, times=1, retry_after="0")}  # retried
     proc = batch(api, home, "batch", "cancel", batch_id, "--json")
     assert proc.returncode == 0, proc.stderr
-    assert json.loads(proc.stdout) == {"cancelled": [batch_id], "done": 0, "failed": 3}
+    assert json.loads(proc.stdout) == {
+        "cancelled": [batch_id],
+        "forgotten": [],
+        "done": 0,
+        "failed": 3,
+    }
     assert api.batches.refuse == {} and len(calls_named(api, "cancel")) == 4
     assert len(read_output(out)) == 3 and db_rows(home, "SELECT * FROM reservations") == []
 
@@ -860,11 +870,13 @@ def test_a_batch_a_crash_kept_from_the_provider_is_submitted_again(
 
 
 @pytest.mark.parametrize("model", ["test-medium-o", "test-small-a"])
-def test_a_creation_that_gets_no_answer_is_kept_for_the_next_run_to_resolve(
-    home, api, tmp_path, model
+@pytest.mark.parametrize("status", [0, 500])  # no answer; a server error
+def test_a_creation_that_gets_no_answer_or_a_5xx_is_kept_for_the_next_run_to_resolve(
+    home, api, tmp_path, model, status
 ):
     write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
-    api.batches.refuse = {"create": Refusal(0, times=1, done_first=True)}  # made, unanswered
+    # the batch is made, then the connection closes or the provider answers 500
+    api.batches.refuse = {"create": Refusal(status, times=1, done_first=True)}
     source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
     proc = submit(api, home, source, out, "-m", model)
     assert_one_line_error(
@@ -889,3 +901,74 @@ def test_a_creation_that_gets_no_answer_is_kept_for_the_next_run_to_resolve(
     assert f"as {accepted.id}: tracked now" in proc.stderr
     assert all(r["provider_batches"] == [accepted.id] for r in read_output(out))
     assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+def test_a_creation_answered_with_a_5xx_that_made_nothing_is_submitted_once_by_the_rerun(
+    home, api, tmp_path
+):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.refuse = {"create": Refusal(500, times=1)}  # refused before making anything
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", "test-medium-o")
+    assert_one_line_error(proc, "500", "accepted the batch is unknown")
+    assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+    assert_no_key(proc)
+    assert api.batches.batches == {} and len(calls_named(api, "create")) == 1
+    assert db_rows(home, "SELECT state FROM provider_batches") == [{"state": "submitting"}]
+    assert len(db_rows(home, "SELECT * FROM reservations")) == 1  # held until resolved
+    proc = submit(api, home, source, out, "-m", "test-medium-o", "--wait", "--poll-interval", "0")
+    assert proc.returncode == 0, proc.stderr
+    assert "never reached" in proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["submitted"] == 3 and summary["done"] == 3
+    assert len(api.batches.batches) == 1 and len(calls_named(api, "create")) == 2  # once more
+    assert all(r["provider_batches"] == summary["batches"] for r in read_output(out))
+    assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+@pytest.mark.parametrize("model", ["test-medium-o", "test-small-a"])
+def test_a_batch_the_provider_no_longer_knows_is_forgotten_by_cancel_id(home, api, tmp_path, model):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    [batch_id] = json.loads(submit(api, home, source, out, "-m", model).stdout)["batches"]
+    [held] = db_rows(home, "SELECT amount FROM reservations")
+    del api.batches.batches[batch_id]  # deleted at the provider: a 404 to every call
+    for proc in (
+        submit(api, home, source, out, "-m", model),
+        batch(api, home, "batch", "collect"),
+        batch(api, home, "batch", "cancel"),  # every open batch: a 404 forgets none
+    ):
+        assert_one_line_error(proc, batch_id, "404", f"orch batch cancel {batch_id}")
+        assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+        assert_no_key(proc)
+    status = batch(api, home, "batch", "status", "--json")
+    assert status.returncode == 0, status.stderr
+    [shown] = json.loads(status.stdout)
+    assert shown["id"] == batch_id and shown["status"] == "not_found"
+    assert "does not know batch" in status.stderr and len(status.stderr.splitlines()) == 1
+    assert_no_key(status)
+    assert not out.exists() and db_rows(home, "SELECT amount FROM reservations") == [held]
+    proc = batch(api, home, "batch", "cancel", batch_id, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {
+        "cancelled": [],
+        "forgotten": [batch_id],
+        "done": 0,
+        "failed": 3,
+    }
+    assert f"does not know batch {batch_id}" in proc.stderr and "forgotten" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert_no_key(proc)
+    assert db_rows(home, "SELECT state FROM provider_batches") == [{"state": "gone"}]
+    assert db_rows(home, "SELECT * FROM reservations") == []  # released
+    records = read_output(out)
+    assert sorted(r["id"] for r in records) == ["p0", "p1", "p2"]
+    assert all(not r["success"] and "no longer knows" in r["error"] for r in records)
+    assert json.loads(batch(api, home, "batch", "status", "--json").stdout) == []
+    api.batches.finish_after = 1
+    proc = submit(api, home, source, out, "-m", model, "--wait", "--poll-interval", "0")
+    assert proc.returncode == 0, proc.stderr  # a rerun asks them again, in a new batch
+    summary = json.loads(proc.stdout)
+    assert summary["submitted"] == 3 and summary["done"] == 3 and len(api.batches.batches) == 1
+    assert all(r["success"] for r in {r["id"]: r for r in read_output(out)}.values())

@@ -27,7 +27,13 @@ from ..store import provider_batches as store
 from ..types import ModelConfig
 from .provider_record import Tally, finish_logged, write_finals
 from .provider_rounds import Verdict, decide, round_models
-from .provider_session import Session, outcome_json, request_from_json, usage_from
+from .provider_session import (
+    ProviderBatchError,
+    Session,
+    outcome_json,
+    request_from_json,
+    usage_from,
+)
 from .provider_submit import Pending, pending_for, submit
 
 FAILURES = {
@@ -36,7 +42,18 @@ FAILURES = {
     "canceled": "cancelled with its provider batch",
     "missing": "no result in the provider batch",
     "truncated": "the answer in the provider batch was cut short (no stop reason)",
+    "gone": "its provider batch was forgotten: the provider no longer knows it",
 }
+NOT_FOUND = 404
+
+
+def unknown_batch(error: ProviderBatchError, provider: str, batch_id: str) -> ProviderBatchError:
+    """A poll answered 404: the batch is not the provider's (anymore) with this key."""
+    return ProviderBatchError(
+        f"{error}: {provider} does not know batch {batch_id} (deleted, or made with another "
+        f"key?); it stays open and held: `orch batch cancel {batch_id}` forgets it",
+        error.status,
+    )
 
 
 async def poll(session: Session, output: str | None = None) -> list[tuple[Row, BatchState]]:
@@ -45,9 +62,14 @@ async def poll(session: Session, output: str | None = None) -> list[tuple[Row, B
     for row in store.open_batches(session.db, output):
         batch_id, provider = row["id"], row["provider"]
         api = session.api(provider)
-        state = await session.call(
-            provider, f"retrieving batch {batch_id}", partial(api.retrieve, batch_id)
-        )
+        try:
+            state = await session.call(
+                provider, f"retrieving batch {batch_id}", partial(api.retrieve, batch_id)
+            )
+        except ProviderBatchError as error:
+            if error.status == NOT_FOUND:
+                raise unknown_batch(error, provider, batch_id) from error
+            raise
         store.update_status(session.db, batch_id, state.status, state.counts)
         if state.ended:
             outcomes = await session.call(
@@ -60,7 +82,19 @@ async def poll(session: Session, output: str | None = None) -> list[tuple[Row, B
     return states
 
 
-def store_results(session: Session, batch_id: str, outcomes: list[BatchOutcome]) -> None:
+def forget(session: Session, batch_id: str) -> int:
+    """A batch the provider no longer knows, given up: each of its requests a failed
+    attempt that cost nothing (collecting then writes its prompts as failed, or moves them
+    to their next round), its reservation settled; how many requests it held."""
+    requests = store.requests_of_batch(session.db, batch_id)
+    outcomes = [BatchOutcome(row["custom_id"], "gone") for row in requests]
+    store_results(session, batch_id, outcomes, store.GONE)
+    return len(requests)
+
+
+def store_results(
+    session: Session, batch_id: str, outcomes: list[BatchOutcome], state: str = store.COLLECTED
+) -> None:
     by_id = {outcome.custom_id: outcome for outcome in outcomes}
     entries = []
     for row in store.requests_of_batch(session.db, batch_id):
@@ -70,7 +104,7 @@ def store_results(session: Session, batch_id: str, outcomes: list[BatchOutcome])
         if model is not None and outcome.usage is not None:
             cost = compute_cost(outcome.usage, model.prices, batch=True)
         entries.append((row["custom_id"], cost, outcome_json(outcome)))
-    store.store_outcomes(session.db, batch_id, entries)
+    store.store_outcomes(session.db, batch_id, entries, state)
 
 
 async def advance(session: Session, output: str | None = None) -> Tally:

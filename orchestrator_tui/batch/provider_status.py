@@ -4,19 +4,24 @@ report them now, and cancelling them (what they answered is then collected)."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from ..errors import UsageError
 from ..store import provider_batches as store
+from .provider_collect import NOT_FOUND, forget, unknown_batch
 from .provider_job import collect
 from .provider_record import Tally
 from .provider_session import ProviderBatchError, Session
 
+NOT_FOUND_STATUS = "not_found"  # `orch batch status`: the provider answers 404 for it
+
 
 async def refresh(session: Session) -> list[dict[str, Any]]:
     """Every open batch with the provider's state and counts (the last ones recorded, with
-    a note, when the provider cannot be asked), then every submission not confirmed yet
+    a note, when the provider cannot be asked; `not_found`, with a note, when it answers
+    that it does not know the batch), then every submission not confirmed yet
     (status `submitting`: being made, or interrupted by a crash; the next run resolves it)."""
     rows = []
     for row in store.open_batches(session.db):
@@ -29,6 +34,9 @@ async def refresh(session: Session) -> list[dict[str, Any]]:
                 row["provider"], f"retrieving {row['id']}", partial(api.retrieve, row["id"])
             )
         except ProviderBatchError as error:
+            if error.status == NOT_FOUND:  # shown as such, not as its last recorded state
+                error = unknown_batch(error, row["provider"], row["id"])
+                entry.update(status=NOT_FOUND_STATUS)
             session.note(f"orch: {error}")
         else:
             store.update_status(session.db, row["id"], state.status, state.counts)
@@ -44,11 +52,23 @@ def interrupted(row: Any) -> dict[str, Any]:
     return entry
 
 
-async def cancel_batches(session: Session, batch_id: str | None) -> tuple[list[str], Tally]:
+@dataclass
+class Cancelled:
+    cancelled: list[str] = field(default_factory=list)
+    forgotten: list[str] = field(default_factory=list)  # unknown to their provider
+    tally: Tally = field(default_factory=Tally)
+
+
+async def cancel_batches(session: Session, batch_id: str | None) -> Cancelled:
     """Cancel `batch_id` (an open batch) or every open one, then collect what ended. A
     cancel the provider refuses leaves its batch open and as it was recorded (still held
     against the budgets, nothing written): after trying every batch, one line says which
-    failed and why, and the batches cancelled meanwhile are collected by the next run."""
+    failed and why, and the batches cancelled meanwhile are collected by the next run.
+
+    A batch named by its id that the provider answers 404 to cancel and to retrieve (deleted,
+    or made with another key) is forgotten: its requests fail and the collection writes its
+    prompts as failed (a rerun asks them again), its reservation is released, and one line
+    says so. Only when named: a wrong key would answer 404 for every batch."""
     rows = store.open_batches(session.db)
     if batch_id is not None:
         rows = [row for row in rows if row["id"] == batch_id]
@@ -57,16 +77,27 @@ async def cancel_batches(session: Session, batch_id: str | None) -> tuple[list[s
                 f"no open provider batch {batch_id!r} (`orch batch status` lists them)"
             )
     failed: list[tuple[str, ProviderBatchError]] = []
+    done = Cancelled()
     for row in rows:
         try:
             await cancel_one(session, row)
         except ProviderBatchError as error:
+            if batch_id is not None and await unknown(session, row, error):
+                requests = forget(session, row["id"])
+                done.forgotten.append(row["id"])
+                session.note(
+                    f"orch: {row['provider']} does not know batch {row['id']} (a 404 to its "
+                    f"cancel and its retrieve): forgotten, its reservation released and its "
+                    f"{requests} request(s) collected as failed, for a rerun to ask again"
+                )
+                continue
             failed.append((row["id"], error))
+        else:
+            done.cancelled.append(row["id"])
     if failed:
         raise cancel_failure(failed, len(rows))
-    tally = Tally()
-    await collect(session, None, tally)
-    return [row["id"] for row in rows], tally
+    await collect(session, None, done.tally)
+    return done
 
 
 async def cancel_one(session: Session, row: Any) -> None:
@@ -75,6 +106,21 @@ async def cancel_one(session: Session, row: Any) -> None:
         row["provider"], f"cancelling {row['id']}", partial(api.cancel, row["id"])
     )
     store.update_status(session.db, row["id"], state.status, state.counts)
+
+
+async def unknown(session: Session, row: Any, error: ProviderBatchError) -> bool:
+    """Whether the provider does not know the batch: a 404 to its cancel, and to a retrieve
+    (a cancel refused for another reason, by an endpoint that answers 404, is not enough)."""
+    if error.status != NOT_FOUND:
+        return False
+    api = session.api(row["provider"])
+    try:
+        await session.call(
+            row["provider"], f"retrieving {row['id']}", partial(api.retrieve, row["id"])
+        )
+    except ProviderBatchError as again:
+        return again.status == NOT_FOUND
+    return False
 
 
 def cancel_failure(failed: list[tuple[str, ProviderBatchError]], tried: int) -> ProviderBatchError:

@@ -156,9 +156,11 @@ async def create_batch(
     session: Session, api: BatchAPI, part: list[BatchRequest], token: str
 ) -> str:
     """The provider batch of `part`, recorded as `submitting` under `token`: its id. When
-    the provider refuses the upload or the creation, nothing was created and the record
-    goes; when the creation gets no answer (a timeout, a dropped connection), whether the
-    provider has the batch is unknown: the record stays for the next run to resolve."""
+    the provider refuses the upload or the creation (a 4xx, or a 429 or 529 it never
+    stopped answering), nothing was created and the record goes; when the creation gets
+    no answer (a timeout, a dropped connection) or a 5xx (the provider failed on its side,
+    perhaps after creating the batch), whether the provider has the batch is unknown: the
+    record stays for the next run to resolve."""
     provider, what = api.provider, f"submitting a batch of {len(part)} request(s)"
     creating = False
     try:
@@ -168,13 +170,19 @@ async def create_batch(
         creating = True  # from here on, a batch may exist without an answer saying so
         return await session.call(provider, what, partial(api.create, part, file_id, token))
     except ProviderBatchError as error:
-        if creating and error.status is None:
+        if creating and may_have_created(error.status):
             raise ProviderBatchError(
                 f"{error}; whether {provider} accepted the batch is unknown: the next run "
                 "finds out before submitting its prompts again"
             ) from error
         store.drop_submission(session.db, token)
         raise
+
+
+def may_have_created(status: int | None) -> bool:
+    """Whether a creation that failed with `status` may have created its batch all the same:
+    no answer at all, or a server error (not 529, overloaded: like a 429, not processed)."""
+    return status is None or (status >= 500 and status != 529)
 
 
 def batch_row(token: str, asked: list[Pending], submission: str) -> dict:

@@ -40,6 +40,8 @@ from .transactions import transaction
 UNTIL_COLLECTED = math.inf
 OPEN, ANSWERED, LOGGED, RECORDED = "open", "answered", "logged", "recorded"
 SUBMITTING = "submitting"  # a batch's state before the provider has answered its creation
+COLLECTED = "collected"  # its results stored
+GONE = "gone"  # forgotten: the provider no longer knows it (`orch batch cancel ID`)
 BATCH_COLUMNS = (
     "id",
     "provider",
@@ -184,9 +186,10 @@ def store_outcomes(
     db: sqlite3.Connection,
     batch_id: str,
     outcomes: Iterable[tuple[str, float | None, dict[str, Any]]],
+    state: str = COLLECTED,
 ) -> None:
-    """The batch's results, (custom id, cost, outcome) each, and the batch collected; its
-    submission's reservation then holds real costs where it held worst cases."""
+    """The batch's results, (custom id, cost, outcome) each, and the batch collected (or
+    `GONE`); its submission's reservation then holds real costs where it held worst cases."""
     with transaction(db, immediate=True):
         for custom_id, cost, outcome in outcomes:
             db.execute(
@@ -195,8 +198,8 @@ def store_outcomes(
                 (ANSWERED, cost, json.dumps(outcome), custom_id, batch_id, OPEN),
             )
         db.execute(
-            "UPDATE provider_batches SET state = 'collected', updated = ? WHERE id = ?",
-            (time.time(), batch_id),
+            "UPDATE provider_batches SET state = ?, updated = ? WHERE id = ?",
+            (state, time.time(), batch_id),
         )
         settle_submissions(db, submissions_of(db, "batch_id = ?", [batch_id]))
 

@@ -171,16 +171,20 @@ def cancel(
     as_json: o.AsJson = False,
 ):
     """Cancel an open provider batch (or all of them); what they answered is collected into
-    OUT, the rest written as failed (cancelled)."""
+    OUT, the rest written as failed (cancelled). A batch named that its provider no longer
+    knows (404) is forgotten: its prompts written as failed, its reservation released."""
     from ...batch.provider_status import cancel_batches
 
     batches = session()
-    cancelled, tally = run_async(batches.engine, cancel_batches(batches, batch_id))
+    done = run_async(batches.engine, cancel_batches(batches, batch_id))
+    tally = done.tally
     if as_json:
-        typer.echo(json.dumps({"cancelled": cancelled, "done": tally.done, "failed": tally.failed}))
+        summary = {"cancelled": done.cancelled, "forgotten": done.forgotten}
+        typer.echo(json.dumps({**summary, "done": tally.done, "failed": tally.failed}))
         return
+    forgot = f", forgot {len(done.forgotten)}" if done.forgotten else ""
     print(
-        f"cancelled {len(cancelled)} provider batch(es); {tally.done} answered, {tally.failed} "
-        "written as failed",
+        f"cancelled {len(done.cancelled)} provider batch(es){forgot}; {tally.done} answered, "
+        f"{tally.failed} written as failed",
         file=sys.stderr,
     )
