@@ -1,6 +1,7 @@
-"""API keys stored by `orch keys set`: `keys.json` in the config dir, readable by the user
-alone (created with mode 0600, never chmod'ed after). A provider's environment variable
-always takes precedence over a stored key. No function here puts a key in a message.
+"""API keys stored by `orch keys set` and forgotten by `orch keys remove`: `keys.json` in the
+config dir, readable by the user alone (created with mode 0600, never chmod'ed after). A
+provider's environment variable always takes precedence over a stored key. No function here
+puts a key in a message.
 """
 
 from __future__ import annotations
@@ -43,11 +44,25 @@ def load_keys(path: Path | None = None) -> dict[str, str]:
 
 
 def save_key(provider: str, key: str, path: Path | None = None) -> Path:
-    """Store `key` for `provider`: the file is written anew beside the old one with mode
-    0600 and moved over it, so it is never readable by others, even for a moment."""
+    """Store `key` for `provider` (see `write_keys`)."""
     path = path or keys_path()
     keys = load_keys(path)
     keys[provider] = key
+    return write_keys(keys, path)
+
+
+def remove_key(provider: str, path: Path | None = None) -> Path | None:
+    """Forget `provider`'s stored key; the file's path, or None when it held no such key."""
+    path = path or keys_path()
+    keys = load_keys(path)
+    if keys.pop(provider, None) is None:
+        return None
+    return write_keys(keys, path)
+
+
+def write_keys(keys: dict[str, str], path: Path) -> Path:
+    """The file is written anew beside the old one with mode 0600 and moved over it, so it
+    is never readable by others, even for a moment."""
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}")
     temporary.unlink(missing_ok=True)

@@ -212,6 +212,37 @@ def test_keys_set_stores_a_file_only_the_user_can_read(home):
     assert orch("keys", "path", home=home).stdout.strip() == str(path)
 
 
+def test_keys_remove_forgets_one_key_and_keeps_the_file_private(home):
+    store_key(home)
+    store_key(home, "anthropic", "sk-ant-other-0123456789")
+    proc = orch("keys", "remove", "openai", home=home)
+    assert proc.returncode == 0, proc.stderr
+    assert "removed the openai key" in proc.stdout
+    assert_no_key(proc)
+    path = home / "keys.json"
+    assert path.stat().st_mode & 0o777 == 0o600
+    stored = json.loads(path.read_text())
+    assert "openai" not in stored and stored["anthropic"] == "sk-ant-other-0123456789"
+    rows = {r["provider"]: r for r in json.loads(orch("keys", "list", "--json", home=home).stdout)}
+    assert rows["openai"]["source"] == "none" and rows["anthropic"]["source"] == "keys file"
+
+
+def test_keys_remove_of_a_key_not_stored_is_one_line(home):
+    store_key(home, "anthropic", "sk-ant-other-0123456789")
+    proc = orch("keys", "remove", "openai", home=home)
+    assert_one_line_error(proc, "no stored key for 'openai'", "stored: anthropic")
+    assert_no_key(proc, "sk-ant-other-0123456789")
+    assert json.loads((home / "keys.json").read_text())["anthropic"]
+
+
+def test_keys_remove_says_the_variable_is_still_used(home):
+    store_key(home)
+    proc = orch("keys", "remove", "openai", home=home, env_extra={"OPENAI_API_KEY": "sk-env-x"})
+    assert proc.returncode == 0, proc.stderr
+    assert "OPENAI_API_KEY is set here and is still used" in proc.stderr
+    assert_no_key(proc, "sk-env-x")
+
+
 def test_keys_file_is_created_0600_whatever_the_umask(home):
     from orchestrator_tui.keys import save_key
 

@@ -1,4 +1,4 @@
-"""`orch keys` (set, list, path): API keys stored for orch, readable by the user alone.
+"""`orch keys` (set, remove, list, path): API keys stored for orch, readable by the user alone.
 A provider's environment variable takes precedence over its stored key. No key, nor any part
 of one, is ever printed."""
 
@@ -69,6 +69,29 @@ def keys_set(
         typer.echo(
             f"note: {variable} is set here and takes precedence over the stored key", err=True
         )
+
+
+@keys_app.command("remove")
+def keys_remove(
+    provider: Annotated[
+        str, typer.Argument(metavar="PROVIDER", help="The provider whose stored key to forget.")
+    ],
+):
+    """Forget PROVIDER's stored key (the provider's variable, when set, is still used)."""
+    from ...errors import UsageError
+    from ...keys import load_keys, remove_key
+    from ...locations import keys_path
+    from ...registry import credential_variable
+
+    path = remove_key(provider)
+    if path is None:
+        stored = ", ".join(sorted(load_keys())) or "none"
+        raise UsageError(f"no stored key for {provider!r} in {keys_path()} (stored: {stored})")
+    typer.echo(f"removed the {provider} key from {path}")
+    config = known_providers().get(provider)
+    variable = credential_variable(config, os.environ) if config and config.api_key_env else None
+    if variable:
+        typer.echo(f"note: {variable} is set here and is still used", err=True)
 
 
 def read_key(provider: str, variable: str) -> str:
