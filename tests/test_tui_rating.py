@@ -80,3 +80,32 @@ async def test_a_cancelled_request_on_screen_rates_nothing_not_the_one_before(tm
         await pilot.press("f8")
         await wait_until(pilot, lambda: notified(app, NOT_SHOWN), what="why it cannot rate")
         assert [r["rating"] for r in list_requests(app.db)] == [None, None]
+
+
+async def test_a_reopened_conversations_last_answer_is_rated_not_the_latest_request(tmp_path):
+    from orchestrator_tui.tui.screens.conversations import ConversationsScreen
+
+    from .tui_helpers import shown
+
+    app = make_app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await use_strategy(pilot, "single")
+        await send(pilot, "What is the capital of France?")
+        [reopened] = list_requests(app.db)
+        await pilot.press("ctrl+n")
+        await send(pilot, "What is 2+2?")
+        latest = list_requests(app.db)[0]
+        assert latest["id"] != reopened["id"]
+        await pilot.press("f5")
+        screen = await shown(pilot, ConversationsScreen)
+        screen.query_one("DataTable").move_cursor(row=1)  # newest first: France is second
+        await pilot.press("enter")
+        await wait_until(
+            pilot, lambda: app.session.last_history_id == reopened["id"], what="reopened"
+        )
+        app.screen.query_one("#prompt").focus()  # no pane focused: the accepted answer
+        await pilot.press("f9")
+        await wait_until(pilot, lambda: rating_of(app, reopened["id"])[0] is not None, what="rated")
+        assert rating_of(app, reopened["id"]) == (0, "user")
+        assert rating_of(app, latest["id"]) == (None, None)
+        assert notified(app, f"request {reopened['id']}: ")

@@ -4,24 +4,39 @@ from the history database."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from ..engine.details import Agreement, EnsembleVerdict, MemberScore
 from ..engine.events import Attempt
-from ..engine.status import AttemptStatus
+from ..engine.status import AttemptStatus, RequestStatus
 from ..types import Usage
 from .widgets.board import PaneBoard, escalation_note
 
 ESCALATING = {"fallback", "cheapest", "learned"}
 
 
-async def show_request(board: PaneBoard, record: dict[str, Any]) -> None:
+@dataclass(frozen=True)
+class ShownRequest:
+    """A recorded request on the board, with what F8/F9 read of a live result
+    (`tui.rating.rating_target`): its history id, the attempts its panes show, and whether
+    it ended with an answer, and whose."""
+
+    history_id: int
+    attempts: list[Attempt]
+    success: bool
+    model_used: str | None
+
+
+async def show_request(board: PaneBoard, record: dict[str, Any]) -> ShownRequest:
     """Fill an empty board with a recorded request (store.history.get_request)."""
     metadata = record.get("metadata") or {}
     board.strategy = record["strategy"]
     rows = record["attempts"]
+    attempts = []
     for index, row in enumerate(rows):
         attempt = attempt_from_row(row)
+        attempts.append(attempt)
         pane = await board.add_pane(row["model"], row["provider"] or "")
         board.panes[attempt.attempt_id] = pane
         await pane.finish(attempt)
@@ -30,6 +45,8 @@ async def show_request(board: PaneBoard, record: dict[str, Any]) -> None:
         if record["strategy"] in ESCALATING and not attempt.accepted:
             pane.set_note(escalation_note(following, why_not(attempt, metadata)))
     board.show_verdict(verdict_from(metadata), agreement_from(metadata))
+    success = record["status"] == RequestStatus.OK
+    return ShownRequest(record["id"], attempts, success, record["model_used"])
 
 
 def why_not(attempt: Attempt, metadata: dict[str, Any]) -> str:

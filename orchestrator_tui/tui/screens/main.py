@@ -313,8 +313,8 @@ class MainScreen(Screen):
             await transcript.add_turn(Turn.from_record(record), current=index == len(records) - 1)
         board = self.query_one(PaneBoard)
         await board.reset()
-        if records:
-            await show_request(board, records[-1])
+        if records:  # its answers can be rated as if just shown (F8/F9)
+            session.last_result = await show_request(board, records[-1])
             session.last_history_id = records[-1]["id"]
         self.query_one(PromptEditor).focus()
 
