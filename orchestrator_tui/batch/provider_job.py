@@ -18,10 +18,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..engine.status import RequestStatus
-from ..errors import UsageError
+from ..errors import OrchError, UsageError
 from ..store import provider_batches as store
 from .inputs import BatchItem
-from .outputs import Appender, last_records, read_out
+from .outputs import Appender, OutLocked, last_records, locked, read_out
 from .provider_collect import advance, poll
 from .provider_record import Tally
 from .provider_resolve import resolve
@@ -71,20 +71,52 @@ class JobSummary:
 Progress = Callable[[int, int, int], object]  # (finished requests, total, open batches)
 
 
-async def collect(session: Session, output: str | None, tally: Tally) -> list:
+async def collect(session: Session, output: str | None, tally: Tally, go_on: bool = True) -> list:
     """Resolve the submissions a crash interrupted, poll the open batches (of `output`, or
-    all), then move their prompts on."""
-    tally.unresolved = await resolve(session, output)
-    states = await poll(session, output)
-    tally.add(await advance(session, output))
+    of every OUT), then move their prompts on (`go_on` False: a cancel, which submits
+    nothing).
+
+    Each OUT is collected under its lock (already held by a run on `output`): an OUT
+    another orch run holds is skipped, with one line (once), not a failure, since that run
+    collects it. A batch, search or OUT that fails does not stop the others: once every
+    one was tried, each failure is one line, the last raised (exit 1)."""
+    failures: list[OrchError] = []
+    states: list = []
+    tally.unresolved = 0
+    outputs = [output] if output is not None else store.outputs_in_flight(session.db)
+    for out in outputs:
+        try:
+            with locked(Path(out), create=True):
+                tally.unresolved += await resolve(session, out, failures)
+                states += await poll(session, out, failures)
+                tally.add(await advance(session, out, go_on, failures))
+        except OutLocked:
+            if out not in tally.skipped:
+                tally.skipped.add(out)
+                session.note(
+                    f"orch: {out}: another orch run is writing to it; its provider batches "
+                    "are left to that run (skipped)"
+                )
+        except OrchError as error:
+            failures.append(error)
+    raise_failures(session, failures)
     return states
+
+
+def raise_failures(session: Session, failures: list[OrchError]) -> None:
+    """Each failure one line; the last raised, for the command's error line and exit."""
+    if not failures:
+        return
+    for error in failures[:-1]:
+        session.note(f"orch: error: {error}")
+    raise failures[-1]
 
 
 async def wait_for(
     session: Session, output: str | None, tally: Tally, interval: float, progress: Progress
 ) -> None:
     """Collect until no batch (of `output`, or at all) is open or waiting to be resolved,
-    every `interval` seconds."""
+    every `interval` seconds (a failure ends the wait, once every batch was tried)."""
     while True:
         states = await collect(session, output, tally)
         total = sum(state.total for _, state in states)
@@ -109,6 +141,21 @@ async def run_job(
             "(set an API key with `orch keys set`, or run without --provider-batch)"
         )
     runner.plan(items, output, on_changed)  # every refusal comes before any call
+    # OUT's lock, from choosing what to submit to recording it: a second run on the same
+    # OUT is refused in one line, as the live batch refuses it
+    with locked(output, create=True):
+        return await run_locked(session, runner, items, output, on_changed, options, progress)
+
+
+async def run_locked(
+    session: Session,
+    runner: BatchRunner,
+    items: list[BatchItem],
+    output: Path,
+    on_changed: str,
+    options: JobOptions,
+    progress: Progress,
+) -> JobSummary:
     out = os.path.realpath(output)
     summary = JobSummary(len(items))
     await collect(session, out, summary.collected)

@@ -18,20 +18,30 @@ import time
 from functools import partial
 from sqlite3 import Row
 
+from ..errors import OrchError
 from ..providers.batch_api import Search, Submission
 from ..store import provider_batches as store
 from ..store.abandoned import process_alive
 from .provider_session import Session
 
 
-async def resolve(session: Session, output: str | None) -> int:
+async def resolve(
+    session: Session, output: str | None, failures: list[OrchError] | None = None
+) -> int:
     """Resolve the interrupted submissions (of `output`, or all); how many still cannot be
-    told (their candidates are still running)."""
+    told (their candidates are still running, or the search failed: its failure goes to
+    `failures`, raised at once when None, and the others are still looked for)."""
     waiting = 0
     for row in store.submitting(session.db, output):
         if row["pid"] not in (None, os.getpid()) and process_alive(row["pid"]):
             continue  # being submitted right now, by another orch
-        waiting += not await resolve_one(session, row)
+        try:
+            waiting += not await resolve_one(session, row)
+        except OrchError as error:
+            if failures is None:
+                raise
+            failures.append(error)
+            waiting += 1
     return waiting
 
 

@@ -130,7 +130,9 @@ def collect(
     as_json: o.AsJson = False,
 ):
     """Download the results of every ended provider batch into its OUT (submitting the next
-    round of fallback and consensus), and record each answer in the history."""
+    round of fallback and consensus), and record each answer in the history. An OUT another
+    orch run is writing to is skipped with one line (not a failure: that run collects it);
+    a batch that fails does not stop the others (one line each, exit 1)."""
     from ...batch.provider_job import collect as collect_once
     from ...batch.provider_job import wait_for
     from ...batch.provider_record import Tally
@@ -151,6 +153,7 @@ def collect(
         "failed": tally.failed,
         "cost": tally.cost,
         "open_batches": still,
+        "skipped_outputs": sorted(tally.skipped),
     }
     if as_json:
         typer.echo(json.dumps({**summary, "submitted": tally.submitted}))
