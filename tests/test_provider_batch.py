@@ -1046,3 +1046,25 @@ def test_a_prompt_is_logged_once_even_by_two_collections_without_the_lock(home, 
     records = db.execute("SELECT record FROM provider_batch_requests WHERE record IS NOT NULL")
     assert [json.loads(r[0]) for r in records] == [{"id": "k"}]  # rolled back, whole
 
+
+@pytest.mark.parametrize("how", ["cancel", "forget"])
+def test_a_cancel_never_submits_a_next_round(home, api, tmp_path, how):
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    chain = ("-s", "fallback", "--chain", "test-small-a,test-large-a")
+    first = submit(api, home, source, out, *chain)
+    assert first.returncode == 0, first.stderr
+    [batch_id] = json.loads(first.stdout)["batches"]
+    if how == "forget":
+        del api.batches.batches[batch_id]  # a 404: `cancel ID` forgets it
+    proc = batch(api, home, "batch", "cancel", batch_id, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["failed"] == 3
+    assert len(api.batches.batches) == (1 if how == "cancel" else 0)  # no round 2
+    assert db_rows(home, "SELECT DISTINCT round FROM provider_batch_requests") == [{"round": 1}]
+    records = read_output(out)
+    assert sorted(r["id"] for r in records) == ["p0", "p1", "p2"]
+    assert all(not r["success"] for r in records)
+    again = batch(api, home, "batch", "collect", "--json")  # nor does a later collection
+    assert again.returncode == 0 and json.loads(again.stdout)["submitted"] == [], again.stderr
+    assert json.loads(batch(api, home, "batch", "status", "--json").stdout) == []

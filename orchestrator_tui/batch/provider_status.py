@@ -60,7 +60,9 @@ class Cancelled:
 
 
 async def cancel_batches(session: Session, batch_id: str | None) -> Cancelled:
-    """Cancel `batch_id` (an open batch) or every open one, then collect what ended. A
+    """Cancel `batch_id` (an open batch) or every open one, then collect what ended,
+    submitting nothing: the prompts of a cancelled batch stop at their best answer so far
+    (fallback, consensus) or are written as failed, now or whenever it ends. A
     cancel the provider refuses leaves its batch open and as it was recorded (still held
     against the budgets, nothing written): after trying every batch, one line says which
     failed and why, and the batches cancelled meanwhile are collected by the next run.
@@ -96,7 +98,7 @@ async def cancel_batches(session: Session, batch_id: str | None) -> Cancelled:
             done.cancelled.append(row["id"])
     if failed:
         raise cancel_failure(failed, len(rows))
-    await collect(session, None, done.tally)
+    await collect(session, None, done.tally, go_on=False)  # a cancel submits nothing
     return done
 
 
@@ -105,6 +107,7 @@ async def cancel_one(session: Session, row: Any) -> None:
     state = await session.call(
         row["provider"], f"cancelling {row['id']}", partial(api.cancel, row["id"])
     )
+    store.mark_cancelled(session.db, row["id"])
     store.update_status(session.db, row["id"], state.status, state.counts)
 
 
