@@ -1068,3 +1068,31 @@ def test_a_cancel_never_submits_a_next_round(home, api, tmp_path, how):
     again = batch(api, home, "batch", "collect", "--json")  # nor does a later collection
     assert again.returncode == 0 and json.loads(again.stdout)["submitted"] == [], again.stderr
     assert json.loads(batch(api, home, "batch", "status", "--json").stdout) == []
+
+
+def test_a_failing_batch_or_out_does_not_stop_collecting_the_others(home, api, tmp_path):
+    import shutil
+
+    api.batches.finish_after = None
+    source = write_jsonl(tmp_path / "in.jsonl", 2)
+    (tmp_path / "gone").mkdir()
+    lost, removed = tmp_path / "lost.jsonl", tmp_path / "gone" / "out.jsonl"
+    fine, other = tmp_path / "fine.jsonl", tmp_path / "other.jsonl"
+    ids = {}
+    for out, model in ((lost, "test-small-a"), (removed, "test-small-a")):
+        ids[out] = json.loads(submit(api, home, source, out, "-m", model).stdout)["batches"][0]
+    for out, model in ((fine, "test-medium-o"), (other, "test-small-a")):
+        assert submit(api, home, source, out, "-m", model).returncode == 0
+    api.batches.finish()
+    del api.batches.batches[ids[lost]]  # a 404 to its poll
+    shutil.rmtree(tmp_path / "gone")  # OUT's directory removed
+    proc = batch(api, home, "batch", "collect", "--json")
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("orch: error: ") for line in lines)
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert any(ids[lost] in line and "404" in line for line in lines)
+    assert any(str(removed) in line and "cannot be opened" in line for line in lines)
+    assert len(read_output(fine)) == 2 and len(read_output(other)) == 2  # collected
+    states = db_rows(home, "SELECT id, state FROM provider_batches WHERE state = 'open'")
+    assert sorted(r["id"] for r in states) == sorted(ids.values())  # still open, held
