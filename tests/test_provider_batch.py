@@ -1096,3 +1096,17 @@ def test_a_failing_batch_or_out_does_not_stop_collecting_the_others(home, api, t
     assert len(read_output(fine)) == 2 and len(read_output(other)) == 2  # collected
     states = db_rows(home, "SELECT id, state FROM provider_batches WHERE state = 'open'")
     assert sorted(r["id"] for r in states) == sorted(ids.values())  # still open, held
+
+
+def test_an_anthropic_search_ignores_the_batches_orch_already_tracks(home, api, tmp_path):
+    api.batches.finish_after = None
+    source = write_jsonl(tmp_path / "in.jsonl", 3)
+    tracked, out = tmp_path / "tracked.jsonl", tmp_path / "out.jsonl"
+    [mine] = json.loads(submit(api, home, source, tracked, "-m", "test-small-a").stdout)["batches"]
+    api.batches.refuse = {"create": Refusal(500, times=1)}  # made nothing: unknown to orch
+    proc = submit(api, home, source, out, "-m", "test-small-a")
+    assert_one_line_error(proc, "500", "accepted the batch is unknown")
+    proc = submit(api, home, source, out, "-m", "test-small-a")  # same size, same time
+    assert proc.returncode == 0, proc.stderr
+    assert "never reached" in proc.stderr and mine not in proc.stderr
+    assert json.loads(proc.stdout)["submitted"] == 3 and len(api.batches.batches) == 2

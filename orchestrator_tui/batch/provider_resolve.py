@@ -91,10 +91,15 @@ def submission_of(session: Session, row: Row) -> Submission:
     ids = session.db.execute(
         "SELECT custom_id FROM provider_batch_requests WHERE batch_id = ?", (row["id"],)
     )
+    tracked = session.db.execute(
+        "SELECT id FROM provider_batches WHERE provider = ? AND state != ?",
+        (row["provider"], store.SUBMITTING),
+    )
     return Submission(
         row["token"],
         row["file_id"],
         frozenset(r[0] for r in ids),
         row["requests"],
         row["created"],
+        frozenset(r[0] for r in tracked),
     )
