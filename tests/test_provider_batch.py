@@ -1110,3 +1110,12 @@ def test_an_anthropic_search_ignores_the_batches_orch_already_tracks(home, api, 
     assert proc.returncode == 0, proc.stderr
     assert "never reached" in proc.stderr and mine not in proc.stderr
     assert json.loads(proc.stdout)["submitted"] == 3 and len(api.batches.batches) == 2
+
+
+def test_prompts_that_cannot_be_sent_are_counted_as_failed(home, api, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", "nosuchmodel")
+    assert proc.returncode == 1, proc.stderr  # as the live batch
+    summary = json.loads(proc.stdout)
+    assert summary["failed"] == 3 and summary["submitted"] == 0 and api.batches.calls == []
+    assert [r["status"] for r in read_output(out)] == ["failed"] * 3

@@ -23,7 +23,7 @@ from ..store import provider_batches as store
 from .inputs import BatchItem
 from .outputs import Appender, OutLocked, last_records, locked, read_out
 from .provider_collect import advance, poll
-from .provider_record import Tally
+from .provider_record import Tally, count
 from .provider_resolve import resolve
 from .provider_rounds import round_models
 from .provider_session import Session
@@ -165,7 +165,8 @@ async def run_locked(
     failed_now = {key for where, key in summary.collected.failed_keys if where == out}
     later = failed_now | (failed_keys(output) if options.retry_live else set())
     todo = [i for i in plan.todo if i.key not in held and i.key not in later]
-    pendings = first_round(session, runner, todo, output, (uuid.uuid4().hex, options.max_cost))
+    job = (uuid.uuid4().hex, options.max_cost)
+    pendings = first_round(session, runner, todo, output, job, summary.collected)
     summary.batches = await submit(session, pendings, options.max_cost)
     summary.submitted = len(pendings)
     if options.wait:
@@ -188,12 +189,13 @@ def first_round(
     items: list[BatchItem],
     output: Path,
     job: tuple[str, float | None],
+    tally: Tally,
 ) -> list[Pending]:
     """Round 1's requests (`job`: its id and --max-cost); a prompt that cannot be sent (an
-    unknown model, no usable one) is written to OUT as a failed record at once, as the live
-    batch does."""
+    unknown model, no usable one) is written to OUT as a failed record at once, and counted
+    in `tally` as failed, as the live batch does."""
     pendings: list[Pending] = []
-    refused: list[dict] = []
+    refused: list[tuple[BatchItem, dict]] = []
     job_id, max_cost = job
     for item in items:
         request = runner.request_for(item)
@@ -203,14 +205,15 @@ def first_round(
             ctx = session.context(replace(request, max_cost=max_cost))
             models = round_models(ctx, 1, session.batchable)
         except UsageError as error:
-            refused.append(failed_record(item, asked, str(error)))
+            refused.append((item, failed_record(item, asked, str(error))))
             continue
         base["request_hash"] = asked
         pendings += [pending_for(session, base, ctx.request, model, 1) for model in models]
     if refused:
         with Appender(output) as sink:
-            for record in refused:
+            for item, record in refused:
                 sink.write(record)
+                count(record, tally, os.path.realpath(output), item.key)
     return pendings
 
 
