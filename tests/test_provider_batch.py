@@ -664,6 +664,8 @@ def test_a_refused_cancel_is_one_line_and_leaves_the_batch_open_and_held(
         assert_one_line_error(proc, f"cancelling {batch_id}", str(status), "still open")
         assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
         assert_no_key(proc)
+        hint = "forgets it if" if status == 404 else "tries again"  # what `cancel ID` does
+        assert f"`orch batch cancel {batch_id}` {hint}" in proc.stderr
     assert len(calls_named(api, "cancel")) == 2  # a 500 or 404 is not retried
     assert no_records(out) and not api.batches.batches[batch_id].ended
     assert [r["state"] for r in db_rows(home, "SELECT state FROM provider_batches")] == ["open"]

@@ -133,8 +133,13 @@ def cancel_failure(failed: list[tuple[str, ProviderBatchError]], tried: int) -> 
     cancelled = (
         f"; the {done} cancelled are collected by `orch batch collect` or a rerun" if done else ""
     )
+    again = (
+        f"`orch batch cancel {first_id}` forgets it if {first_id} is unknown to its provider"
+        if first.status == NOT_FOUND
+        else f"`orch batch cancel {first_id}` tries again"
+    )
     return ProviderBatchError(
         f"{first}{others}: {first_id} is still open and held against the budgets; "
-        f"`orch batch cancel {first_id}` tries again{cancelled}",
+        f"{again}{cancelled}",
         first.status,
     )
