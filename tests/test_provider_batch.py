@@ -1121,3 +1121,19 @@ def test_prompts_that_cannot_be_sent_are_counted_as_failed(home, api, tmp_path):
     summary = json.loads(proc.stdout)
     assert summary["failed"] == 3 and summary["submitted"] == 0 and api.batches.calls == []
     assert [r["status"] for r in read_output(out)] == ["failed"] * 3
+
+
+def test_the_summaries_report_a_submission_not_resolved_yet(home, api, tmp_path):
+    api.batches.finish_after = None  # the candidate keeps running: it cannot be told yet
+    api.batches.refuse = {"create": Refusal(0, times=1, done_first=True)}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    assert submit(api, home, source, out, "-m", "test-small-a").returncode == 1
+    proc = submit(api, home, source, out, "-m", "test-small-a")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["unresolved"] == 1 and summary["submitted"] == 0
+    text = batch(api, home, "batch", "collect")
+    assert text.returncode == 0, text.stderr
+    assert "1 interrupted submission(s) not resolved yet" in text.stderr
+    collected = json.loads(batch(api, home, "batch", "collect", "--json").stdout)
+    assert collected["unresolved"] == 1 and len(api.batches.batches) == 1

@@ -64,6 +64,7 @@ class JobSummary:
             "skipped": live.skipped if live else 0,
             "retried_live": live.finished if live else 0,
             "open_batches": self.open_batches,
+            "unresolved": self.collected.unresolved,
             "cost": self.collected.cost + (live.cost if live else 0.0),
         }
 

@@ -69,7 +69,10 @@ def settle(session: Session, row: Row, what: str, found: Search) -> bool:
         return True
     if not found.pending:
         store.drop_submission(session.db, row["token"])
-        session.note(f"orch: {what} never reached {provider}: its prompts are submitted again")
+        session.note(
+            f"orch: {what} never reached {provider}: its prompts are no longer held (a run "
+            "of their command submits them again)"
+        )
         return True
     candidates = ", ".join(found.pending)
     session.note(
