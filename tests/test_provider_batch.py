@@ -1137,3 +1137,15 @@ def test_the_summaries_report_a_submission_not_resolved_yet(home, api, tmp_path)
     assert "1 interrupted submission(s) not resolved yet" in text.stderr
     collected = json.loads(batch(api, home, "batch", "collect", "--json").stdout)
     assert collected["unresolved"] == 1 and len(api.batches.batches) == 1
+
+
+def test_a_batch_whose_provider_has_no_key_says_the_key_is_missing(home, api, tmp_path):
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    [batch_id] = json.loads(submit(api, home, source, out, "-m", "test-small-a").stdout)["batches"]
+    for command in ("collect", "cancel"):
+        proc = batch(api, home, "batch", command, env={"ANTHROPIC_API_KEY": ""})
+        assert_one_line_error(proc, batch_id, "no API key", "ANTHROPIC_API_KEY is not set")
+        assert "authentication method" not in proc.stderr
+    status = batch(api, home, "batch", "status", env={"ANTHROPIC_API_KEY": ""})
+    assert "ANTHROPIC_API_KEY is not set" in status.stderr
