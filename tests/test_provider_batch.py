@@ -1149,3 +1149,26 @@ def test_a_batch_whose_provider_has_no_key_says_the_key_is_missing(home, api, tm
         assert "authentication method" not in proc.stderr
     status = batch(api, home, "batch", "status", env={"ANTHROPIC_API_KEY": ""})
     assert "ANTHROPIC_API_KEY is not set" in status.stderr
+
+
+@pytest.mark.parametrize("made", [True, False])
+def test_an_interrupted_submission_can_be_cancelled_by_its_placeholder(home, api, tmp_path, made):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    # the batch made (or not), then a creation that gets no answer
+    api.batches.refuse = {"create": Refusal(0 if made else 500, times=1, done_first=made)}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    assert submit(api, home, source, out, "-m", "test-medium-o").returncode == 1
+    [row] = db_rows(home, "SELECT id FROM provider_batches")
+    assert row["id"].startswith("submitting:")
+    proc = batch(api, home, "batch", "cancel", row["id"], "--json")
+    assert proc.returncode == 0, proc.stderr
+    done = json.loads(proc.stdout)
+    if made:
+        [accepted] = api.batches.batches.values()
+        assert done["cancelled"] == [accepted.id] and done["failed"] == 3
+        assert accepted.ended and len(read_output(out)) == 3
+    else:
+        assert done["forgotten"] == [row["id"]] and api.batches.batches == {}
+        assert db_rows(home, "SELECT * FROM provider_batches") == []
+    assert db_rows(home, "SELECT * FROM reservations") == []

@@ -4,15 +4,18 @@ report them now, and cancelling them (what they answered is then collected)."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from ..errors import UsageError
 from ..store import provider_batches as store
+from ..store.abandoned import process_alive
 from .provider_collect import NOT_FOUND, forget, unknown_batch
 from .provider_job import collect
 from .provider_record import Tally
+from .provider_resolve import resolve_one
 from .provider_session import ProviderBatchError, Session
 
 NOT_FOUND_STATUS = "not_found"  # `orch batch status`: the provider answers 404 for it
@@ -71,6 +74,11 @@ async def cancel_batches(session: Session, batch_id: str | None) -> Cancelled:
     or made with another key) is forgotten: its requests fail and the collection writes its
     prompts as failed (a rerun asks them again), its reservation is released, and one line
     says so. Only when named: a wrong key would answer 404 for every batch."""
+    if batch_id is not None and batch_id.startswith(f"{store.SUBMITTING}:"):
+        found = await settle_submission(session, batch_id)
+        if found is None:  # never created: nothing to cancel, its prompts free again
+            return Cancelled(forgotten=[batch_id])
+        batch_id = found
     rows = store.open_batches(session.db)
     if batch_id is not None:
         rows = [row for row in rows if row["id"] == batch_id]
@@ -100,6 +108,27 @@ async def cancel_batches(session: Session, batch_id: str | None) -> Cancelled:
         raise cancel_failure(failed, len(rows))
     await collect(session, None, done.tally, go_on=False)  # a cancel submits nothing
     return done
+
+
+async def settle_submission(session: Session, placeholder: str) -> str | None:
+    """An interrupted submission named by its placeholder id, looked for at its provider
+    first: the provider's id of its batch (to cancel), or None when the provider never
+    created it (its record dropped). One line when it cannot be told yet."""
+    row = store.batch_row(session.db, placeholder)
+    if row is None or row["state"] != store.SUBMITTING:
+        raise UsageError(f"no provider batch {placeholder!r} (`orch batch status` lists them)")
+    if row["pid"] not in (None, os.getpid()) and process_alive(row["pid"]):
+        raise UsageError(f"{placeholder} is being submitted by another orch process right now")
+    if not await resolve_one(session, row):
+        raise ProviderBatchError(
+            f"{placeholder}: which {row['provider']} batch it is cannot be told yet (see "
+            "above); it stays held, and nothing was cancelled"
+        )
+    confirmed = session.db.execute(
+        "SELECT id FROM provider_batches WHERE token = ? AND state != ?",
+        (row["token"], store.SUBMITTING),
+    ).fetchone()
+    return None if confirmed is None else str(confirmed[0])
 
 
 async def cancel_one(session: Session, row: Any) -> None:
