@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import time
 
 import pytest
 
@@ -113,6 +114,7 @@ def test_rerun_collects_at_batch_prices_and_resubmits_nothing(home, api, tmp_pat
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["done"] == 4 and summary["submitted"] == 0 and summary["open_batches"] == 0
+    assert summary["already_done"] == 0  # collected by this run: done, not already done
     per_answer = batch_cost("test-small-a", ANSWER_USAGE)
     assert summary["cost"] == pytest.approx(4 * per_answer)
     records = read_output(out)
@@ -300,7 +302,7 @@ def test_a_budget_refuses_a_submission_before_anything_is_uploaded(home, api, tm
     unpriced = submit(api, home, source, out, "-m", "test-mini-a")  # no batch price at all
     assert_one_line_error(unpriced, "provider batch not submitted", "no known price")
     capped = submit(api, home, source, out, "-m", "test-small-a", "-c", "0.00000001")
-    assert_one_line_error(capped, "--max-cost")
+    assert_one_line_error(capped, "--max-cost $0.000000 has")  # not $1e-08
     assert api.batches.calls == [] and db_rows(home, "SELECT * FROM provider_batches") == []
 
 
@@ -1111,6 +1113,7 @@ def test_an_anthropic_search_ignores_the_batches_orch_already_tracks(home, api, 
     proc = submit(api, home, source, out, "-m", "test-small-a")  # same size, same time
     assert proc.returncode == 0, proc.stderr
     assert "never reached" in proc.stderr and mine not in proc.stderr
+    assert time.strftime("%Z") in proc.stderr  # when it was submitted, with its zone
     assert json.loads(proc.stdout)["submitted"] == 3 and len(api.batches.batches) == 2
 
 

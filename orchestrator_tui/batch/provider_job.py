@@ -159,9 +159,11 @@ async def run_locked(
 ) -> JobSummary:
     out = os.path.realpath(output)
     summary = JobSummary(len(items))
+    # already done: before this run collects anything (what it collects is `done`)
+    summary.already_done = runner.plan(items, output, on_changed).already_done
     await collect(session, out, summary.collected)
     plan = runner.plan(items, output, on_changed)
-    summary.already_done, summary.changed = plan.already_done, len(plan.changed)
+    summary.changed = len(plan.changed)
     held = store.submitted_keys(session.db, out)
     failed_now = {key for where, key in summary.collected.failed_keys if where == out}
     later = failed_now | (failed_keys(output) if options.retry_live else set())

@@ -83,7 +83,7 @@ def settle(session: Session, row: Row, what: str, found: Search) -> bool:
 
 
 def describe(row: Row) -> str:
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row["created"]))
+    when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(row["created"]))
     return (
         f"the batch of {row['requests']} request(s) to {row['model']} submitted at {when} "
         "and interrupted before its id was recorded"
