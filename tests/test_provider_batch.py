@@ -7,8 +7,10 @@ for time. On the tests' registry test-medium-o (openai) and test-small-a and tes
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sqlite3
+import time
 
 import pytest
 
@@ -56,6 +58,12 @@ def db_rows(home, sql, *args):
         return [dict(row) for row in db.execute(sql, args)]
 
 
+def no_records(out):
+    """Nothing written to OUT (a provider-batch run creates it, empty, when it takes its
+    lock)."""
+    return not out.exists() or out.read_bytes() == b""
+
+
 def batch_cost(model, usage):
     prices = Registry.build(base_settings(), environ={}).model(model).prices
     return compute_cost(usage, prices, batch=True)
@@ -73,7 +81,7 @@ def test_submit_records_the_batch_before_returning_and_status_shows_it(home, api
     assert (
         summary["submitted"] == 5 and len(summary["batches"]) == 1 and summary["open_batches"] == 1
     )
-    assert not out.exists()  # nothing answered yet
+    assert no_records(out)  # nothing answered yet
     [batch_id] = summary["batches"]
     [sent] = api.batches.batches.values()
     assert (
@@ -106,6 +114,7 @@ def test_rerun_collects_at_batch_prices_and_resubmits_nothing(home, api, tmp_pat
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["done"] == 4 and summary["submitted"] == 0 and summary["open_batches"] == 0
+    assert summary["already_done"] == 0  # collected by this run: done, not already done
     per_answer = batch_cost("test-small-a", ANSWER_USAGE)
     assert summary["cost"] == pytest.approx(4 * per_answer)
     records = read_output(out)
@@ -289,11 +298,11 @@ def test_a_budget_refuses_a_submission_before_anything_is_uploaded(home, api, tm
     write_config(home, "demo_speed = 0\n[budget]\ndaily = 0.0001\n")
     proc = submit(api, home, source, out, "-m", "test-large-a", "--max-tokens", "1000")
     assert_one_line_error(proc, "provider batch not submitted", "daily budget")
-    assert proc.returncode == 1 and api.batches.calls == [] and not out.exists()
+    assert proc.returncode == 1 and api.batches.calls == [] and no_records(out)
     unpriced = submit(api, home, source, out, "-m", "test-mini-a")  # no batch price at all
     assert_one_line_error(unpriced, "provider batch not submitted", "no known price")
     capped = submit(api, home, source, out, "-m", "test-small-a", "-c", "0.00000001")
-    assert_one_line_error(capped, "--max-cost")
+    assert_one_line_error(capped, "--max-cost $0.000000 has")  # not $1e-08
     assert api.batches.calls == [] and db_rows(home, "SELECT * FROM provider_batches") == []
 
 
@@ -493,7 +502,7 @@ def test_a_refused_submission_is_one_line_and_leaves_nothing_submitted_or_held(
     assert db_rows(home, "SELECT * FROM provider_batches") == []
     assert db_rows(home, "SELECT * FROM provider_batch_requests") == []
     assert db_rows(home, "SELECT * FROM reservations") == []  # no budget left held
-    assert not out.exists()
+    assert no_records(out)
     api.batches.refuse = {}
     again = submit(api, home, source, out, "-m", model)  # nothing was taken as submitted
     assert again.returncode == 0, again.stderr
@@ -523,7 +532,7 @@ def test_a_failed_poll_is_one_line_and_the_batch_stays_open_for_the_next_run(
         assert_one_line_error(proc, batch_id, "500")
         assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
         assert_no_key(proc)
-    assert not out.exists() and len(api.batches.batches) == 1  # nothing resubmitted
+    assert no_records(out) and len(api.batches.batches) == 1  # nothing resubmitted
     assert [r["state"] for r in db_rows(home, "SELECT state FROM provider_batches")] == ["open"]
     assert db_rows(home, "SELECT amount FROM reservations") == [held]  # still held: still open
     status = batch(api, home, "batch", "status", "--json")  # the last recorded, with a note
@@ -657,8 +666,10 @@ def test_a_refused_cancel_is_one_line_and_leaves_the_batch_open_and_held(
         assert_one_line_error(proc, f"cancelling {batch_id}", str(status), "still open")
         assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
         assert_no_key(proc)
+        hint = "forgets it if" if status == 404 else "tries again"  # what `cancel ID` does
+        assert f"`orch batch cancel {batch_id}` {hint}" in proc.stderr
     assert len(calls_named(api, "cancel")) == 2  # a 500 or 404 is not retried
-    assert not out.exists() and not api.batches.batches[batch_id].ended
+    assert no_records(out) and not api.batches.batches[batch_id].ended
     assert [r["state"] for r in db_rows(home, "SELECT state FROM provider_batches")] == ["open"]
     assert db_rows(home, "SELECT amount FROM reservations") == [held]
     assert db_rows(home, "SELECT * FROM attempts") == []
@@ -714,7 +725,7 @@ def test_a_429_that_persists_is_one_line_and_nothing_is_submitted_or_held(
     # the 6 retries of rate_limit_retries, or none when the wait asked for is over 120 s
     assert len(calls_named(api, "create")) == tries
     assert ("asks to wait 3600 s" in proc.stderr) == (retry_after == "3600")
-    assert api.batches.batches == {} and not out.exists()
+    assert api.batches.batches == {} and no_records(out)
     assert db_rows(home, "SELECT * FROM provider_batch_requests") == []
     assert db_rows(home, "SELECT * FROM reservations") == []
     api.batches.refuse = {}
@@ -892,7 +903,7 @@ def test_a_creation_that_gets_no_answer_or_a_5xx_is_kept_for_the_next_run_to_res
     proc = submit(api, home, source, out, "-m", model)
     assert_one_line_error(proc, "looking for the batch of 3 request(s)", "500")
     assert_no_key(proc)
-    assert len(api.batches.batches) == 1 and not out.exists()
+    assert len(api.batches.batches) == 1 and no_records(out)
     api.batches.refuse = {}
     proc = submit(api, home, source, out, "-m", model)
     assert proc.returncode == 0, proc.stderr
@@ -948,7 +959,7 @@ def test_a_batch_the_provider_no_longer_knows_is_forgotten_by_cancel_id(home, ap
     assert shown["id"] == batch_id and shown["status"] == "not_found"
     assert "does not know batch" in status.stderr and len(status.stderr.splitlines()) == 1
     assert_no_key(status)
-    assert not out.exists() and db_rows(home, "SELECT amount FROM reservations") == [held]
+    assert no_records(out) and db_rows(home, "SELECT amount FROM reservations") == [held]
     proc = batch(api, home, "batch", "cancel", batch_id, "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout) == {
@@ -972,3 +983,195 @@ def test_a_batch_the_provider_no_longer_knows_is_forgotten_by_cancel_id(home, ap
     summary = json.loads(proc.stdout)
     assert summary["submitted"] == 3 and summary["done"] == 3 and len(api.batches.batches) == 1
     assert all(r["success"] for r in {r["id"]: r for r in read_output(out)}.values())
+
+
+@contextlib.contextmanager
+def holding(out):
+    """OUT's lock held, as another orch run writing to it holds it."""
+    import fcntl
+
+    out.touch()
+    with open(out, "rb") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        yield
+
+
+def test_a_run_on_an_out_another_run_holds_is_refused_before_submitting(home, api, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    with holding(out):
+        proc = submit(api, home, source, out, "-m", "test-small-a")
+    assert_one_line_error(proc, str(out), "another orch run is writing to it")
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert api.batches.calls == [] and db_rows(home, "SELECT * FROM provider_batches") == []
+    proc = submit(api, home, source, out, "-m", "test-small-a")  # once it is free
+    assert proc.returncode == 0 and json.loads(proc.stdout)["submitted"] == 3, proc.stderr
+
+
+def test_collect_skips_an_out_another_run_holds_and_collects_the_others(home, api, tmp_path):
+    api.batches.finish_after = None
+    source = write_jsonl(tmp_path / "in.jsonl", 3)
+    held, free = tmp_path / "held.jsonl", tmp_path / "free.jsonl"
+    for out in (held, free):
+        assert submit(api, home, source, out, "-m", "test-small-a").returncode == 0
+    api.batches.finish()
+    with holding(held):
+        proc = batch(api, home, "batch", "collect", "--json")
+    assert proc.returncode == 0, proc.stderr  # skipped: that run collects it
+    summary = json.loads(proc.stdout)
+    assert summary["done"] == 3 and summary["skipped_outputs"] == [str(held)]
+    assert f"{held}: another orch run is writing to it" in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1  # the skip
+    assert no_records(held) and len(read_output(free)) == 3
+    assert summary["open_batches"] == 1
+    again = batch(api, home, "batch", "collect", "--json")
+    assert again.returncode == 0 and json.loads(again.stdout)["done"] == 3, again.stderr
+    assert len(read_output(held)) == 3 and len(read_output(free)) == 3  # each once
+    assert len(db_rows(home, "SELECT * FROM requests")) == 6
+
+
+def test_a_prompt_is_logged_once_even_by_two_collections_without_the_lock(home, tmp_path):
+    from orchestrator_tui.store import provider_batches as store
+    from orchestrator_tui.store.db import open_db
+    from orchestrator_tui.store.transactions import transaction
+
+    db = open_db(home / "orch.db")
+    batch = {"id": "b1", "provider": "anthropic", "model": "m", "round": 1, "state": "open"}
+    batch.update(submission="s", output="o", requests=2)
+    base = {"submission": "s", "job": "j", "output": "o", "item_key": "k", "item_id": "k"}
+    base.update(request="{}", request_hash="h", model="m", round=1)
+    rows = [{**base, "custom_id": c} for c in ("c1", "c2")]
+    store.record_batch(db, batch, rows)
+    store.store_outcomes(db, "b1", [("c1", 0.0, {}), ("c2", 0.0, {})])
+    store.mark_logged(db, ["c1", "c2"], {"id": "k"})  # the first collection
+    with pytest.raises(store.AlreadyLogged), transaction(db, immediate=True):
+        db.execute("INSERT INTO reservations VALUES ('x', 1, 0, 0, 0)")
+        store.mark_logged(db, ["c1", "c2"], {"id": "k", "again": True})  # the second
+    assert db.execute("SELECT * FROM reservations WHERE owner = 'x'").fetchall() == []
+    records = db.execute("SELECT record FROM provider_batch_requests WHERE record IS NOT NULL")
+    assert [json.loads(r[0]) for r in records] == [{"id": "k"}]  # rolled back, whole
+
+
+@pytest.mark.parametrize("how", ["cancel", "forget"])
+def test_a_cancel_never_submits_a_next_round(home, api, tmp_path, how):
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    chain = ("-s", "fallback", "--chain", "test-small-a,test-large-a")
+    first = submit(api, home, source, out, *chain)
+    assert first.returncode == 0, first.stderr
+    [batch_id] = json.loads(first.stdout)["batches"]
+    if how == "forget":
+        del api.batches.batches[batch_id]  # a 404: `cancel ID` forgets it
+    proc = batch(api, home, "batch", "cancel", batch_id, "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["failed"] == 3
+    assert len(api.batches.batches) == (1 if how == "cancel" else 0)  # no round 2
+    assert db_rows(home, "SELECT DISTINCT round FROM provider_batch_requests") == [{"round": 1}]
+    records = read_output(out)
+    assert sorted(r["id"] for r in records) == ["p0", "p1", "p2"]
+    assert all(not r["success"] for r in records)
+    again = batch(api, home, "batch", "collect", "--json")  # nor does a later collection
+    assert again.returncode == 0 and json.loads(again.stdout)["submitted"] == [], again.stderr
+    assert json.loads(batch(api, home, "batch", "status", "--json").stdout) == []
+
+
+def test_a_failing_batch_or_out_does_not_stop_collecting_the_others(home, api, tmp_path):
+    import shutil
+
+    api.batches.finish_after = None
+    source = write_jsonl(tmp_path / "in.jsonl", 2)
+    (tmp_path / "gone").mkdir()
+    lost, removed = tmp_path / "lost.jsonl", tmp_path / "gone" / "out.jsonl"
+    fine, other = tmp_path / "fine.jsonl", tmp_path / "other.jsonl"
+    ids = {}
+    for out, model in ((lost, "test-small-a"), (removed, "test-small-a")):
+        ids[out] = json.loads(submit(api, home, source, out, "-m", model).stdout)["batches"][0]
+    for out, model in ((fine, "test-medium-o"), (other, "test-small-a")):
+        assert submit(api, home, source, out, "-m", model).returncode == 0
+    api.batches.finish()
+    del api.batches.batches[ids[lost]]  # a 404 to its poll
+    shutil.rmtree(tmp_path / "gone")  # OUT's directory removed
+    proc = batch(api, home, "batch", "collect", "--json")
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("orch: error: ") for line in lines)
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert any(ids[lost] in line and "404" in line for line in lines)
+    assert any(str(removed) in line and "cannot be opened" in line for line in lines)
+    assert len(read_output(fine)) == 2 and len(read_output(other)) == 2  # collected
+    states = db_rows(home, "SELECT id, state FROM provider_batches WHERE state = 'open'")
+    assert sorted(r["id"] for r in states) == sorted(ids.values())  # still open, held
+
+
+def test_an_anthropic_search_ignores_the_batches_orch_already_tracks(home, api, tmp_path):
+    api.batches.finish_after = None
+    source = write_jsonl(tmp_path / "in.jsonl", 3)
+    tracked, out = tmp_path / "tracked.jsonl", tmp_path / "out.jsonl"
+    [mine] = json.loads(submit(api, home, source, tracked, "-m", "test-small-a").stdout)["batches"]
+    api.batches.refuse = {"create": Refusal(500, times=1)}  # made nothing: unknown to orch
+    proc = submit(api, home, source, out, "-m", "test-small-a")
+    assert_one_line_error(proc, "500", "accepted the batch is unknown")
+    proc = submit(api, home, source, out, "-m", "test-small-a")  # same size, same time
+    assert proc.returncode == 0, proc.stderr
+    assert "never reached" in proc.stderr and mine not in proc.stderr
+    assert time.strftime("%Z") in proc.stderr  # when it was submitted, with its zone
+    assert json.loads(proc.stdout)["submitted"] == 3 and len(api.batches.batches) == 2
+
+
+def test_prompts_that_cannot_be_sent_are_counted_as_failed(home, api, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    proc = submit(api, home, source, out, "-m", "nosuchmodel")
+    assert proc.returncode == 1, proc.stderr  # as the live batch
+    summary = json.loads(proc.stdout)
+    assert summary["failed"] == 3 and summary["submitted"] == 0 and api.batches.calls == []
+    assert [r["status"] for r in read_output(out)] == ["failed"] * 3
+
+
+def test_the_summaries_report_a_submission_not_resolved_yet(home, api, tmp_path):
+    api.batches.finish_after = None  # the candidate keeps running: it cannot be told yet
+    api.batches.refuse = {"create": Refusal(0, times=1, done_first=True)}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    assert submit(api, home, source, out, "-m", "test-small-a").returncode == 1
+    proc = submit(api, home, source, out, "-m", "test-small-a")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["unresolved"] == 1 and summary["submitted"] == 0
+    text = batch(api, home, "batch", "collect")
+    assert text.returncode == 0, text.stderr
+    assert "1 interrupted submission(s) not resolved yet" in text.stderr
+    collected = json.loads(batch(api, home, "batch", "collect", "--json").stdout)
+    assert collected["unresolved"] == 1 and len(api.batches.batches) == 1
+
+
+def test_a_batch_whose_provider_has_no_key_says_the_key_is_missing(home, api, tmp_path):
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    [batch_id] = json.loads(submit(api, home, source, out, "-m", "test-small-a").stdout)["batches"]
+    for command in ("collect", "cancel"):
+        proc = batch(api, home, "batch", command, env={"ANTHROPIC_API_KEY": ""})
+        assert_one_line_error(proc, batch_id, "no API key", "ANTHROPIC_API_KEY is not set")
+        assert "authentication method" not in proc.stderr
+    status = batch(api, home, "batch", "status", env={"ANTHROPIC_API_KEY": ""})
+    assert "ANTHROPIC_API_KEY is not set" in status.stderr
+
+
+@pytest.mark.parametrize("made", [True, False])
+def test_an_interrupted_submission_can_be_cancelled_by_its_placeholder(home, api, tmp_path, made):
+    write_config(home, "demo_speed = 0\n[budget]\ndaily = 5.0\n")
+    api.batches.finish_after = None
+    # the batch made (or not), then a creation that gets no answer
+    api.batches.refuse = {"create": Refusal(0 if made else 500, times=1, done_first=made)}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    assert submit(api, home, source, out, "-m", "test-medium-o").returncode == 1
+    [row] = db_rows(home, "SELECT id FROM provider_batches")
+    assert row["id"].startswith("submitting:")
+    proc = batch(api, home, "batch", "cancel", row["id"], "--json")
+    assert proc.returncode == 0, proc.stderr
+    done = json.loads(proc.stdout)
+    if made:
+        [accepted] = api.batches.batches.values()
+        assert done["cancelled"] == [accepted.id] and done["failed"] == 3
+        assert accepted.ended and len(read_output(out)) == 3
+    else:
+        assert done["forgotten"] == [row["id"]] and api.batches.batches == {}
+        assert db_rows(home, "SELECT * FROM provider_batches") == []
+    assert db_rows(home, "SELECT * FROM reservations") == []

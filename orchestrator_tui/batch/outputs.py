@@ -94,7 +94,11 @@ class Appender:
         self.fd: int | None = None
 
     def __enter__(self) -> Appender:
-        self.fd = open_locked(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT)
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT
+        if os.path.realpath(self.path) in _held:  # this process holds OUT's lock already
+            self.fd = os.open(self.path, flags, 0o666)
+        else:
+            self.fd = open_locked(self.path, flags)
         size = os.fstat(self.fd).st_size
         if size and os.pread(self.fd, 1, size - 1) != b"\n":
             self.write_bytes(b"\n")  # end a partial last line; it stays as it is
@@ -122,7 +126,10 @@ def open_locked(path: Path, flags: int) -> int:
     """OUT opened with `flags`, under an exclusive lock held until it is closed; the file
     the lock is on is the one at `path` (a compaction may have just replaced it)."""
     while True:
-        fd = os.open(path, flags, 0o666)
+        try:
+            fd = os.open(path, flags, 0o666)
+        except OSError as exc:  # its directory gone, no permission, …
+            raise UsageError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
         try:
             lock_or_refuse(fd, path)
             if os.fstat(fd).st_ino == os.stat(path).st_ino:
@@ -133,6 +140,10 @@ def open_locked(path: Path, flags: int) -> int:
         os.close(fd)  # replaced while we waited: lock the new file
 
 
+class OutLocked(UsageError):
+    """OUT's lock is held by another orch run."""
+
+
 def lock_or_refuse(fd: int, path: Path) -> None:
     try:
         import fcntl
@@ -141,19 +152,34 @@ def lock_or_refuse(fd: int, path: Path) -> None:
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
-        raise UsageError(
+        raise OutLocked(
             f"{path}: another orch run is writing to it; wait for it to finish "
             "or choose another output file"
         ) from None
 
 
+_held: dict[str, int] = {}  # the OUTs (real paths) whose lock this process holds: how often
+
+
 @contextmanager
-def locked(path: Path):
-    """Hold OUT's lock (see `open_locked`) for the duration of the block."""
-    fd = open_locked(path, os.O_RDONLY)
+def locked(path: Path, create: bool = False):
+    """Hold OUT's lock (see `open_locked`) for the duration of the block (`create`: OUT is
+    created, empty, if it does not exist). Reentrant within a process: an `Appender` or a
+    `locked` block on an OUT already held appends under the lock held."""
+    target = os.path.realpath(path)
+    if target in _held:
+        _held[target] += 1
+        try:
+            yield
+        finally:
+            _held[target] -= 1
+        return
+    fd = open_locked(Path(target), os.O_RDWR | os.O_CREAT if create else os.O_RDONLY)
+    _held[target] = 1
     try:
         yield
     finally:
+        del _held[target]
         os.close(fd)
 
 

@@ -21,7 +21,7 @@ from ..engine.context import RunContext
 from ..engine.cost import charge_call, compute_cost, prices_used
 from ..engine.events import Attempt
 from ..engine.status import AttemptStatus
-from ..errors import BudgetError, UsageError
+from ..errors import BudgetError, OrchError, UsageError
 from ..providers.batch_api import BatchOutcome, BatchState
 from ..store import provider_batches as store
 from ..types import ModelConfig
@@ -56,30 +56,43 @@ def unknown_batch(error: ProviderBatchError, provider: str, batch_id: str) -> Pr
     )
 
 
-async def poll(session: Session, output: str | None = None) -> list[tuple[Row, BatchState]]:
-    """Every open batch (of `output`, or all) refreshed; the ended ones' results stored."""
+async def poll(
+    session: Session, output: str | None = None, failures: list[OrchError] | None = None
+) -> list[tuple[Row, BatchState]]:
+    """Every open batch (of `output`, or all) refreshed; the ended ones' results stored. A
+    batch that cannot be polled or downloaded stays open, and its failure goes to
+    `failures` (raised at once when None) while the others are polled."""
     states = []
     for row in store.open_batches(session.db, output):
-        batch_id, provider = row["id"], row["provider"]
-        api = session.api(provider)
         try:
-            state = await session.call(
-                provider, f"retrieving batch {batch_id}", partial(api.retrieve, batch_id)
-            )
-        except ProviderBatchError as error:
-            if error.status == NOT_FOUND:
-                raise unknown_batch(error, provider, batch_id) from error
-            raise
-        store.update_status(session.db, batch_id, state.status, state.counts)
-        if state.ended:
-            outcomes = await session.call(
-                provider,
-                f"downloading the results of {batch_id}",
-                partial(api.results, batch_id),
-            )
-            store_results(session, batch_id, outcomes)
-        states.append((row, state))
+            states.append((row, await poll_one(session, row)))
+        except OrchError as error:
+            if failures is None:
+                raise
+            failures.append(error)
     return states
+
+
+async def poll_one(session: Session, row: Row) -> BatchState:
+    batch_id, provider = row["id"], row["provider"]
+    api = session.api(provider)
+    try:
+        state = await session.call(
+            provider, f"retrieving batch {batch_id}", partial(api.retrieve, batch_id)
+        )
+    except ProviderBatchError as error:
+        if error.status == NOT_FOUND:
+            raise unknown_batch(error, provider, batch_id) from error
+        raise
+    store.update_status(session.db, batch_id, state.status, state.counts)
+    if state.ended:
+        outcomes = await session.call(
+            provider,
+            f"downloading the results of {batch_id}",
+            partial(api.results, batch_id),
+        )
+        store_results(session, batch_id, outcomes)
+    return state
 
 
 def forget(session: Session, batch_id: str) -> int:
@@ -107,8 +120,18 @@ def store_results(
     store.store_outcomes(session.db, batch_id, entries, state)
 
 
-async def advance(session: Session, output: str | None = None) -> Tally:
-    """Every prompt whose round is over: its next round submitted, or its record written."""
+async def advance(
+    session: Session,
+    output: str | None = None,
+    go_on: bool = True,
+    failures: list[OrchError] | None = None,
+) -> Tally:
+    """Every prompt whose round is over: its next round submitted, or its record written.
+
+    A prompt with a request in a batch orch cancelled (or forgot) gets no next round: it
+    ends with its best answer so far, or as failed. With `go_on` False (a cancel), nothing
+    is submitted at all: the other prompts are left for the next collection. A next round
+    that cannot be submitted goes to `failures` (raised at once when None)."""
     tally = Tally()
     finish_logged(session, output, tally)  # what a crash left half-recorded, first
     finals: dict[str, list[tuple[RunContext, Verdict, list[Row]]]] = defaultdict(list)
@@ -116,6 +139,13 @@ async def advance(session: Session, output: str | None = None) -> Tally:
     groups = group_rows(store.answered_items(session.db, output))
     for rows in groups:
         ctx = session.context(request_from_json(rows[0]["request"]))
+        if any(row["stopped"] for row in rows):
+            verdict = decide(ctx, attempts_by_round(session, ctx, rows), session.batchable, False)
+            assert isinstance(verdict, Verdict)  # no next round asked for
+            finals[rows[0]["output"]].append((ctx, verdict, rows))
+            continue
+        if not go_on:
+            continue
         missing = unsubmitted(session, ctx, rows)
         if missing:  # a submission that failed part-way: its round completed first
             rounds_next[rows[0]["job"]] += [
@@ -133,7 +163,12 @@ async def advance(session: Session, output: str | None = None) -> Tally:
                 pending_for(session, base, ctx.request, m, next_no) for m in verdict
             ]
     for job, pendings in rounds_next.items():
-        await submit_next(session, job, pendings, finals, tally, groups)
+        try:
+            await submit_next(session, job, pendings, finals, tally, groups)
+        except OrchError as error:  # its prompts stay answered: the next collection retries
+            if failures is None:
+                raise
+            failures.append(error)
     for out, entries in finals.items():
         await write_finals(session, Path(out), entries, tally)
     return tally

@@ -18,12 +18,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..engine.status import RequestStatus
-from ..errors import UsageError
+from ..errors import OrchError, UsageError
 from ..store import provider_batches as store
 from .inputs import BatchItem
-from .outputs import Appender, last_records, read_out
+from .outputs import Appender, OutLocked, last_records, locked, read_out
 from .provider_collect import advance, poll
-from .provider_record import Tally
+from .provider_record import Tally, count
 from .provider_resolve import resolve
 from .provider_rounds import round_models
 from .provider_session import Session
@@ -64,6 +64,7 @@ class JobSummary:
             "skipped": live.skipped if live else 0,
             "retried_live": live.finished if live else 0,
             "open_batches": self.open_batches,
+            "unresolved": self.collected.unresolved,
             "cost": self.collected.cost + (live.cost if live else 0.0),
         }
 
@@ -71,20 +72,52 @@ class JobSummary:
 Progress = Callable[[int, int, int], object]  # (finished requests, total, open batches)
 
 
-async def collect(session: Session, output: str | None, tally: Tally) -> list:
+async def collect(session: Session, output: str | None, tally: Tally, go_on: bool = True) -> list:
     """Resolve the submissions a crash interrupted, poll the open batches (of `output`, or
-    all), then move their prompts on."""
-    tally.unresolved = await resolve(session, output)
-    states = await poll(session, output)
-    tally.add(await advance(session, output))
+    of every OUT), then move their prompts on (`go_on` False: a cancel, which submits
+    nothing).
+
+    Each OUT is collected under its lock (already held by a run on `output`): an OUT
+    another orch run holds is skipped, with one line (once), not a failure, since that run
+    collects it. A batch, search or OUT that fails does not stop the others: once every
+    one was tried, each failure is one line, the last raised (exit 1)."""
+    failures: list[OrchError] = []
+    states: list = []
+    tally.unresolved = 0
+    outputs = [output] if output is not None else store.outputs_in_flight(session.db)
+    for out in outputs:
+        try:
+            with locked(Path(out), create=True):
+                tally.unresolved += await resolve(session, out, failures)
+                states += await poll(session, out, failures)
+                tally.add(await advance(session, out, go_on, failures))
+        except OutLocked:
+            if out not in tally.skipped:
+                tally.skipped.add(out)
+                session.note(
+                    f"orch: {out}: another orch run is writing to it; its provider batches "
+                    "are left to that run (skipped)"
+                )
+        except OrchError as error:
+            failures.append(error)
+    raise_failures(session, failures)
     return states
+
+
+def raise_failures(session: Session, failures: list[OrchError]) -> None:
+    """Each failure one line; the last raised, for the command's error line and exit."""
+    if not failures:
+        return
+    for error in failures[:-1]:
+        session.note(f"orch: error: {error}")
+    raise failures[-1]
 
 
 async def wait_for(
     session: Session, output: str | None, tally: Tally, interval: float, progress: Progress
 ) -> None:
     """Collect until no batch (of `output`, or at all) is open or waiting to be resolved,
-    every `interval` seconds."""
+    every `interval` seconds (a failure ends the wait, once every batch was tried)."""
     while True:
         states = await collect(session, output, tally)
         total = sum(state.total for _, state in states)
@@ -109,16 +142,34 @@ async def run_job(
             "(set an API key with `orch keys set`, or run without --provider-batch)"
         )
     runner.plan(items, output, on_changed)  # every refusal comes before any call
+    # OUT's lock, from choosing what to submit to recording it: a second run on the same
+    # OUT is refused in one line, as the live batch refuses it
+    with locked(output, create=True):
+        return await run_locked(session, runner, items, output, on_changed, options, progress)
+
+
+async def run_locked(
+    session: Session,
+    runner: BatchRunner,
+    items: list[BatchItem],
+    output: Path,
+    on_changed: str,
+    options: JobOptions,
+    progress: Progress,
+) -> JobSummary:
     out = os.path.realpath(output)
     summary = JobSummary(len(items))
+    # already done: before this run collects anything (what it collects is `done`)
+    summary.already_done = runner.plan(items, output, on_changed).already_done
     await collect(session, out, summary.collected)
     plan = runner.plan(items, output, on_changed)
-    summary.already_done, summary.changed = plan.already_done, len(plan.changed)
+    summary.changed = len(plan.changed)
     held = store.submitted_keys(session.db, out)
     failed_now = {key for where, key in summary.collected.failed_keys if where == out}
     later = failed_now | (failed_keys(output) if options.retry_live else set())
     todo = [i for i in plan.todo if i.key not in held and i.key not in later]
-    pendings = first_round(session, runner, todo, output, (uuid.uuid4().hex, options.max_cost))
+    job = (uuid.uuid4().hex, options.max_cost)
+    pendings = first_round(session, runner, todo, output, job, summary.collected)
     summary.batches = await submit(session, pendings, options.max_cost)
     summary.submitted = len(pendings)
     if options.wait:
@@ -141,12 +192,13 @@ def first_round(
     items: list[BatchItem],
     output: Path,
     job: tuple[str, float | None],
+    tally: Tally,
 ) -> list[Pending]:
     """Round 1's requests (`job`: its id and --max-cost); a prompt that cannot be sent (an
-    unknown model, no usable one) is written to OUT as a failed record at once, as the live
-    batch does."""
+    unknown model, no usable one) is written to OUT as a failed record at once, and counted
+    in `tally` as failed, as the live batch does."""
     pendings: list[Pending] = []
-    refused: list[dict] = []
+    refused: list[tuple[BatchItem, dict]] = []
     job_id, max_cost = job
     for item in items:
         request = runner.request_for(item)
@@ -156,14 +208,15 @@ def first_round(
             ctx = session.context(replace(request, max_cost=max_cost))
             models = round_models(ctx, 1, session.batchable)
         except UsageError as error:
-            refused.append(failed_record(item, asked, str(error)))
+            refused.append((item, failed_record(item, asked, str(error))))
             continue
         base["request_hash"] = asked
         pendings += [pending_for(session, base, ctx.request, model, 1) for model in models]
     if refused:
         with Appender(output) as sink:
-            for record in refused:
+            for item, record in refused:
                 sink.write(record)
+                count(record, tally, os.path.realpath(output), item.key)
     return pendings
 
 

@@ -8,6 +8,8 @@ Three steps, each of which a crash may follow:
 2. the record is appended to OUT (one whole line, as the live batch writes);
 3. the requests are marked `recorded`, and the kept record dropped.
 
+Step 1 logs only requests still `answered` (otherwise it rolls back): even two
+processes collecting the same prompt at once (which OUT's lock prevents) log it once.
 A rerun (`finish_logged`, before anything else is collected) completes what a crash left
 `logged`: it appends the kept record only if OUT does not hold it yet (a line orch already
 wrote is never written again, nor any line changed), then marks it recorded. The history is
@@ -47,6 +49,7 @@ class Tally:
     failed_keys: set[tuple[str, str]] = field(default_factory=set)  # (OUT, id) failed
     submitted: list[str] = field(default_factory=list)  # next rounds' batch ids
     unresolved: int = 0  # interrupted submissions that cannot be told yet (the last check)
+    skipped: set[str] = field(default_factory=set)  # OUTs another orch run holds
 
     def add(self, other: Tally) -> None:
         self.done += other.done
@@ -65,7 +68,10 @@ async def write_finals(
     """Each prompt's answer: in the history (and `logged`), then in OUT, then `recorded`."""
     with Appender(output) as sink:
         for ctx, verdict, rows in entries:
-            record = await log_answer(session, ctx, verdict, rows)
+            try:
+                record = await log_answer(session, ctx, verdict, rows)
+            except store.AlreadyLogged:  # another orch process recorded it: not again
+                continue
             sink.write(record)
             store.mark_recorded(session.db, [row["custom_id"] for row in rows])
             count(record, tally, str(output), rows[0]["item_key"])

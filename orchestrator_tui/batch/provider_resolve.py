@@ -18,20 +18,30 @@ import time
 from functools import partial
 from sqlite3 import Row
 
+from ..errors import OrchError
 from ..providers.batch_api import Search, Submission
 from ..store import provider_batches as store
 from ..store.abandoned import process_alive
 from .provider_session import Session
 
 
-async def resolve(session: Session, output: str | None) -> int:
+async def resolve(
+    session: Session, output: str | None, failures: list[OrchError] | None = None
+) -> int:
     """Resolve the interrupted submissions (of `output`, or all); how many still cannot be
-    told (their candidates are still running)."""
+    told (their candidates are still running, or the search failed: its failure goes to
+    `failures`, raised at once when None, and the others are still looked for)."""
     waiting = 0
     for row in store.submitting(session.db, output):
         if row["pid"] not in (None, os.getpid()) and process_alive(row["pid"]):
             continue  # being submitted right now, by another orch
-        waiting += not await resolve_one(session, row)
+        try:
+            waiting += not await resolve_one(session, row)
+        except OrchError as error:
+            if failures is None:
+                raise
+            failures.append(error)
+            waiting += 1
     return waiting
 
 
@@ -59,7 +69,10 @@ def settle(session: Session, row: Row, what: str, found: Search) -> bool:
         return True
     if not found.pending:
         store.drop_submission(session.db, row["token"])
-        session.note(f"orch: {what} never reached {provider}: its prompts are submitted again")
+        session.note(
+            f"orch: {what} never reached {provider}: its prompts are no longer held (a run "
+            "of their command submits them again)"
+        )
         return True
     candidates = ", ".join(found.pending)
     session.note(
@@ -70,7 +83,7 @@ def settle(session: Session, row: Row, what: str, found: Search) -> bool:
 
 
 def describe(row: Row) -> str:
-    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(row["created"]))
+    when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(row["created"]))
     return (
         f"the batch of {row['requests']} request(s) to {row['model']} submitted at {when} "
         "and interrupted before its id was recorded"
@@ -81,10 +94,15 @@ def submission_of(session: Session, row: Row) -> Submission:
     ids = session.db.execute(
         "SELECT custom_id FROM provider_batch_requests WHERE batch_id = ?", (row["id"],)
     )
+    tracked = session.db.execute(
+        "SELECT id FROM provider_batches WHERE provider = ? AND state != ?",
+        (row["provider"], store.SUBMITTING),
+    )
     return Submission(
         row["token"],
         row["file_id"],
         frozenset(r[0] for r in ids),
         row["requests"],
         row["created"],
+        frozenset(r[0] for r in tracked),
     )

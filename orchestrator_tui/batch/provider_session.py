@@ -100,6 +100,9 @@ class Session:
         error: ProviderError | None,
         retries: int,
     ) -> ProviderBatchError:
+        missing = self.missing_key(provider)
+        if missing is not None:  # the SDK's own words are about its authentication method
+            return ProviderBatchError(f"{what}: {missing}")
         detail = str(error) if error else f"{provider}: {type(exc).__name__}: {exc}"
         if retries:
             detail += f" (after {retries} retr{'y' if retries == 1 else 'ies'})"
@@ -107,6 +110,18 @@ class Session:
             detail += f" (it asks to wait {error.retry_after:g} s: too long to wait here)"
         status = error.status if error else None
         return ProviderBatchError(self.engine.redact(f"{what}: {detail}"), status)
+
+    def missing_key(self, provider: str) -> str | None:
+        """Why `provider` cannot be asked when its API key is not set (None: it is, or it
+        needs none)."""
+        try:
+            config = self.engine.provider_named(provider).config
+        except Exception:  # noqa: BLE001 (not configured: nothing to say about its key)
+            return None
+        key_env = config.api_key_env
+        if not key_env or self.engine.provider_named(provider).api_key():
+            return None
+        return f"{provider}: no API key: {key_env} is not set (`orch keys set` sets one)"
 
     def context(self, request: Request) -> RunContext:
         return self.engine.context(request)

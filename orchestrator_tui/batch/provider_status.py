@@ -4,15 +4,18 @@ report them now, and cancelling them (what they answered is then collected)."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from ..errors import UsageError
 from ..store import provider_batches as store
+from ..store.abandoned import process_alive
 from .provider_collect import NOT_FOUND, forget, unknown_batch
 from .provider_job import collect
 from .provider_record import Tally
+from .provider_resolve import resolve_one
 from .provider_session import ProviderBatchError, Session
 
 NOT_FOUND_STATUS = "not_found"  # `orch batch status`: the provider answers 404 for it
@@ -60,7 +63,9 @@ class Cancelled:
 
 
 async def cancel_batches(session: Session, batch_id: str | None) -> Cancelled:
-    """Cancel `batch_id` (an open batch) or every open one, then collect what ended. A
+    """Cancel `batch_id` (an open batch) or every open one, then collect what ended,
+    submitting nothing: the prompts of a cancelled batch stop at their best answer so far
+    (fallback, consensus) or are written as failed, now or whenever it ends. A
     cancel the provider refuses leaves its batch open and as it was recorded (still held
     against the budgets, nothing written): after trying every batch, one line says which
     failed and why, and the batches cancelled meanwhile are collected by the next run.
@@ -69,6 +74,11 @@ async def cancel_batches(session: Session, batch_id: str | None) -> Cancelled:
     or made with another key) is forgotten: its requests fail and the collection writes its
     prompts as failed (a rerun asks them again), its reservation is released, and one line
     says so. Only when named: a wrong key would answer 404 for every batch."""
+    if batch_id is not None and batch_id.startswith(f"{store.SUBMITTING}:"):
+        found = await settle_submission(session, batch_id)
+        if found is None:  # never created: nothing to cancel, its prompts free again
+            return Cancelled(forgotten=[batch_id])
+        batch_id = found
     rows = store.open_batches(session.db)
     if batch_id is not None:
         rows = [row for row in rows if row["id"] == batch_id]
@@ -96,8 +106,29 @@ async def cancel_batches(session: Session, batch_id: str | None) -> Cancelled:
             done.cancelled.append(row["id"])
     if failed:
         raise cancel_failure(failed, len(rows))
-    await collect(session, None, done.tally)
+    await collect(session, None, done.tally, go_on=False)  # a cancel submits nothing
     return done
+
+
+async def settle_submission(session: Session, placeholder: str) -> str | None:
+    """An interrupted submission named by its placeholder id, looked for at its provider
+    first: the provider's id of its batch (to cancel), or None when the provider never
+    created it (its record dropped). One line when it cannot be told yet."""
+    row = store.batch_row(session.db, placeholder)
+    if row is None or row["state"] != store.SUBMITTING:
+        raise UsageError(f"no provider batch {placeholder!r} (`orch batch status` lists them)")
+    if row["pid"] not in (None, os.getpid()) and process_alive(row["pid"]):
+        raise UsageError(f"{placeholder} is being submitted by another orch process right now")
+    if not await resolve_one(session, row):
+        raise ProviderBatchError(
+            f"{placeholder}: which {row['provider']} batch it is cannot be told yet (see "
+            "above); it stays held, and nothing was cancelled"
+        )
+    confirmed = session.db.execute(
+        "SELECT id FROM provider_batches WHERE token = ? AND state != ?",
+        (row["token"], store.SUBMITTING),
+    ).fetchone()
+    return None if confirmed is None else str(confirmed[0])
 
 
 async def cancel_one(session: Session, row: Any) -> None:
@@ -105,6 +136,7 @@ async def cancel_one(session: Session, row: Any) -> None:
     state = await session.call(
         row["provider"], f"cancelling {row['id']}", partial(api.cancel, row["id"])
     )
+    store.mark_cancelled(session.db, row["id"])
     store.update_status(session.db, row["id"], state.status, state.counts)
 
 
@@ -130,8 +162,13 @@ def cancel_failure(failed: list[tuple[str, ProviderBatchError]], tried: int) -> 
     cancelled = (
         f"; the {done} cancelled are collected by `orch batch collect` or a rerun" if done else ""
     )
+    again = (
+        f"`orch batch cancel {first_id}` forgets it if {first_id} is unknown to its provider"
+        if first.status == NOT_FOUND
+        else f"`orch batch cancel {first_id}` tries again"
+    )
     return ProviderBatchError(
         f"{first}{others}: {first_id} is still open and held against the budgets; "
-        f"`orch batch cancel {first_id}` tries again{cancelled}",
+        f"{again}{cancelled}",
         first.status,
     )

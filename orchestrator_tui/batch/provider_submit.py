@@ -89,7 +89,7 @@ def check_max_cost(session: Session, pendings: list[Pending], max_cost: float | 
     if committed + total > max_cost + 1e-12:
         raise BudgetError(
             f"provider batch not submitted: {len(pendings)} request(s) could cost up to "
-            f"${total:.6f} at batch prices, and --max-cost ${max_cost:g} has "
+            f"${total:.6f} at batch prices, and --max-cost ${max_cost:.6f} has "
             f"${max(0.0, max_cost - committed):.6f} left"
         )
 

@@ -43,13 +43,16 @@ class AnthropicBatches(BatchAPI):
         """A Message Batch keeps no tag: the batches made around the submission's time with
         as many requests are its candidates, and an ended one is it when its results carry
         the submission's custom ids (random, so they are no one else's). A candidate still
-        running cannot be told yet: it is `pending`."""
+        running cannot be told yet: it is `pending`. The batches orch already tracks are no
+        candidates."""
         pending: list[str] = []
         async for batch in self.client().messages.batches.list(limit=100):
             created = batch.created_at.timestamp()
             if created < submission.created - SKEW:
                 break
             if created > submission.created + WINDOW or size(batch) != submission.requests:
+                continue
+            if str(batch.id) in submission.tracked:  # another of orch's, known already
                 continue
             if batch.processing_status != "ended":
                 pending.append(str(batch.id))

@@ -86,6 +86,7 @@ class Submission:
     custom_ids: frozenset[str]
     requests: int
     created: float  # when orch recorded it, by this machine's clock (seconds since the epoch)
+    tracked: frozenset[str] = frozenset()  # the provider's batch ids orch already tracks
 
 
 @dataclass(frozen=True)

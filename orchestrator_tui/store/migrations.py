@@ -184,3 +184,11 @@ def m012_provider_batch_submissions(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE provider_batches ADD COLUMN token TEXT")
     db.execute("ALTER TABLE provider_batches ADD COLUMN file_id TEXT")
     db.execute("ALTER TABLE provider_batches ADD COLUMN pid INTEGER")
+
+
+@migration
+def m013_provider_batch_cancelled(db: sqlite3.Connection) -> None:
+    """`cancelled`: orch asked the provider to cancel the batch (`orch batch cancel`). Its
+    prompts are not moved on to a next round when it is collected, however late: they stop
+    at their best answer so far, or are written as failed."""
+    db.execute("ALTER TABLE provider_batches ADD COLUMN cancelled INTEGER NOT NULL DEFAULT 0")

@@ -166,6 +166,25 @@ def open_batches(db: sqlite3.Connection, output: str | None = None) -> list[sqli
     ).fetchall()
 
 
+def mark_cancelled(db: sqlite3.Connection, batch_id: str) -> None:
+    """orch asked the provider to cancel the batch: its prompts get no next round."""
+    db.execute(
+        "UPDATE provider_batches SET cancelled = 1, updated = ? WHERE id = ?",
+        (time.time(), batch_id),
+    )
+
+
+def outputs_in_flight(db: sqlite3.Connection) -> list[str]:
+    """The OUTs with something to collect: a batch open or being submitted, or a request
+    not yet recorded in OUT."""
+    rows = db.execute(
+        "SELECT output FROM provider_batches WHERE state IN (?, ?) UNION "
+        "SELECT output FROM provider_batch_requests WHERE state != ? ORDER BY output",
+        (OPEN, SUBMITTING, RECORDED),
+    )
+    return [row[0] for row in rows]
+
+
 def batch_row(db: sqlite3.Connection, batch_id: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = db.execute(
         "SELECT * FROM provider_batches WHERE id = ?", (batch_id,)
@@ -206,10 +225,13 @@ def store_outcomes(
 
 def answered_items(db: sqlite3.Connection, output: str | None = None) -> list[sqlite3.Row]:
     """Every request of each prompt that has an answered request and none open: the
-    prompts whose round is over (all their rounds' requests, in order)."""
+    prompts whose round is over (all their rounds' requests, in order). `stopped`: its
+    batch was cancelled by orch, or forgotten (its prompt has no next round)."""
     scope, args = ("", []) if output is None else ("AND output = ?", [output])
     return db.execute(
-        f"""SELECT * FROM provider_batch_requests r WHERE state != '{RECORDED}' {scope}
+        f"""SELECT r.*, (SELECT b.cancelled OR b.state = '{GONE}' FROM provider_batches b
+            WHERE b.id = r.batch_id) AS stopped
+        FROM provider_batch_requests r WHERE state != '{RECORDED}' {scope}
         AND EXISTS (SELECT 1 FROM provider_batch_requests a WHERE a.output = r.output
             AND a.item_key = r.item_key AND a.job = r.job AND a.state = '{ANSWERED}')
         AND NOT EXISTS (SELECT 1 FROM provider_batch_requests o WHERE o.output = r.output
@@ -229,16 +251,25 @@ def submitted_keys(db: sqlite3.Connection, output: str) -> set[str]:
     return {row[0] for row in rows}
 
 
+class AlreadyLogged(Exception):
+    """A prompt's requests are no longer all `answered`: another orch process logged them
+    first (the transaction that would have logged them again is rolled back)."""
+
+
 def mark_logged(db: sqlite3.Connection, custom_ids: list[str], record: dict[str, Any]) -> None:
     """A prompt's requests, whose answer is now in the history (called inside the
     transaction that wrote it there): their submissions hold nothing for them, and the first
-    keeps `record` until OUT has it."""
+    keeps `record` until OUT has it. Only requests still `answered`: when any is not (another
+    process logged it meanwhile), `AlreadyLogged`, and the transaction rolls back."""
     with transaction(db, immediate=True):
         marks = ", ".join("?" * len(custom_ids))
-        db.execute(
-            f"UPDATE provider_batch_requests SET state = ? WHERE custom_id IN ({marks})",
-            [LOGGED, *custom_ids],
-        )
+        changed = db.execute(
+            f"UPDATE provider_batch_requests SET state = ? WHERE custom_id IN ({marks}) "
+            "AND state = ?",
+            [LOGGED, *custom_ids, ANSWERED],
+        ).rowcount
+        if changed != len(set(custom_ids)):
+            raise AlreadyLogged(custom_ids[0])
         db.execute(
             "UPDATE provider_batch_requests SET record = ? WHERE custom_id = ?",
             (json.dumps(record, ensure_ascii=False), custom_ids[0]),

@@ -22,7 +22,9 @@ def transaction(
     Inside a transaction already open on `db`, it is a SAVEPOINT of that one instead: its
     work commits with the outer transaction (or not at all), and an error rolls back only
     its own part before it propagates. The outer transaction decides the locking, so it
-    must be IMMEDIATE when an inner one asks to be."""
+    must be IMMEDIATE when an inner one asks to be. A COMMIT that fails (a deferred
+    constraint, a full disk) rolls the transaction back, so a later one is not silently
+    nested inside it."""
     if db.in_transaction:
         with savepoint(db):
             yield db
@@ -33,7 +35,12 @@ def transaction(
     except BaseException:
         db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
+    try:
+        db.execute("COMMIT")
+    except BaseException:  # a COMMIT that failed leaves the transaction open: end it
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
 
 
 @contextmanager

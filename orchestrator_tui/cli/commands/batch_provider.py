@@ -88,10 +88,20 @@ def report(summary: dict[str, Any], as_json: bool, output: Path) -> None:
             "shows them; rerun this command or `orch batch collect` to collect them",
             file=sys.stderr,
         )
+    unresolved_note(summary["unresolved"], "rerun this command")
     if summary["failed"]:
         print(
             "the failed prompts are in the output with their error: rerun the command to "
             "submit them again, or add --retry-failed-live to ask them live",
+            file=sys.stderr,
+        )
+
+
+def unresolved_note(unresolved: int, rerun: str) -> None:
+    if unresolved:
+        print(
+            f"{unresolved} interrupted submission(s) not resolved yet: their prompts stay "
+            f"held; {rerun} to check again",
             file=sys.stderr,
         )
 
@@ -130,7 +140,9 @@ def collect(
     as_json: o.AsJson = False,
 ):
     """Download the results of every ended provider batch into its OUT (submitting the next
-    round of fallback and consensus), and record each answer in the history."""
+    round of fallback and consensus), and record each answer in the history. An OUT another
+    orch run is writing to is skipped with one line (not a failure: that run collects it);
+    a batch that fails does not stop the others (one line each, exit 1)."""
     from ...batch.provider_job import collect as collect_once
     from ...batch.provider_job import wait_for
     from ...batch.provider_record import Tally
@@ -151,6 +163,8 @@ def collect(
         "failed": tally.failed,
         "cost": tally.cost,
         "open_batches": still,
+        "skipped_outputs": sorted(tally.skipped),
+        "unresolved": tally.unresolved,
     }
     if as_json:
         typer.echo(json.dumps({**summary, "submitted": tally.submitted}))
@@ -160,6 +174,7 @@ def collect(
             f"{still} provider batch(es) still open",
             file=sys.stderr,
         )
+        unresolved_note(tally.unresolved, "rerun `orch batch collect`")
     if tally.failed:
         raise typer.Exit(1)
 
