@@ -17,7 +17,7 @@ from orchestrator_tui.engine import Engine, Request
 from orchestrator_tui.engine.events import Note
 from orchestrator_tui.engine.ports import NoCache
 from orchestrator_tui.providers.demo import DemoProvider
-from orchestrator_tui.store.budgets import set_limits
+from orchestrator_tui.store.budgets import clear_limits, set_limits
 from orchestrator_tui.store.db import open_db
 from orchestrator_tui.store.ledger import SQLiteLedger
 
@@ -191,6 +191,31 @@ async def test_reservations_reach_the_store_only_when_a_budget_exists(tmp_path, 
     result = await engine.run_to_result(Request("hi", strategy="single", model="test-small-o"))
     assert result.success
     assert ledger.calls == (["reserve", "settle"] if with_budget else [])
+
+
+class BudgetsRemovedMidCall(SQLiteLedger):
+    """The budgets are removed while a call holds its reservation, as `orch budget clear`
+    in another terminal would, and another run's start notices it."""
+
+    def reserve(self, ctx, attempt, model, estimate):
+        refusal = super().reserve(ctx, attempt, model, estimate)
+        clear_limits(self.db)
+        self.has_budgets = False
+        return refusal
+
+
+async def test_a_reservation_made_before_the_budgets_were_removed_does_not_outlive_its_call(
+    tmp_path,
+):
+    settings = fast_settings()
+    db = open_db(tmp_path / "orch.db")
+    set_limits(db, daily=100.0, monthly=None)
+    ledger = BudgetsRemovedMidCall(db, settings)
+    engine = Engine(settings, demo=True, ledger=ledger)
+    result = await engine.run_to_result(Request("hi", strategy="single", model="test-small-o"))
+    assert result.success
+    drain(ledger)
+    assert db.execute("SELECT COUNT(*) FROM reservations").fetchone()[0] == 0
 
 
 async def test_a_secret_in_a_long_error_is_redacted_before_the_error_is_shortened(

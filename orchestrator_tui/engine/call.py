@@ -202,6 +202,7 @@ async def one_try(
         ctx.input_tokens + ctx.max_tokens,
         on_wait=lambda wait: ctx.emit(RateLimitWait(attempt.attempt_id, model.name, wait)),
     )
+    persisted = ctx.engine.ledger.has_budgets  # what reserve_budget judges by, at this moment
     try:
         reservation = await reserve_budget(ctx, attempt, model)
     except BudgetSkip:
@@ -220,7 +221,7 @@ async def one_try(
             ticket.settle(usage.input_tokens + usage.output_tokens)
         actual = charge_call(attempt, usage, model.prices)  # also sets attempt.cost, .prices
         ctx.budget.settle(reservation, actual)
-        if ctx.engine.ledger.has_budgets:
+        if persisted:  # a reservation was made in the store: settle that one, budgets or not
             await ctx.store_quietly(
                 "the budget reservation", ctx.engine.ledger.settle, ctx, attempt, actual
             )

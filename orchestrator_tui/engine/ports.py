@@ -24,7 +24,7 @@ class Ledger(Protocol):
 
     executor: Executor | None
     has_budgets: bool  # persistent budgets exist (checked as each run starts): without them,
-    # `reserve` and `settle` do nothing, and the engine does not even call them
+    # `reserve` does nothing and the engine does not call it, nor `settle` for that call
 
     def request_started(self, ctx: RunContext) -> None:
         """A run begins (ctx.request, ctx.run_id)."""

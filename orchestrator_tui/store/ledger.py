@@ -125,7 +125,7 @@ class SQLiteLedger:
         )
 
     def settle(self, ctx: RunContext, attempt: Attempt, actual: float | None) -> None:
-        if self.has_budgets and actual is not None:
+        if actual is not None:
             self.db.execute(
                 "UPDATE reservations SET amount = ? WHERE owner = ?", (actual, owner(ctx, attempt))
             )
@@ -172,10 +172,11 @@ class SQLiteLedger:
                 usage.output_tokens,
                 attempt.latency,
             )
-            if self.has_budgets:
-                self.db.execute(
-                    "DELETE FROM reservations WHERE owner LIKE ?", (attempt_owners(ctx, attempt),)
-                )
+            # whether budgets exist now or not: one may have been removed since the call's
+            # reservation was made, which must not outlive the call
+            self.db.execute(
+                "DELETE FROM reservations WHERE owner LIKE ?", (attempt_owners(ctx, attempt),)
+            )
 
     def request_finished(
         self, ctx: RunContext, result: OrchestrationResult | None, error: str | None = None
