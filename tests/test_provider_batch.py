@@ -1175,3 +1175,24 @@ def test_an_interrupted_submission_can_be_cancelled_by_its_placeholder(home, api
         assert done["forgotten"] == [row["id"]] and api.batches.batches == {}
         assert db_rows(home, "SELECT * FROM provider_batches") == []
     assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+def test_a_prompt_that_cannot_be_sent_retried_live_is_counted_once(home, api, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    args = ("-m", "nosuchmodel", "--retry-failed-live", "--no-cache")
+    proc = submit(api, home, source, out, *args)
+    assert proc.returncode == 1
+    summary = json.loads(proc.stdout)
+    assert summary["total"] == 3 and summary["retried_live"] == 3 and summary["submitted"] == 0
+    assert summary["failed"] == 3 and summary["done"] == 0  # once each, by the live outcome
+    assert all(not r["success"] for r in read_output(out))
+
+
+def test_a_batch_failure_retried_live_in_the_same_run_is_counted_once(home, api, tmp_path):
+    api.batches.faults = {"What is 1 + 1?": "errored"}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    args = ("-m", "test-medium-o", "--wait", "--poll-interval", "0", "--no-cache")
+    proc = submit(api, home, source, out, *args, "--retry-failed-live")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["done"] == 3 and summary["failed"] == 0 and summary["retried_live"] == 1

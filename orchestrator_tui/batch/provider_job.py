@@ -175,7 +175,7 @@ async def run_locked(
     if options.wait:
         await wait_for(session, out, summary.collected, options.interval, progress)
     if options.retry_live:
-        summary.live = await retry_live(session, runner, items, output)
+        summary.live = await retry_live(session, runner, items, output, summary.collected)
     summary.open_batches = len(store.open_batches(session.db, out))
     return summary
 
@@ -232,12 +232,18 @@ def failed_record(item: BatchItem, asked: str, error: str) -> dict:
 
 
 async def retry_live(
-    session: Session, runner: BatchRunner, items: list[BatchItem], output: Path
+    session: Session, runner: BatchRunner, items: list[BatchItem], output: Path, tally: Tally
 ) -> BatchProgress | None:
-    """The prompts whose last record is failed (and that no open batch holds), asked live."""
-    held = store.submitted_keys(session.db, os.path.realpath(output))
+    """The prompts whose last record is failed (and that no open batch holds), asked live.
+    A prompt this run wrote as failed and now asks live is counted by its live outcome only:
+    it leaves `tally`'s failures (each prompt counted once, by its final outcome)."""
+    out = os.path.realpath(output)
+    held = store.submitted_keys(session.db, out)
     failures = failed_keys(output)
     again = [item for item in items if item.key not in held and item.key in failures]
     if not again:
         return None
+    asked = {(out, item.key) for item in again} & tally.failed_keys
+    tally.failed -= len(asked)
+    tally.failed_keys -= asked
     return await runner.execute(Plan(again), len(again), output)
