@@ -532,6 +532,10 @@ def test_a_failed_poll_is_one_line_and_the_batch_stays_open_for_the_next_run(
         assert_one_line_error(proc, batch_id, "500")
         assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
         assert_no_key(proc)
+        summary = json.loads(proc.stdout)  # the summary still, with the failure
+        assert summary["done"] == 0 and summary["open_batches"] == 1
+        [error] = summary["errors"]
+        assert batch_id in error and "500" in error
     assert no_records(out) and len(api.batches.batches) == 1  # nothing resubmitted
     assert [r["state"] for r in db_rows(home, "SELECT state FROM provider_batches")] == ["open"]
     assert db_rows(home, "SELECT amount FROM reservations") == [held]  # still held: still open
@@ -951,7 +955,8 @@ def test_a_batch_the_provider_no_longer_knows_is_forgotten_by_cancel_id(home, ap
         batch(api, home, "batch", "cancel"),  # every open batch: a 404 forgets none
     ):
         assert_one_line_error(proc, batch_id, "404", f"orch batch cancel {batch_id}")
-        assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+        lines = proc.stderr.strip().splitlines()  # `collect`'s summary first, then the error
+        assert proc.returncode == 1 and sum(line.startswith("orch:") for line in lines) == 1
         assert_no_key(proc)
     status = batch(api, home, "batch", "status", "--json")
     assert status.returncode == 0, status.stderr
@@ -1097,6 +1102,9 @@ def test_a_failing_batch_or_out_does_not_stop_collecting_the_others(home, api, t
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
     assert any(ids[lost] in line and "404" in line for line in lines)
     assert any(str(removed) in line and "cannot be opened" in line for line in lines)
+    summary = json.loads(proc.stdout)  # what was collected, reported all the same
+    assert summary["done"] == 4 and summary["open_batches"] == 2
+    assert sorted(f"orch: error: {e}" for e in summary["errors"]) == sorted(lines)
     assert len(read_output(fine)) == 2 and len(read_output(other)) == 2  # collected
     states = db_rows(home, "SELECT id, state FROM provider_batches WHERE state = 'open'")
     assert sorted(r["id"] for r in states) == sorted(ids.values())  # still open, held

@@ -50,6 +50,7 @@ class JobSummary:
     collected: Tally = field(default_factory=Tally)
     open_batches: int = 0
     live: BatchProgress | None = None
+    errors: list[OrchError] = field(default_factory=list)  # collections that failed
 
     def to_dict(self) -> dict:
         live = self.live
@@ -66,13 +67,20 @@ class JobSummary:
             "open_batches": self.open_batches,
             "unresolved": self.collected.unresolved,
             "cost": self.collected.cost + (live.cost if live else 0.0),
+            "errors": [str(error) for error in self.errors],
         }
 
 
 Progress = Callable[[int, int, int], object]  # (finished requests, total, open batches)
 
 
-async def collect(session: Session, output: str | None, tally: Tally, go_on: bool = True) -> list:
+async def collect(
+    session: Session,
+    output: str | None,
+    tally: Tally,
+    go_on: bool = True,
+    failures: list[OrchError] | None = None,
+) -> list:
     """Resolve the submissions a crash interrupted, poll the open batches (of `output`, or
     of every OUT), then move their prompts on (`go_on` False: a cancel, which submits
     nothing).
@@ -80,8 +88,10 @@ async def collect(session: Session, output: str | None, tally: Tally, go_on: boo
     Each OUT is collected under its lock (already held by a run on `output`): an OUT
     another orch run holds is skipped, with one line (once), not a failure, since that run
     collects it. A batch, search or OUT that fails does not stop the others: once every
-    one was tried, each failure is one line, the last raised (exit 1)."""
-    failures: list[OrchError] = []
+    one was tried, each failure is one line, the last raised (exit 1); or, given
+    `failures`, added to it (for the caller to report after its summary)."""
+    raising = failures is None
+    failures = [] if failures is None else failures
     states: list = []
     tally.unresolved = 0
     outputs = [output] if output is not None else store.outputs_in_flight(session.db)
@@ -100,7 +110,8 @@ async def collect(session: Session, output: str | None, tally: Tally, go_on: boo
                 )
         except OrchError as error:
             failures.append(error)
-    raise_failures(session, failures)
+    if raising:
+        raise_failures(session, failures)
     return states
 
 
@@ -114,15 +125,21 @@ def raise_failures(session: Session, failures: list[OrchError]) -> None:
 
 
 async def wait_for(
-    session: Session, output: str | None, tally: Tally, interval: float, progress: Progress
+    session: Session,
+    output: str | None,
+    tally: Tally,
+    interval: float,
+    progress: Progress,
+    failures: list[OrchError] | None = None,
 ) -> None:
     """Collect until no batch (of `output`, or at all) is open or waiting to be resolved,
-    every `interval` seconds (a failure ends the wait, once every batch was tried)."""
+    every `interval` seconds (a failure ends the wait, once every batch was tried: raised,
+    or added to `failures`)."""
     while True:
-        states = await collect(session, output, tally)
+        states = await collect(session, output, tally, failures=failures)
         total = sum(state.total for _, state in states)
         progress(sum(state.finished for _, state in states), total, len(states))
-        if not store.open_batches(session.db, output) and not tally.unresolved:
+        if failures or (not store.open_batches(session.db, output) and not tally.unresolved):
             return
         await asyncio.sleep(interval)
 
@@ -161,7 +178,11 @@ async def run_locked(
     summary = JobSummary(len(items))
     # already done: before this run collects anything (what it collects is `done`)
     summary.already_done = runner.plan(items, output, on_changed).already_done
-    await collect(session, out, summary.collected)
+    # a failed collection submits nothing: the summary, then its failures (one line each)
+    await collect(session, out, summary.collected, failures=summary.errors)
+    if summary.errors:
+        summary.open_batches = len(store.open_batches(session.db, out))
+        return summary
     plan = runner.plan(items, output, on_changed)
     summary.changed = len(plan.changed)
     held = store.submitted_keys(session.db, out)
@@ -173,8 +194,8 @@ async def run_locked(
     summary.batches = await submit(session, pendings, options.max_cost)
     summary.submitted = len(pendings)
     if options.wait:
-        await wait_for(session, out, summary.collected, options.interval, progress)
-    if options.retry_live:
+        await wait_for(session, out, summary.collected, options.interval, progress, summary.errors)
+    if options.retry_live and not summary.errors:
         summary.live = await retry_live(session, runner, items, output, summary.collected)
     summary.open_batches = len(store.open_batches(session.db, out))
     return summary
