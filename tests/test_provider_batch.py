@@ -1204,3 +1204,41 @@ def test_a_batch_failure_retried_live_in_the_same_run_is_counted_once(home, api,
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["done"] == 3 and summary["failed"] == 0 and summary["retried_live"] == 1
+
+
+def test_an_out_removed_or_unwritable_while_collected_is_one_line_and_the_others_go_on(
+    home, api, tmp_path
+):
+    import shutil
+
+    api.batches.finish_after = None
+    source = write_jsonl(tmp_path / "in.jsonl", 2)
+    (tmp_path / "gone").mkdir()
+    removed, full, fine = tmp_path / "gone" / "out.jsonl", tmp_path / "full", tmp_path / "fine"
+    full.symlink_to("/dev/full")  # every write: ENOSPC
+    for out in (removed, full, fine):
+        assert submit(api, home, source, out, "-m", "test-small-a").returncode == 0
+    api.batches.finish()
+    # OUT's directory removed once its lock is held (its first batch polled)
+    api.batches.before = {"retrieve": lambda: shutil.rmtree(tmp_path / "gone")}
+    proc = batch(api, home, "batch", "collect", "--json")
+    assert proc.returncode in (1, 2)  # the last failure's exit status, not 70
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("orch: error: ") for line in lines)
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert any(str(removed) in line and "cannot be opened" in line for line in lines)
+    assert any("/dev/full" in line and "No space left" in line for line in lines)
+    assert len(read_output(fine)) == 2 and json.loads(proc.stdout)["done"] == 2
+
+
+def test_an_appender_under_a_held_lock_refuses_an_out_gone_in_one_line(tmp_path):
+    from orchestrator_tui.batch.outputs import Appender, locked
+    from orchestrator_tui.errors import UsageError
+
+    (tmp_path / "gone").mkdir()
+    out = tmp_path / "gone" / "out.jsonl"
+    with locked(out, create=True):
+        out.unlink()
+        (tmp_path / "gone").rmdir()
+        with pytest.raises(UsageError, match="cannot be opened"), Appender(out):
+            pass

@@ -96,7 +96,7 @@ class Appender:
     def __enter__(self) -> Appender:
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT
         if os.path.realpath(self.path) in _held:  # this process holds OUT's lock already
-            self.fd = os.open(self.path, flags, 0o666)
+            self.fd = open_out(self.path, flags)
         else:
             self.fd = open_locked(self.path, flags)
         size = os.fstat(self.fd).st_size
@@ -126,18 +126,29 @@ def open_locked(path: Path, flags: int) -> int:
     """OUT opened with `flags`, under an exclusive lock held until it is closed; the file
     the lock is on is the one at `path` (a compaction may have just replaced it)."""
     while True:
-        try:
-            fd = os.open(path, flags, 0o666)
-        except OSError as exc:  # its directory gone, no permission, …
-            raise UsageError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
+        fd = open_out(path, flags)
         try:
             lock_or_refuse(fd, path)
-            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+            if os.fstat(fd).st_ino == stat_out(path).st_ino:
                 return fd
         except BaseException:
             os.close(fd)
             raise
         os.close(fd)  # replaced while we waited: lock the new file
+
+
+def open_out(path: Path, flags: int) -> int:
+    try:
+        return os.open(path, flags, 0o666)
+    except OSError as exc:  # its directory gone, no permission, …
+        raise UsageError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
+
+
+def stat_out(path: Path) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except OSError as exc:  # removed since it was opened, …
+        raise UsageError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
 
 
 class OutLocked(UsageError):

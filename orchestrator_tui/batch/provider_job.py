@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,8 @@ from pathlib import Path
 from ..engine.status import RequestStatus
 from ..errors import OrchError, UsageError
 from ..store import provider_batches as store
+from ..store.db import default_db_path
+from ..store.faults import store_error
 from .inputs import BatchItem
 from .outputs import Appender, OutLocked, last_records, locked, read_out
 from .provider_collect import advance, poll
@@ -110,9 +113,18 @@ async def collect(
                 )
         except OrchError as error:
             failures.append(error)
+        except (OSError, sqlite3.Error) as error:  # a full disk, a database locked too long…
+            failures.append(collect_error(out, error))
     if raising:
         raise_failures(session, failures)
     return states
+
+
+def collect_error(out: str, error: OSError | sqlite3.Error) -> OrchError:
+    """One line for an OS or database error met collecting `out`."""
+    if isinstance(error, sqlite3.Error):
+        return store_error(default_db_path(), error)
+    return OrchError(f"{out}: collecting its batches failed ({error.strerror or error})")
 
 
 def raise_failures(session: Session, failures: list[OrchError]) -> None:
