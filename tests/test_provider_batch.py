@@ -1242,3 +1242,18 @@ def test_an_appender_under_a_held_lock_refuses_an_out_gone_in_one_line(tmp_path)
         (tmp_path / "gone").rmdir()
         with pytest.raises(UsageError, match="cannot be opened"), Appender(out):
             pass
+
+
+def test_a_bare_cancel_cancels_a_crashed_submission_it_finds(home, api, tmp_path):
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    target = "orchestrator_tui.store.provider_batches:confirm_batch"  # right after create
+    crashing(api, home, target, *provider_argv(source, out, "test-medium-o"))
+    [accepted] = api.batches.batches.values()
+    proc = batch(api, home, "batch", "cancel", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["cancelled"] == [accepted.id]
+    assert accepted.status in ("cancelling", "cancelled")
+    assert db_rows(home, "SELECT id, cancelled FROM provider_batches") == [
+        {"id": accepted.id, "cancelled": 1}
+    ]
