@@ -1257,3 +1257,23 @@ def test_a_bare_cancel_cancels_a_crashed_submission_it_finds(home, api, tmp_path
     assert db_rows(home, "SELECT id, cancelled FROM provider_batches") == [
         {"id": accepted.id, "cancelled": 1}
     ]
+
+
+@pytest.mark.parametrize("status", [500, 400])
+def test_a_cancel_the_provider_may_have_acted_on_submits_no_next_round(home, api, tmp_path, status):
+    api.batches.finish_after = None
+    api.batches.faults = {"What is 0 + 1?": "errored"}  # p0 goes on to round 2 if not cancelled
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    chain = ("-s", "fallback", "--chain", "test-small-a,test-large-a")
+    [batch_id] = json.loads(submit(api, home, source, out, *chain).stdout)["batches"]
+    # a 5xx after the provider cancelled it; a 4xx: clearly refused, nothing done
+    api.batches.refuse = {"cancel": Refusal(status, times=1, done_first=status == 500)}
+    proc = batch(api, home, "batch", "cancel", batch_id)
+    assert_one_line_error(proc, f"cancelling {batch_id}", str(status))
+    [row] = db_rows(home, "SELECT cancelled FROM provider_batches")
+    assert row["cancelled"] == (status == 500)
+    api.batches.finish()
+    again = batch(api, home, "batch", "collect", "--json")
+    assert again.returncode in (0, 1), again.stderr
+    submitted = json.loads(again.stdout)["submitted"]
+    assert (submitted == []) == (status == 500)  # a next round only if clearly not cancelled

@@ -148,11 +148,19 @@ async def settle_submission(session: Session, placeholder: str) -> str | None:
 
 
 async def cancel_one(session: Session, row: Any) -> None:
+    """The cancel recorded before it is asked (a cancel that times out or gets a 5xx may
+    have been acted on, and an interruption may come between: its prompts get no next round
+    either way); undone only when the provider clearly refused it (a 4xx)."""
     api = session.api(row["provider"])
-    state = await session.call(
-        row["provider"], f"cancelling {row['id']}", partial(api.cancel, row["id"])
-    )
     store.mark_cancelled(session.db, row["id"])
+    try:
+        state = await session.call(
+            row["provider"], f"cancelling {row['id']}", partial(api.cancel, row["id"])
+        )
+    except ProviderBatchError as error:
+        if error.status is not None and 400 <= error.status < 500:
+            store.mark_cancelled(session.db, row["id"], bool(row["cancelled"]))
+        raise
     store.update_status(session.db, row["id"], state.status, state.counts)
 
 
