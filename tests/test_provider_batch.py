@@ -1277,3 +1277,21 @@ def test_a_cancel_the_provider_may_have_acted_on_submits_no_next_round(home, api
     assert again.returncode in (0, 1), again.stderr
     submitted = json.loads(again.stdout)["submitted"]
     assert (submitted == []) == (status == 500)  # a next round only if clearly not cancelled
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+def test_an_appender_under_a_held_lock_refuses_an_out_removed_or_replaced(tmp_path, how):
+    from orchestrator_tui.batch.outputs import Appender, compact, locked
+    from orchestrator_tui.errors import UsageError
+
+    out = tmp_path / "out.jsonl"
+    with locked(out, create=True):
+        with pytest.raises(UsageError, match="this run is writing to it"):
+            compact(out)  # its lock would stay on the file compact replaces
+        out.unlink()
+        if how == "replaced":
+            out.write_bytes(b"")  # a new file: not the one locked
+        refusal = "removed or replaced" if how == "replaced" else "cannot be opened"
+        with pytest.raises(UsageError, match=refusal), Appender(out):
+            pass
+    assert (out.read_bytes() == b"") if how == "replaced" else not out.exists()  # not created
