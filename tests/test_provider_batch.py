@@ -1103,11 +1103,19 @@ def test_a_failing_batch_or_out_does_not_stop_collecting_the_others(home, api, t
     assert any(ids[lost] in line and "404" in line for line in lines)
     assert any(str(removed) in line and "cannot be opened" in line for line in lines)
     summary = json.loads(proc.stdout)  # what was collected, reported all the same
-    assert summary["done"] == 4 and summary["open_batches"] == 2
+    assert summary["done"] == 4 and summary["open_batches"] == 1  # the 404: still open
     assert sorted(f"orch: error: {e}" for e in summary["errors"]) == sorted(lines)
     assert len(read_output(fine)) == 2 and len(read_output(other)) == 2  # collected
     states = db_rows(home, "SELECT id, state FROM provider_batches WHERE state = 'open'")
-    assert sorted(r["id"] for r in states) == sorted(ids.values())  # still open, held
+    assert [r["id"] for r in states] == [ids[lost]]  # still open, held
+    # the OUT that cannot be opened: its results downloaded all the same, before they expire
+    [gone] = db_rows(home, "SELECT state FROM provider_batches WHERE id = ?", ids[removed])
+    assert gone["state"] == "collected" and not removed.exists()
+    (tmp_path / "gone").mkdir()
+    downloads = len(calls_named(api, "results"))
+    again = batch(api, home, "batch", "collect", "--json")  # OUT back: written from the store
+    assert len(read_output(removed)) == 2 and json.loads(again.stdout)["done"] == 2
+    assert len(calls_named(api, "results")) == downloads  # not downloaded again
 
 
 def test_an_anthropic_search_ignores_the_batches_orch_already_tracks(home, api, tmp_path):

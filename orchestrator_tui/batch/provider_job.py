@@ -99,8 +99,10 @@ async def collect(
     tally.unresolved = 0
     outputs = [output] if output is not None else store.outputs_in_flight(session.db)
     for out in outputs:
+        entered = False
         try:
             with locked(Path(out), create=True):
+                entered = True
                 tally.unresolved += await resolve(session, out, failures)
                 states += await poll(session, out, failures)
                 tally.add(await advance(session, out, go_on, failures))
@@ -113,6 +115,11 @@ async def collect(
                 )
         except OrchError as error:
             failures.append(error)
+            if not entered and isinstance(error, UsageError):
+                # OUT cannot be opened: its batches are still resolved and their results
+                # downloaded (the database only), before they expire; OUT gets them later
+                tally.unresolved += await resolve(session, out, failures)
+                states += await poll(session, out, failures)
         except (OSError, sqlite3.Error) as error:  # a full disk, a database locked too long…
             failures.append(collect_error(out, error))
     if raising:
