@@ -72,6 +72,7 @@ class FakeBatches:
         self.finish_after: int | None = 1
         self.faults: dict[str, str] = {}
         self.refuse: dict[str, int | Refusal] = {}  # a call's name → how it is answered
+        self.before: dict[str, Any] = {}  # a call's name → run once, before it is answered
         self.ids = itertools.count(1)
 
     @staticmethod
@@ -85,6 +86,10 @@ class FakeBatches:
         with self.lock:
             self.calls.append((method, path))
         parts = path.split("?")[0].strip("/").split("/")[1:]  # without "v1"
+        with self.lock:
+            hook = self.before.pop(call_name(method, parts), None)
+        if hook is not None:
+            hook()
         refused = self.refused(call_name(method, parts))
         query = dict(urllib.parse.parse_qsl(path.partition("?")[2]))
         if refused is not None and refused.done_first:

@@ -532,6 +532,10 @@ def test_a_failed_poll_is_one_line_and_the_batch_stays_open_for_the_next_run(
         assert_one_line_error(proc, batch_id, "500")
         assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
         assert_no_key(proc)
+        summary = json.loads(proc.stdout)  # the summary still, with the failure
+        assert summary["done"] == 0 and summary["open_batches"] == 1
+        [error] = summary["errors"]
+        assert batch_id in error and "500" in error
     assert no_records(out) and len(api.batches.batches) == 1  # nothing resubmitted
     assert [r["state"] for r in db_rows(home, "SELECT state FROM provider_batches")] == ["open"]
     assert db_rows(home, "SELECT amount FROM reservations") == [held]  # still held: still open
@@ -951,7 +955,8 @@ def test_a_batch_the_provider_no_longer_knows_is_forgotten_by_cancel_id(home, ap
         batch(api, home, "batch", "cancel"),  # every open batch: a 404 forgets none
     ):
         assert_one_line_error(proc, batch_id, "404", f"orch batch cancel {batch_id}")
-        assert proc.returncode == 1 and len(proc.stderr.strip().splitlines()) == 1
+        lines = proc.stderr.strip().splitlines()  # `collect`'s summary first, then the error
+        assert proc.returncode == 1 and sum(line.startswith("orch:") for line in lines) == 1
         assert_no_key(proc)
     status = batch(api, home, "batch", "status", "--json")
     assert status.returncode == 0, status.stderr
@@ -1097,9 +1102,20 @@ def test_a_failing_batch_or_out_does_not_stop_collecting_the_others(home, api, t
     assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
     assert any(ids[lost] in line and "404" in line for line in lines)
     assert any(str(removed) in line and "cannot be opened" in line for line in lines)
+    summary = json.loads(proc.stdout)  # what was collected, reported all the same
+    assert summary["done"] == 4 and summary["open_batches"] == 1  # the 404: still open
+    assert sorted(f"orch: error: {e}" for e in summary["errors"]) == sorted(lines)
     assert len(read_output(fine)) == 2 and len(read_output(other)) == 2  # collected
     states = db_rows(home, "SELECT id, state FROM provider_batches WHERE state = 'open'")
-    assert sorted(r["id"] for r in states) == sorted(ids.values())  # still open, held
+    assert [r["id"] for r in states] == [ids[lost]]  # still open, held
+    # the OUT that cannot be opened: its results downloaded all the same, before they expire
+    [gone] = db_rows(home, "SELECT state FROM provider_batches WHERE id = ?", ids[removed])
+    assert gone["state"] == "collected" and not removed.exists()
+    (tmp_path / "gone").mkdir()
+    downloads = len(calls_named(api, "results"))
+    again = batch(api, home, "batch", "collect", "--json")  # OUT back: written from the store
+    assert len(read_output(removed)) == 2 and json.loads(again.stdout)["done"] == 2
+    assert len(calls_named(api, "results")) == downloads  # not downloaded again
 
 
 def test_an_anthropic_search_ignores_the_batches_orch_already_tracks(home, api, tmp_path):
@@ -1175,3 +1191,115 @@ def test_an_interrupted_submission_can_be_cancelled_by_its_placeholder(home, api
         assert done["forgotten"] == [row["id"]] and api.batches.batches == {}
         assert db_rows(home, "SELECT * FROM provider_batches") == []
     assert db_rows(home, "SELECT * FROM reservations") == []
+
+
+def test_a_prompt_that_cannot_be_sent_retried_live_is_counted_once(home, api, tmp_path):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    args = ("-m", "nosuchmodel", "--retry-failed-live", "--no-cache")
+    proc = submit(api, home, source, out, *args)
+    assert proc.returncode == 1
+    summary = json.loads(proc.stdout)
+    assert summary["total"] == 3 and summary["retried_live"] == 3 and summary["submitted"] == 0
+    assert summary["failed"] == 3 and summary["done"] == 0  # once each, by the live outcome
+    assert all(not r["success"] for r in read_output(out))
+
+
+def test_a_batch_failure_retried_live_in_the_same_run_is_counted_once(home, api, tmp_path):
+    api.batches.faults = {"What is 1 + 1?": "errored"}
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    args = ("-m", "test-medium-o", "--wait", "--poll-interval", "0", "--no-cache")
+    proc = submit(api, home, source, out, *args, "--retry-failed-live")
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads(proc.stdout)
+    assert summary["done"] == 3 and summary["failed"] == 0 and summary["retried_live"] == 1
+
+
+def test_an_out_removed_or_unwritable_while_collected_is_one_line_and_the_others_go_on(
+    home, api, tmp_path
+):
+    import shutil
+
+    api.batches.finish_after = None
+    source = write_jsonl(tmp_path / "in.jsonl", 2)
+    (tmp_path / "gone").mkdir()
+    removed, full, fine = tmp_path / "gone" / "out.jsonl", tmp_path / "full", tmp_path / "fine"
+    full.symlink_to("/dev/full")  # every write: ENOSPC
+    for out in (removed, full, fine):
+        assert submit(api, home, source, out, "-m", "test-small-a").returncode == 0
+    api.batches.finish()
+    # OUT's directory removed once its lock is held (its first batch polled)
+    api.batches.before = {"retrieve": lambda: shutil.rmtree(tmp_path / "gone")}
+    proc = batch(api, home, "batch", "collect", "--json")
+    assert proc.returncode in (1, 2)  # the last failure's exit status, not 70
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 2 and all(line.startswith("orch: error: ") for line in lines)
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert any(str(removed) in line and "cannot be opened" in line for line in lines)
+    assert any("/dev/full" in line and "No space left" in line for line in lines)
+    assert len(read_output(fine)) == 2 and json.loads(proc.stdout)["done"] == 2
+
+
+def test_an_appender_under_a_held_lock_refuses_an_out_gone_in_one_line(tmp_path):
+    from orchestrator_tui.batch.outputs import Appender, locked
+    from orchestrator_tui.errors import UsageError
+
+    (tmp_path / "gone").mkdir()
+    out = tmp_path / "gone" / "out.jsonl"
+    with locked(out, create=True):
+        out.unlink()
+        (tmp_path / "gone").rmdir()
+        with pytest.raises(UsageError, match="cannot be opened"), Appender(out):
+            pass
+
+
+def test_a_bare_cancel_cancels_a_crashed_submission_it_finds(home, api, tmp_path):
+    api.batches.finish_after = None
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    target = "orchestrator_tui.store.provider_batches:confirm_batch"  # right after create
+    crashing(api, home, target, *provider_argv(source, out, "test-medium-o"))
+    [accepted] = api.batches.batches.values()
+    proc = batch(api, home, "batch", "cancel", "--json")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["cancelled"] == [accepted.id]
+    assert accepted.status in ("cancelling", "cancelled")
+    assert db_rows(home, "SELECT id, cancelled FROM provider_batches") == [
+        {"id": accepted.id, "cancelled": 1}
+    ]
+
+
+@pytest.mark.parametrize("status", [500, 400])
+def test_a_cancel_the_provider_may_have_acted_on_submits_no_next_round(home, api, tmp_path, status):
+    api.batches.finish_after = None
+    api.batches.faults = {"What is 0 + 1?": "errored"}  # p0 goes on to round 2 if not cancelled
+    source, out = write_jsonl(tmp_path / "in.jsonl", 3), tmp_path / "out.jsonl"
+    chain = ("-s", "fallback", "--chain", "test-small-a,test-large-a")
+    [batch_id] = json.loads(submit(api, home, source, out, *chain).stdout)["batches"]
+    # a 5xx after the provider cancelled it; a 4xx: clearly refused, nothing done
+    api.batches.refuse = {"cancel": Refusal(status, times=1, done_first=status == 500)}
+    proc = batch(api, home, "batch", "cancel", batch_id)
+    assert_one_line_error(proc, f"cancelling {batch_id}", str(status))
+    [row] = db_rows(home, "SELECT cancelled FROM provider_batches")
+    assert row["cancelled"] == (status == 500)
+    api.batches.finish()
+    again = batch(api, home, "batch", "collect", "--json")
+    assert again.returncode in (0, 1), again.stderr
+    submitted = json.loads(again.stdout)["submitted"]
+    assert (submitted == []) == (status == 500)  # a next round only if clearly not cancelled
+
+
+@pytest.mark.parametrize("how", ["removed", "replaced"])
+def test_an_appender_under_a_held_lock_refuses_an_out_removed_or_replaced(tmp_path, how):
+    from orchestrator_tui.batch.outputs import Appender, compact, locked
+    from orchestrator_tui.errors import UsageError
+
+    out = tmp_path / "out.jsonl"
+    with locked(out, create=True):
+        with pytest.raises(UsageError, match="this run is writing to it"):
+            compact(out)  # its lock would stay on the file compact replaces
+        out.unlink()
+        if how == "replaced":
+            out.write_bytes(b"")  # a new file: not the one locked
+        refusal = "removed or replaced" if how == "replaced" else "cannot be opened"
+        with pytest.raises(UsageError, match=refusal), Appender(out):
+            pass
+    assert (out.read_bytes() == b"") if how == "replaced" else not out.exists()  # not created

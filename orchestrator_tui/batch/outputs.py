@@ -95,8 +95,16 @@ class Appender:
 
     def __enter__(self) -> Appender:
         flags = os.O_RDWR | os.O_APPEND | os.O_CREAT
-        if os.path.realpath(self.path) in _held:  # this process holds OUT's lock already
-            self.fd = os.open(self.path, flags, 0o666)
+        held = _held.get(os.path.realpath(self.path))
+        if held is not None:  # this process holds OUT's lock already: on this very file?
+            self.fd = open_out(self.path, flags & ~os.O_CREAT)  # it exists, being locked
+            if not same_file(self.fd, held[1]):
+                os.close(self.fd)
+                self.fd = None
+                raise UsageError(
+                    f"{self.path}: removed or replaced while this run held its lock; "
+                    "nothing more is written to it (rerun the command to go on)"
+                )
         else:
             self.fd = open_locked(self.path, flags)
         size = os.fstat(self.fd).st_size
@@ -126,18 +134,34 @@ def open_locked(path: Path, flags: int) -> int:
     """OUT opened with `flags`, under an exclusive lock held until it is closed; the file
     the lock is on is the one at `path` (a compaction may have just replaced it)."""
     while True:
-        try:
-            fd = os.open(path, flags, 0o666)
-        except OSError as exc:  # its directory gone, no permission, …
-            raise UsageError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
+        fd = open_out(path, flags)
         try:
             lock_or_refuse(fd, path)
-            if os.fstat(fd).st_ino == os.stat(path).st_ino:
+            if os.fstat(fd).st_ino == stat_out(path).st_ino:
                 return fd
         except BaseException:
             os.close(fd)
             raise
         os.close(fd)  # replaced while we waited: lock the new file
+
+
+def open_out(path: Path, flags: int) -> int:
+    try:
+        return os.open(path, flags, 0o666)
+    except OSError as exc:  # its directory gone, no permission, …
+        raise UsageError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
+
+
+def same_file(fd: int, other: int) -> bool:
+    mine, theirs = os.fstat(fd), os.fstat(other)
+    return (mine.st_dev, mine.st_ino) == (theirs.st_dev, theirs.st_ino)
+
+
+def stat_out(path: Path) -> os.stat_result:
+    try:
+        return os.stat(path)
+    except OSError as exc:  # removed since it was opened, …
+        raise UsageError(f"{path}: cannot be opened ({exc.strerror or exc})") from None
 
 
 class OutLocked(UsageError):
@@ -158,7 +182,8 @@ def lock_or_refuse(fd: int, path: Path) -> None:
         ) from None
 
 
-_held: dict[str, int] = {}  # the OUTs (real paths) whose lock this process holds: how often
+# the OUTs (real paths) whose lock this process holds: [how often, the locked fd]
+_held: dict[str, list[int]] = {}
 
 
 @contextmanager
@@ -168,14 +193,14 @@ def locked(path: Path, create: bool = False):
     `locked` block on an OUT already held appends under the lock held."""
     target = os.path.realpath(path)
     if target in _held:
-        _held[target] += 1
+        _held[target][0] += 1
         try:
             yield
         finally:
-            _held[target] -= 1
+            _held[target][0] -= 1
         return
     fd = open_locked(Path(target), os.O_RDWR | os.O_CREAT if create else os.O_RDONLY)
-    _held[target] = 1
+    _held[target] = [1, fd]
     try:
         yield
     finally:
@@ -188,6 +213,8 @@ def compact(path: Path) -> int:
     records were dropped. Atomic: a temporary file in the same directory, then os.replace,
     under OUT's lock."""
     target = Path(os.path.realpath(path))
+    if str(target) in _held:  # replacing it would leave this process's lock on the old file
+        raise UsageError(f"{path}: this run is writing to it; compact it once it is done")
     with locked(target):
         return compact_locked(target)
 

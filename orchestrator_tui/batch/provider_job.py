@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -20,6 +21,8 @@ from pathlib import Path
 from ..engine.status import RequestStatus
 from ..errors import OrchError, UsageError
 from ..store import provider_batches as store
+from ..store.db import default_db_path
+from ..store.faults import store_error
 from .inputs import BatchItem
 from .outputs import Appender, OutLocked, last_records, locked, read_out
 from .provider_collect import advance, poll
@@ -50,6 +53,7 @@ class JobSummary:
     collected: Tally = field(default_factory=Tally)
     open_batches: int = 0
     live: BatchProgress | None = None
+    errors: list[OrchError] = field(default_factory=list)  # collections that failed
 
     def to_dict(self) -> dict:
         live = self.live
@@ -66,13 +70,20 @@ class JobSummary:
             "open_batches": self.open_batches,
             "unresolved": self.collected.unresolved,
             "cost": self.collected.cost + (live.cost if live else 0.0),
+            "errors": [str(error) for error in self.errors],
         }
 
 
 Progress = Callable[[int, int, int], object]  # (finished requests, total, open batches)
 
 
-async def collect(session: Session, output: str | None, tally: Tally, go_on: bool = True) -> list:
+async def collect(
+    session: Session,
+    output: str | None,
+    tally: Tally,
+    go_on: bool = True,
+    failures: list[OrchError] | None = None,
+) -> list:
     """Resolve the submissions a crash interrupted, poll the open batches (of `output`, or
     of every OUT), then move their prompts on (`go_on` False: a cancel, which submits
     nothing).
@@ -80,14 +91,18 @@ async def collect(session: Session, output: str | None, tally: Tally, go_on: boo
     Each OUT is collected under its lock (already held by a run on `output`): an OUT
     another orch run holds is skipped, with one line (once), not a failure, since that run
     collects it. A batch, search or OUT that fails does not stop the others: once every
-    one was tried, each failure is one line, the last raised (exit 1)."""
-    failures: list[OrchError] = []
+    one was tried, each failure is one line, the last raised (exit 1); or, given
+    `failures`, added to it (for the caller to report after its summary)."""
+    raising = failures is None
+    failures = [] if failures is None else failures
     states: list = []
     tally.unresolved = 0
     outputs = [output] if output is not None else store.outputs_in_flight(session.db)
     for out in outputs:
+        entered = False
         try:
             with locked(Path(out), create=True):
+                entered = True
                 tally.unresolved += await resolve(session, out, failures)
                 states += await poll(session, out, failures)
                 tally.add(await advance(session, out, go_on, failures))
@@ -100,8 +115,23 @@ async def collect(session: Session, output: str | None, tally: Tally, go_on: boo
                 )
         except OrchError as error:
             failures.append(error)
-    raise_failures(session, failures)
+            if not entered and isinstance(error, UsageError):
+                # OUT cannot be opened: its batches are still resolved and their results
+                # downloaded (the database only), before they expire; OUT gets them later
+                tally.unresolved += await resolve(session, out, failures)
+                states += await poll(session, out, failures)
+        except (OSError, sqlite3.Error) as error:  # a full disk, a database locked too long…
+            failures.append(collect_error(out, error))
+    if raising:
+        raise_failures(session, failures)
     return states
+
+
+def collect_error(out: str, error: OSError | sqlite3.Error) -> OrchError:
+    """One line for an OS or database error met collecting `out`."""
+    if isinstance(error, sqlite3.Error):
+        return store_error(default_db_path(), error)
+    return OrchError(f"{out}: collecting its batches failed ({error.strerror or error})")
 
 
 def raise_failures(session: Session, failures: list[OrchError]) -> None:
@@ -114,15 +144,21 @@ def raise_failures(session: Session, failures: list[OrchError]) -> None:
 
 
 async def wait_for(
-    session: Session, output: str | None, tally: Tally, interval: float, progress: Progress
+    session: Session,
+    output: str | None,
+    tally: Tally,
+    interval: float,
+    progress: Progress,
+    failures: list[OrchError] | None = None,
 ) -> None:
     """Collect until no batch (of `output`, or at all) is open or waiting to be resolved,
-    every `interval` seconds (a failure ends the wait, once every batch was tried)."""
+    every `interval` seconds (a failure ends the wait, once every batch was tried: raised,
+    or added to `failures`)."""
     while True:
-        states = await collect(session, output, tally)
+        states = await collect(session, output, tally, failures=failures)
         total = sum(state.total for _, state in states)
         progress(sum(state.finished for _, state in states), total, len(states))
-        if not store.open_batches(session.db, output) and not tally.unresolved:
+        if failures or (not store.open_batches(session.db, output) and not tally.unresolved):
             return
         await asyncio.sleep(interval)
 
@@ -161,7 +197,11 @@ async def run_locked(
     summary = JobSummary(len(items))
     # already done: before this run collects anything (what it collects is `done`)
     summary.already_done = runner.plan(items, output, on_changed).already_done
-    await collect(session, out, summary.collected)
+    # a failed collection submits nothing: the summary, then its failures (one line each)
+    await collect(session, out, summary.collected, failures=summary.errors)
+    if summary.errors:
+        summary.open_batches = len(store.open_batches(session.db, out))
+        return summary
     plan = runner.plan(items, output, on_changed)
     summary.changed = len(plan.changed)
     held = store.submitted_keys(session.db, out)
@@ -173,9 +213,9 @@ async def run_locked(
     summary.batches = await submit(session, pendings, options.max_cost)
     summary.submitted = len(pendings)
     if options.wait:
-        await wait_for(session, out, summary.collected, options.interval, progress)
-    if options.retry_live:
-        summary.live = await retry_live(session, runner, items, output)
+        await wait_for(session, out, summary.collected, options.interval, progress, summary.errors)
+    if options.retry_live and not summary.errors:
+        summary.live = await retry_live(session, runner, items, output, summary.collected)
     summary.open_batches = len(store.open_batches(session.db, out))
     return summary
 
@@ -232,12 +272,18 @@ def failed_record(item: BatchItem, asked: str, error: str) -> dict:
 
 
 async def retry_live(
-    session: Session, runner: BatchRunner, items: list[BatchItem], output: Path
+    session: Session, runner: BatchRunner, items: list[BatchItem], output: Path, tally: Tally
 ) -> BatchProgress | None:
-    """The prompts whose last record is failed (and that no open batch holds), asked live."""
-    held = store.submitted_keys(session.db, os.path.realpath(output))
+    """The prompts whose last record is failed (and that no open batch holds), asked live.
+    A prompt this run wrote as failed and now asks live is counted by its live outcome only:
+    it leaves `tally`'s failures (each prompt counted once, by its final outcome)."""
+    out = os.path.realpath(output)
+    held = store.submitted_keys(session.db, out)
     failures = failed_keys(output)
     again = [item for item in items if item.key not in held and item.key in failures]
     if not again:
         return None
+    asked = {(out, item.key) for item in again} & tally.failed_keys
+    tally.failed -= len(asked)
+    tally.failed_keys -= asked
     return await runner.execute(Plan(again), len(again), output)

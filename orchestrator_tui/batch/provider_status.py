@@ -7,15 +7,17 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import partial
+from pathlib import Path
 from typing import Any
 
-from ..errors import UsageError
+from ..errors import OrchError, UsageError
 from ..store import provider_batches as store
 from ..store.abandoned import process_alive
+from .outputs import locked
 from .provider_collect import NOT_FOUND, forget, unknown_batch
 from .provider_job import collect
 from .provider_record import Tally
-from .provider_resolve import resolve_one
+from .provider_resolve import resolve, resolve_one
 from .provider_session import ProviderBatchError, Session
 
 NOT_FOUND_STATUS = "not_found"  # `orch batch status`: the provider answers 404 for it
@@ -79,6 +81,8 @@ async def cancel_batches(session: Session, batch_id: str | None) -> Cancelled:
         if found is None:  # never created: nothing to cancel, its prompts free again
             return Cancelled(forgotten=[batch_id])
         batch_id = found
+    if batch_id is None:  # every open batch: a crashed submission found now is one of them
+        await resolve_submissions(session)
     rows = store.open_batches(session.db)
     if batch_id is not None:
         rows = [row for row in rows if row["id"] == batch_id]
@@ -110,6 +114,18 @@ async def cancel_batches(session: Session, batch_id: str | None) -> Cancelled:
     return done
 
 
+async def resolve_submissions(session: Session) -> None:
+    """The interrupted submissions looked for at their providers, each OUT's under its lock
+    (an OUT another run holds, or a search that fails, is left to the collection after the
+    cancel, which says so), so that the batches found are cancelled with the others."""
+    for out in sorted({row["output"] for row in store.submitting(session.db)}):
+        try:
+            with locked(Path(out), create=True):
+                await resolve(session, out, [])
+        except OrchError:
+            continue
+
+
 async def settle_submission(session: Session, placeholder: str) -> str | None:
     """An interrupted submission named by its placeholder id, looked for at its provider
     first: the provider's id of its batch (to cancel), or None when the provider never
@@ -132,11 +148,19 @@ async def settle_submission(session: Session, placeholder: str) -> str | None:
 
 
 async def cancel_one(session: Session, row: Any) -> None:
+    """The cancel recorded before it is asked (a cancel that times out or gets a 5xx may
+    have been acted on, and an interruption may come between: its prompts get no next round
+    either way); undone only when the provider clearly refused it (a 4xx)."""
     api = session.api(row["provider"])
-    state = await session.call(
-        row["provider"], f"cancelling {row['id']}", partial(api.cancel, row["id"])
-    )
     store.mark_cancelled(session.db, row["id"])
+    try:
+        state = await session.call(
+            row["provider"], f"cancelling {row['id']}", partial(api.cancel, row["id"])
+        )
+    except ProviderBatchError as error:
+        if error.status is not None and 400 <= error.status < 500:
+            store.mark_cancelled(session.db, row["id"], bool(row["cancelled"]))
+        raise
     store.update_status(session.db, row["id"], state.status, state.counts)
 
 

@@ -166,11 +166,12 @@ def open_batches(db: sqlite3.Connection, output: str | None = None) -> list[sqli
     ).fetchall()
 
 
-def mark_cancelled(db: sqlite3.Connection, batch_id: str) -> None:
-    """orch asked the provider to cancel the batch: its prompts get no next round."""
+def mark_cancelled(db: sqlite3.Connection, batch_id: str, cancelled: bool = True) -> None:
+    """orch asked (or is about to ask) the provider to cancel the batch: its prompts get no
+    next round (`cancelled` False: the provider refused the cancel, so they do)."""
     db.execute(
-        "UPDATE provider_batches SET cancelled = 1, updated = ? WHERE id = ?",
-        (time.time(), batch_id),
+        "UPDATE provider_batches SET cancelled = ?, updated = ? WHERE id = ?",
+        (int(cancelled), time.time(), batch_id),
     )
 
 

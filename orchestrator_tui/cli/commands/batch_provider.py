@@ -65,8 +65,10 @@ def run_provider(runner, items, output: Path, on_changed: str, args: JobArgs, qu
     options = JobOptions(args.max_cost, args.retry_live, args.wait, args.interval)
     with ProviderBatchView(enabled=args.wait and not quiet) as view:
         job = run_job(batches, runner, items, output, on_changed, options, view.update)
-        summary = run_async(engine, job).to_dict()
+        done = run_async(engine, job)
+    summary = done.to_dict()
     report(summary, as_json, output)
+    raise_last(done.errors)
     if summary["failed"] or summary["skipped"]:
         raise typer.Exit(1)
 
@@ -95,6 +97,15 @@ def report(summary: dict[str, Any], as_json: bool, output: Path) -> None:
             "submit them again, or add --retry-failed-live to ask them live",
             file=sys.stderr,
         )
+
+
+def raise_last(failures: list) -> None:
+    """After the summary: each failure one line, the last raised (its error line, exit)."""
+    if not failures:
+        return
+    for error in failures[:-1]:
+        print(f"orch: error: {error}", file=sys.stderr)
+    raise failures[-1]
 
 
 def unresolved_note(unresolved: int, rerun: str) -> None:
@@ -146,15 +157,17 @@ def collect(
     from ...batch.provider_job import collect as collect_once
     from ...batch.provider_job import wait_for
     from ...batch.provider_record import Tally
+    from ...errors import OrchError
     from ...store.provider_batches import open_batches
     from ..provider_batch_view import ProviderBatchView
 
     batches, tally = session(), Tally()
+    failures: list[OrchError] = []
     with ProviderBatchView(enabled=wait and not quiet) as view:
         work = (
-            wait_for(batches, None, tally, poll_interval, view.update)
+            wait_for(batches, None, tally, poll_interval, view.update, failures)
             if wait
-            else collect_once(batches, None, tally)
+            else collect_once(batches, None, tally, failures=failures)
         )
         run_async(batches.engine, work)
     still = len(open_batches(batches.db))
@@ -165,6 +178,7 @@ def collect(
         "open_batches": still,
         "skipped_outputs": sorted(tally.skipped),
         "unresolved": tally.unresolved,
+        "errors": [str(error) for error in failures],
     }
     if as_json:
         typer.echo(json.dumps({**summary, "submitted": tally.submitted}))
@@ -175,6 +189,7 @@ def collect(
             file=sys.stderr,
         )
         unresolved_note(tally.unresolved, "rerun `orch batch collect`")
+    raise_last(failures)
     if tally.failed:
         raise typer.Exit(1)
 
