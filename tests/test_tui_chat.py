@@ -172,7 +172,8 @@ async def test_text_that_outgrows_the_view_is_followed_at_once():
     async with app.run_test(size=(40, 10)) as pilot:
         view = app.query_one(StreamText)
         view.append("a short start\n")
-        await pilot.pause()
+        await wait_until(pilot, lambda: view.wrapped_width > 0, what="the view laid out")
+        assert view.max_scroll_y == 0  # the start fits: nothing to scroll yet
         view.append("".join(f"line {n}\n" for n in range(30)))
         assert view.scroll_y > 0 and view.shows_the_end() and view.following
 
