@@ -103,6 +103,21 @@ def test_submit_records_the_batch_before_returning_and_status_shows_it(home, api
     assert api.calls() == []  # no live call was made
 
 
+def test_a_changed_request_is_refused_before_anything_is_collected_or_submitted(
+    home, api, tmp_path
+):
+    source, out = write_jsonl(tmp_path / "in.jsonl", 2), tmp_path / "out.jsonl"
+    api.batches.finish_after = None
+    assert submit(api, home, source, out, "-m", "test-small-a").returncode == 0
+    api.batches.finish()
+    assert submit(api, home, source, out, "-m", "test-small-a").returncode == 0  # collects
+    assert len(read_output(out)) == 2
+    calls = len(api.batches.calls)
+    proc = submit(api, home, source, out, "-m", "test-small-a", "--max-tokens", "50")
+    assert_one_line_error(proc, "asked differently")
+    assert proc.returncode == 2 and len(api.batches.calls) == calls  # no call at all
+
+
 def test_rerun_collects_at_batch_prices_and_resubmits_nothing(home, api, tmp_path):
     api.batches.finish_after = None
     source, out = write_jsonl(tmp_path / "in.jsonl", 4), tmp_path / "out.jsonl"

@@ -177,7 +177,6 @@ async def run_job(
             "--provider-batch needs a real provider: the demo provider has no batch API "
             "(set an API key with `orch keys set`, or run without --provider-batch)"
         )
-    runner.plan(items, output, on_changed)  # every refusal comes before any call
     # OUT's lock, from choosing what to submit to recording it: a second run on the same
     # OUT is refused in one line, as the live batch refuses it
     with locked(output, create=True):
@@ -195,7 +194,8 @@ async def run_locked(
 ) -> JobSummary:
     out = os.path.realpath(output)
     summary = JobSummary(len(items))
-    # already done: before this run collects anything (what it collects is `done`)
+    # already done: before this run collects anything (what it collects is `done`); and every
+    # refusal of a changed request comes here, before any call
     summary.already_done = runner.plan(items, output, on_changed).already_done
     # a failed collection submits nothing: the summary, then its failures (one line each)
     await collect(session, out, summary.collected, failures=summary.errors)
